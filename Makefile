@@ -1,0 +1,14 @@
+# Deliberate: `make run` sets up and serves the demo; `make test` sets up and runs every test.
+.PHONY: run test setup bench vendor
+
+run:
+	./scripts/run.sh
+
+test:
+	./scripts/test.sh
+
+bench:
+	./scripts/setup.sh test && .venv/bin/python benchmarks/engine.py --quick
+
+vendor:
+	./scripts/vendor.sh

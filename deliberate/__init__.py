@@ -1,0 +1,66 @@
+"""Deliberate: weigh contested public value with stakeholders, openly and explainably."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config
+from .errors import register_errorhandlers
+from .extensions import csrf, db, login_manager, migrate
+from .security import register_security_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the Deliberate web application.
+
+    Parameters
+    ----------
+    test_config
+        Settings that override those read from the environment (tests pass a database URL).
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, logins and CSRF protection to ``app``."""
+    from . import access, models  # noqa: F401  (user loader; tables known to migrations)
+    from .database import configure_engine
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per audience, plus sign-in."""
+    from .api.routes import bp as api
+    from .auth.routes import bp as auth
+    from .board.routes import bp as board
+    from .facilitator.routes import bp as facilitator
+    from .stakeholder.routes import bp as stakeholder
+
+    for blueprint in (auth, stakeholder, facilitator, board, api):
+        app.register_blueprint(blueprint)

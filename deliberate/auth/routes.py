@@ -1,0 +1,68 @@
+"""Signing in and out, and the home page that sends each person where they work."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..access import memberships_of
+from ..extensions import db
+from ..models import Role, User
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.get("/")
+def home() -> str | Response:
+    """Landing page; signed-in people go straight to their own workspace."""
+    if current_user.is_authenticated:
+        for role, endpoint in (
+            (Role.FACILITATOR, "facilitator.index"),
+            (Role.BOARD, "board.index"),
+            (Role.STAKEHOLDER, "stakeholder.index"),
+        ):
+            if memberships_of(current_user, role):
+                return redirect(url_for(endpoint))
+        if current_user.password_hash:
+            return redirect(url_for("facilitator.index"))
+    return render_template("home.html")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow ``next`` to a path on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Sign in with e-mail and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        if user is not None and user.check_password(form.password.data or ""):
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session on every sign-in: no fixation
+            login_user(user, remember=form.remember.data)
+            return redirect(next_url or url_for("auth.home"))
+        flash("That e-mail and password do not match an account. Please try again.", "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.home"))

@@ -1,0 +1,64 @@
+"""Error pages in the layout for people, RFC 9457 problem details for the API."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from .extensions import db
+
+
+def wants_problem_json() -> bool:
+    """True for API requests, which get ``application/problem+json`` errors."""
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str, **extra: object) -> Response:
+    """An RFC 9457 problem details response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+
+
+def render_error(error: HTTPException) -> tuple[str, int] | Response:
+    """Render ``error`` as a page or as problem details, with its own status."""
+    status = error.code or 500
+    title = error.name
+    detail = error.description or ""
+    if wants_problem_json():
+        return problem(status, title, detail)
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Every HTTP error, a missing CSRF token and a lost database get a clear answer."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[str, int] | Response:
+        return render_error(error)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> tuple[str, int] | Response:
+        error.description = (
+            "The form was missing its security token or it had expired. "
+            "Go back, reload the page and try again."
+        )
+        return render_error(error)
+
+    @app.errorhandler(OperationalError)
+    def _database_down(error: OperationalError) -> tuple[str, int] | Response:
+        db.session.rollback()
+        app.logger.error("database unavailable: %s", error)
+        return render_error(
+            ServiceUnavailable(
+                "The database is not answering just now. Nothing you saved is lost; "
+                "please try again in a minute."
+            )
+        )
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(error: InternalServerError) -> tuple[str, int] | Response:
+        return render_error(error)

@@ -1,0 +1,406 @@
+"""Every table of Deliberate, with its constraints.
+
+Constraints that protect the data (unique keys, foreign keys, the judgment scale, the
+canonical order of a pair) live in the database, so that no code path can break them.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+SCALE_MIN = 1 / 9
+SCALE_MAX = 9.0
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a random token: only this is stored, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column stored as its values (VARCHAR + CHECK, no native type)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Status(enum.StrEnum):
+    """Life cycle of a consultation."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Weighting(enum.StrEnum):
+    """Whose voice counts how much when judgments are aggregated."""
+
+    PERSON = "person"
+    GROUPS = "groups"
+    CUSTOM = "custom"
+
+
+class Role(enum.StrEnum):
+    """What a member does in a consultation."""
+
+    FACILITATOR = "facilitator"
+    STAKEHOLDER = "stakeholder"
+    BOARD = "board"
+
+
+class Design(enum.StrEnum):
+    """Which pairs each stakeholder is asked to compare."""
+
+    ALL_PAIRS = "all"
+    REDUCED = "reduced"
+
+
+class Scope(enum.StrEnum):
+    """What an API token may do."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+class User(UserMixin, db.Model):
+    """A person: a facilitator or board member with a password, or an invited stakeholder."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        """Store a scrypt hash of ``password``."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches; always False for invite-only users."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.display_name!r}>"
+
+
+class Consultation(db.Model):
+    """One public value question put to stakeholders."""
+
+    __tablename__ = "consultations"
+    __table_args__ = (
+        CheckConstraint("anonymity_k >= 1", name="anonymity_k_positive"),
+        CheckConstraint(
+            "consistency_threshold IS NULL OR "
+            "(consistency_threshold > 0 AND consistency_threshold <= 1)",
+            name="consistency_threshold_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT)
+    anonymity_k: Mapped[int] = mapped_column(Integer, default=3)
+    weighting: Mapped[Weighting] = mapped_column(
+        _enum(Weighting, "weighting"), default=Weighting.PERSON
+    )
+    consistency_threshold: Mapped[float | None] = mapped_column(Float)
+    design: Mapped[Design] = mapped_column(_enum(Design, "design"), default=Design.ALL_PAIRS)
+    registration_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    facilitator_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    outcomes: Mapped[list[Outcome]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Outcome.position"
+    )
+    groups: Mapped[list[StakeholderGroup]] = relationship(
+        back_populates="consultation",
+        cascade="all, delete-orphan",
+        order_by="StakeholderGroup.id",
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan"
+    )
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Round.number"
+    )
+
+    @property
+    def current_round(self) -> Round | None:
+        """The latest round, open or closed."""
+        return self.rounds[-1] if self.rounds else None
+
+    def __repr__(self) -> str:
+        return f"<Consultation {self.id} {self.title!r}>"
+
+
+class Outcome(db.Model):
+    """Something the consultation's stakeholders weigh against the others."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (UniqueConstraint("consultation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="outcomes")
+
+
+class StakeholderGroup(db.Model):
+    """A declared stakeholder group (funders, service users, staff, …)."""
+
+    __tablename__ = "stakeholder_groups"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "name"),
+        CheckConstraint("weight IS NULL OR weight >= 0", name="weight_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[float | None] = mapped_column(Float)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="groups")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="group")
+
+
+class Membership(db.Model):
+    """A user's part in one consultation: facilitator, stakeholder (in a group) or board."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "consultation_id"),
+        CheckConstraint(
+            "role <> 'stakeholder' OR group_id IS NOT NULL", name="stakeholder_has_group"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholder_groups.id", ondelete="RESTRICT"), index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    consultation: Mapped[Consultation] = relationship(back_populates="memberships")
+    group: Mapped[StakeholderGroup | None] = relationship(back_populates="memberships")
+    judgments: Mapped[list[Judgment]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan"
+    )
+
+
+class Invitation(db.Model):
+    """A link that lets one person join a consultation; only the token's hash is kept."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(
+            "role <> 'stakeholder' OR group_id IS NOT NULL", name="stakeholder_has_group"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholder_groups.id", ondelete="CASCADE")
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    membership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+
+    consultation: Mapped[Consultation] = relationship()
+    group: Mapped[StakeholderGroup | None] = relationship()
+    membership: Mapped[Membership | None] = relationship()
+
+
+class Round(db.Model):
+    """A period of voting; judgments belong to a round so that re-votes are kept apart."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    consultation: Mapped[Consultation] = relationship(back_populates="rounds")
+
+    @property
+    def is_open(self) -> bool:
+        """True until the round is closed."""
+        return self.closed_at is None
+
+
+class Judgment(db.Model):
+    """How much more outcome A matters than outcome B to one stakeholder, in one round.
+
+    The pair is stored once, in canonical order (``outcome_a_id < outcome_b_id``); a
+    judgment of B over A is stored as its reciprocal.
+    """
+
+    __tablename__ = "judgments"
+    __table_args__ = (
+        UniqueConstraint("membership_id", "round_id", "outcome_a_id", "outcome_b_id"),
+        CheckConstraint("outcome_a_id < outcome_b_id", name="canonical_pair"),
+        CheckConstraint(
+            f"value >= {SCALE_MIN - 1e-9!r} AND value <= {SCALE_MAX + 1e-9!r}", name="on_scale"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    outcome_a_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"))
+    outcome_b_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"))
+    value: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+    membership: Mapped[Membership] = relationship(back_populates="judgments")
+    round: Mapped[Round] = relationship()
+    outcome_a: Mapped[Outcome] = relationship(foreign_keys=[outcome_a_id])
+    outcome_b: Mapped[Outcome] = relationship(foreign_keys=[outcome_b_id])
+
+
+class AuditEvent(db.Model):
+    """Who did what, when, to which consultation."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+
+class ShareLink(db.Model):
+    """An expiring read-only link to one round's board summary."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    round: Mapped[Round] = relationship()
+
+
+class ApiToken(db.Model):
+    """A personal API token, stored hashed, scoped to read or read-write."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[Scope] = mapped_column(_enum(Scope, "scope"), default=Scope.READ)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,248 @@
+"""Shared fixtures: an app on SQLite and on PostgreSQL, clients, a live server, a browser.
+
+Every database test runs once per backend. PostgreSQL runs when ``TEST_DATABASE_URL``
+names a server (each test session makes and drops its own database there, so parallel
+runs never collide); otherwise those tests skip with the reason, unless
+``DELIBERATE_REQUIRE_POSTGRES=1`` (set by CI) turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+from werkzeug.serving import make_server
+
+from deliberate import create_app
+from deliberate.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name, "") == "1"
+
+
+def unavailable(reason: str, required_by: str) -> None:
+    """Skip with ``reason``, or fail when the environment says the part is required."""
+    if _required(required_by):
+        pytest.fail(f"{reason} ({required_by}=1 requires it)")
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- databases
+
+
+class TemporaryPostgres:
+    """A throwaway database on the server that ``TEST_DATABASE_URL`` names."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server = make_url(server_url)
+        self.names: list[str] = []
+
+    def create(self) -> URL:
+        """Create an empty database and return its URL."""
+        name = f"deliberate_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.names.append(name)
+        return self.server.set(database=name)
+
+    def drop_all(self) -> None:
+        """Drop every database this object created."""
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in self.names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TemporaryPostgres]:
+    """Access to the PostgreSQL server, or a skip that says why there is none."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url:
+        unavailable(
+            "PostgreSQL tests need TEST_DATABASE_URL, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+            "DELIBERATE_REQUIRE_POSTGRES",
+        )
+    try:
+        probe = create_engine(url)
+        with probe.connect():
+            pass
+        probe.dispose()
+    except OperationalError as error:
+        unavailable(f"PostgreSQL at {url} is not reachable: {error}", "DELIBERATE_REQUIRE_POSTGRES")
+    server = TemporaryPostgres(url)
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Session databases by backend, schema created lazily on first use."""
+    return {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the test runs on."""
+    return request.param
+
+
+@pytest.fixture
+def app(
+    backend: str, database_urls: dict[str, str], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Flask]:
+    """The app on a clean database of the current backend."""
+    if backend not in database_urls:
+        server: TemporaryPostgres = request.getfixturevalue("postgres")
+        database_urls[backend] = server.create().render_as_string(hide_password=False)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_urls[backend],
+            "SECRET_KEY": "test-secret",
+            "SERVER_NAME": None,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    """Delete every row, children first, so the next test starts clean."""
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+class FormClient(FlaskClient):
+    """A test client that submits forms the way a browser does, CSRF token included."""
+
+    CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+    def csrf_token(self, page: str) -> str:
+        """GET ``page`` and return the CSRF token of its first form."""
+        response = self.get(page)
+        match = self.CSRF.search(response.get_data(as_text=True))
+        assert match, f"no CSRF token on {page} (status {response.status_code})"
+        return match.group(1)
+
+    def submit(
+        self, url: str, data: dict[str, Any] | None = None, page: str | None = None, **kwargs: Any
+    ) -> Any:
+        """POST ``data`` to ``url`` with the CSRF token from ``page`` (default: ``url``)."""
+        fields = {"csrf_token": self.csrf_token(page or url), **(data or {})}
+        return self.post(url, data=fields, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> FormClient:
+    """A browser-like test client."""
+    app.test_client_class = FormClient
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """Runs the app's click commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app: Flask) -> Any:
+    """The demo consultation, loaded into the test database."""
+    from deliberate.demo import load_demo
+
+    with app.app_context():
+        _, consultation = load_demo()
+        return consultation.id
+
+
+def login(client: FormClient, email: str, password: str = "demo") -> Any:
+    """Sign in through the real form."""
+    return client.submit("/login", {"email": email, "password": password})
+
+
+# --------------------------------------------------------------------------- live server
+
+
+class LiveServer:
+    """The app served over real HTTP on 127.0.0.1 by a thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """A real HTTP server for the browser tests."""
+    with LiveServer(app) as server:
+        yield server
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Drive Debian's chromium: Playwright cannot download its own browser here."""
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        unavailable(
+            f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
+            "DELIBERATE_REQUIRE_BROWSER",
+        )
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where tests save screenshots and other things a person may want to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
