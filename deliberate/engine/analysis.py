@@ -1,0 +1,596 @@
+"""The full analysis of a judgment table: one plain-JSON report.
+
+Everything is computed on whole stacks: individual priorities and consistency (§2–3),
+group aggregation (§4), consensus (§5), the disagreement map (§6), bootstrap and
+voice-weight sensitivity (§7) of METHODS.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .aggregate import (
+    AGGREGATES,
+    WEIGHTINGS,
+    Parts,
+    aij,
+    combine,
+    group_totals,
+    mix,
+    pair_priorities,
+    parts,
+    to_pairs,
+    voice_weights,
+)
+from .consensus import clr, consensus_band, distance_summary, goepel, kendall_w, ranks
+from .consistency import (
+    RI_NAME,
+    alonso_lamata,
+    consistency_ratio,
+    gci,
+    most_inconsistent,
+)
+from .consistency import cr_threshold as default_cr_threshold
+from .disagreement import (
+    CONTESTED_POLARISATION,
+    REPNESS_Z,
+    PairStats,
+    adjusted_rand,
+    clusters,
+    distinctive,
+    pair_stats,
+    pca_2d,
+)
+from .judgments import JudgmentError, JudgmentTable, components
+from .priorities import METHODS, eigenvector, harker_matrix, llsm, normalise_log
+from .uncertainty import Bootstrap, Sweep, intervals, rank_probabilities, sensitivity
+from .uncertainty import bootstrap as run_bootstrap
+
+__all__ = ["analyze"]
+
+#: Kendall's W below this while S* is moderate or better triggers a warning.
+LOW_W = 0.5
+_MODERATE = 0.625
+
+
+def _f(value: Any) -> float | None:
+    """Plain float, None for NaN/inf/None."""
+    if value is None:
+        return None
+    v = float(value)
+    return v if np.isfinite(v) else None
+
+
+def _named(names: Sequence[str], values: np.ndarray) -> dict[str, float | None]:
+    return {name: _f(v) for name, v in zip(names, values, strict=True)}
+
+
+def _named_intervals(names: Sequence[str], bounds: np.ndarray | None) -> dict | None:
+    if bounds is None:
+        return None
+    return {
+        name: None if not np.all(np.isfinite(b)) else [float(b[0]), float(b[1])]
+        for name, b in zip(names, bounds, strict=True)
+    }
+
+
+def _ranks(names: Sequence[str], weights: np.ndarray) -> dict[str, float] | None:
+    if not np.all(np.isfinite(weights)):
+        return None
+    return {name: float(r) for name, r in zip(names, ranks(weights), strict=True)}
+
+
+def _agreement(weights: np.ndarray) -> dict[str, Any]:
+    """Consensus block for a set of participants' priorities ``(K, n)``."""
+    if weights.shape[0] == 0:
+        return {
+            "consensus": None,
+            "consensus_band": None,
+            "homogeneity": None,
+            "kendall_w": None,
+            "kendall_p": None,
+            "distances": None,
+            "warnings": [],
+        }
+    s_star, s = goepel(weights)
+    w, p = kendall_w(weights)
+    warnings = []
+    if w is not None and s_star > _MODERATE and w < LOW_W:
+        warnings.append(
+            f"consensus S* is {consensus_band(s_star)} ({s_star:.0%}) but the rankings "
+            f"barely agree (Kendall's W = {w:.2f}): read S* with care"
+        )
+    return {
+        "consensus": s_star,
+        "consensus_band": consensus_band(s_star),
+        "homogeneity": s,
+        "kendall_w": w,
+        "kendall_p": p,
+        "distances": distance_summary(clr(weights))[1],
+        "warnings": warnings,
+    }
+
+
+def _check_options(priority: str, aggregate: str, weighting: str, on_disconnected: str) -> None:
+    for value, allowed, what in (
+        (priority, METHODS, "priority method"),
+        (aggregate, AGGREGATES, "aggregate"),
+        (weighting, WEIGHTINGS, "weighting"),
+        (on_disconnected, ("error", "skip"), "on_disconnected"),
+    ):
+        if value not in allowed:
+            raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}")
+
+
+def _disconnected(table: JudgmentTable) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Connected participants ``(K,)`` and, for the others, the cut-off outcomes."""
+    reach = components(table.mask)
+    connected = reach[:, 0, :].all(-1)
+    skipped = []
+    for k in np.flatnonzero(~connected):
+        largest = int(np.argmax(reach[k].sum(-1)))
+        cut = [table.outcomes[i] for i in np.flatnonzero(~reach[k, largest])]
+        skipped.append(
+            {
+                "id": table.participants[k],
+                "group": table.groups[table.group_index[k]],
+                "cut_off": cut,
+            }
+        )
+    return connected, skipped
+
+
+def analyze(
+    table: JudgmentTable,
+    *,
+    priority: str = "ev",
+    aggregate: str = "aij",
+    weighting: str = "person",
+    group_weights: Mapping[str, float] | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    cr_threshold: float | None = None,
+    exclude_inconsistent: bool = False,
+    on_disconnected: str = "error",
+) -> dict[str, Any]:
+    """Analyse a judgment table.
+
+    Parameters
+    ----------
+    table : JudgmentTable
+    priority : {"ev", "rgm"}
+        Eigenvector (Harker's where a matrix is incomplete) or row geometric mean (LLSM
+        where incomplete).
+    aggregate : {"aij", "aip"}
+        Aggregate individual judgments or priorities.
+    weighting : {"person", "groups", "custom"}
+        Voice weights: one person one voice, each group an equal voice, or custom group
+        weights (``group_weights``, normalised over groups with members).
+    group_weights : mapping of group name to weight, optional
+        For ``custom``; when given with another weighting it fills
+        ``overall.by_weighting.custom``.
+    bootstrap : int
+        Stratified resamples (0 skips the bootstrap: intervals are None).
+    seed : int
+        Seeds the bootstrap, the clustering sample and the sensitivity sample.
+    cr_threshold : float, optional
+        Acceptable Saaty CR; default by n (0.05 n = 3, 0.08 n = 4, 0.10 n ≥ 5).
+    exclude_inconsistent : bool
+        Leave participants above the threshold out of every aggregate.
+    on_disconnected : {"error", "skip"}
+        A participant whose comparison graph is disconnected raises `JudgmentError`
+        naming the cut-off outcomes, or is left out and listed in ``method.skipped``.
+
+    Returns
+    -------
+    dict
+        Plain JSON-serialisable report (see `deliberate.engine.report`).
+
+    Raises
+    ------
+    JudgmentError
+        Disconnected comparison graph with ``on_disconnected="error"``.
+    ValueError
+        Invalid options (unknown method names, bad group weights, negative bootstrap).
+    """
+    _check_options(priority, aggregate, weighting, on_disconnected)
+    if bootstrap < 0:
+        raise ValueError("bootstrap must be 0 or more resamples")
+    names, groups, n = table.outcomes, table.groups, table.n
+    G = len(groups)
+    connected, skipped = _disconnected(table)
+    if skipped and on_disconnected == "error":
+        first = skipped[0]
+        raise JudgmentError(
+            f"participant {first['id']!r}: the comparisons do not connect all outcomes; "
+            f"cut off: {', '.join(first['cut_off'])} (compare them with the others)"
+        )
+    t = table.subset(connected)
+    K = t.size
+
+    # §2–3 individual priorities and consistency, one vectorised pass.
+    logs, mask = t.log_judgments, t.mask
+    w_log = llsm(logs, mask) if K else np.zeros((0, n))
+    w_ev, lam = eigenvector(harker_matrix(logs, mask), start=w_log) if K else (w_log, np.zeros(0))
+    w = w_ev if priority == "ev" else w_log
+    cr = consistency_ratio(lam, n)
+    cr_threshold_default = default_cr_threshold(n)
+    threshold = cr_threshold_default if cr_threshold is None else float(cr_threshold)
+    consistent = cr <= threshold + 1e-12
+    included = consistent if exclude_inconsistent else np.ones(K, dtype=bool)
+    answered = mask.sum((-2, -1)) // 2
+    complete = answered == n * (n - 1) // 2
+    worst_i, worst_j, worst_dev, worst_sugg = most_inconsistent(logs, mask, w)
+    gci_values = gci(logs, mask, w_log)
+    points = clr(w)
+
+    # §4 aggregation on the included participants.
+    inc = np.flatnonzero(included)
+    x, m = to_pairs(logs[inc], mask[inc])
+    log_w = np.log(w[inc])
+    gi = t.group_index[inc]
+    members = [np.flatnonzero(gi == g) for g in range(G)]
+    sizes = np.array([idx.size for idx in members])
+    have = inc.size > 0
+    totals = group_totals(gi, groups, weighting, group_weights) if have else np.zeros(G)
+    alpha = voice_weights(gi, totals) if have else np.zeros(0)
+
+    def group_part(g: int) -> Parts:
+        idx = members[g]
+        if idx.size == 0:
+            return Parts(np.zeros((1, x.shape[1])), np.zeros((1, x.shape[1])), np.zeros((1, n)))
+        return parts(np.full((1, idx.size), 1.0 / idx.size), x[idx], m[idx], log_w[idx])
+
+    gparts = [group_part(g) for g in range(G)]
+
+    def consistency_of(p: Parts) -> tuple[float | None, float | None]:
+        lam_g = pair_priorities(*aij(p.num, p.den), n, priority)[1][0] if have else np.nan
+        return _f(lam_g), _f(consistency_ratio(np.array([lam_g]), n)[0])
+
+    overall_parts = mix(totals[None, :], gparts)
+    overall_w = combine(overall_parts, n, priority, aggregate)[0] if have else np.full(n, np.nan)
+    group_w = [
+        combine(gparts[g], n, priority, aggregate)[0] if sizes[g] else np.full(n, np.nan)
+        for g in range(G)
+    ]
+    by_weighting: dict[str, Any] = {}
+    for scheme in WEIGHTINGS:
+        custom = group_weights if scheme == "custom" else None
+        if not have or (scheme == "custom" and not group_weights):
+            by_weighting[scheme] = None
+            continue
+        tot = group_totals(gi, groups, scheme, custom)
+        by_weighting[scheme] = _named(
+            names, combine(mix(tot[None, :], gparts), n, priority, aggregate)[0]
+        )
+
+    # §5 consensus; distances of each participant to its group's and the overall centre.
+    dist_group = np.full(K, np.nan)
+    dist_overall = np.full(K, np.nan)
+    if have:
+        dist_overall[inc] = distance_summary(points[inc])[0]
+        for idx in members:
+            if idx.size:
+                dist_group[inc[idx]] = distance_summary(points[inc[idx]])[0]
+
+    # §7 bootstrap.
+    boot: Bootstrap | None = None
+    if bootstrap and have:
+        boot = run_bootstrap(
+            x,
+            m,
+            log_w,
+            members,
+            totals,
+            method=priority,
+            aggregate=aggregate,
+            resamples=bootstrap,
+            seed=seed,
+        )
+
+    # §6 pairs.
+    stats = pair_stats(x, m, alpha, gi, G) if have else None
+    pair_list = _pairs(names, groups, stats, boot) if stats is not None else []
+
+    report: dict[str, Any] = {
+        "outcomes": list(names),
+        "method": {
+            "priority": priority,
+            "priority_method": _priority_note(priority, int((~complete).sum())),
+            "aggregate": aggregate,
+            "aggregate_method": (
+                "AIJ: weighted geometric mean of judgments (Aczél & Saaty 1983), "
+                "weights renormalised over those who answered each pair"
+                if aggregate == "aij"
+                else "AIP: normalised weighted geometric mean of priorities "
+                "(Forman & Peniwati 1998)"
+            ),
+            "weighting": weighting,
+            "group_weights": _named(groups, totals),
+            "random_index": RI_NAME,
+            "cr_threshold": threshold,
+            "cr_threshold_source": "given" if cr_threshold is not None else "Saaty 1994 by n",
+            "default_cr_threshold": cr_threshold_default,
+            "exclude_inconsistent": bool(exclude_inconsistent),
+            "bootstrap": int(bootstrap),
+            "seed": int(seed),
+            "excluded": [t.participants[k] for k in np.flatnonzero(~included)],
+            "skipped": skipped,
+            "overall_consistency": "lambda_max and cr of the aggregated (AIJ) judgment matrix",
+            "consensus": "Goepel S* (AHP-OS), unweighted over participants; Kendall's W with ties",
+            "suggestion": "nearest value on Saaty's scale to w_a/w_b in log terms",
+            "shares": "shares of voice under the chosen weighting, over those who answered",
+            "conflict_rule": (
+                "conflict between groups: two groups' 95% bootstrap intervals for their mean "
+                "log judgment lie on opposite sides of 0 (null without bootstrap); contested "
+                f"within: group polarisation >= {CONTESTED_POLARISATION} with 2+ answers; "
+                "conflict_score = eta_squared + 1 if in conflict between groups"
+            ),
+            "distinctive": f"Pol.is-style repness: smoothed share ratio > 1 and z > {REPNESS_Z}",
+        },
+        "participants": [
+            {
+                "id": t.participants[k],
+                "group": groups[t.group_index[k]],
+                "weights": _named(names, w[k]),
+                "lambda_max": _f(lam[k]),
+                "cr": _f(cr[k]),
+                "cr_alonso_lamata": _f(alonso_lamata(lam[k : k + 1], n)[0]),
+                "gci": _f(gci_values[k]),
+                "consistent": bool(consistent[k]),
+                "excluded": bool(not included[k]),
+                "answered": int(answered[k]),
+                "complete": bool(complete[k]),
+                "most_inconsistent": None
+                if worst_i[k] < 0
+                else {
+                    "a": names[worst_i[k]],
+                    "b": names[worst_j[k]],
+                    "value": float(np.exp(logs[k, worst_i[k], worst_j[k]])),
+                    "suggested": float(worst_sugg[k]),
+                    "deviation": float(worst_dev[k]),
+                },
+                "distance_to_group": _f(dist_group[k]),
+                "distance_to_overall": _f(dist_overall[k]),
+            }
+            for k in range(K)
+        ],
+    }
+
+    groups_out: dict[str, Any] = {}
+    repness = distinctive(stats) if stats is not None else [[] for _ in groups]
+    for g, name in enumerate(groups):
+        idx = members[g]
+        lam_g, cr_g = consistency_of(gparts[g]) if idx.size else (None, None)
+        groups_out[name] = {
+            "size": int(idx.size),
+            "weights": _named(names, group_w[g]),
+            "intervals": _named_intervals(names, intervals(boot.groups[g]) if boot else None)
+            if idx.size
+            else None,
+            "ranks": _ranks(names, group_w[g]),
+            "lambda_max": lam_g,
+            "cr": cr_g,
+            **_agreement(np.exp(log_w[idx])),
+            "distinctive": [
+                _distinctive_entry(names, groups, stats, g, *entry) for entry in repness[g]
+            ]
+            if stats is not None
+            else [],
+        }
+    report["groups"] = groups_out
+
+    lam_all, cr_all = consistency_of(overall_parts) if have else (None, None)
+    overall_boot = boot.overall if boot else None
+    report["overall"] = {
+        "size": int(inc.size),
+        "weights": _named(names, overall_w),
+        "intervals": _named_intervals(names, intervals(overall_boot) if boot else None),
+        "ranks": _ranks(names, overall_w),
+        "lambda_max": lam_all,
+        "cr": cr_all,
+        **_agreement(np.exp(log_w)),
+        "by_weighting": by_weighting,
+        "rank_probabilities": None
+        if overall_boot is None
+        else {
+            a: {b: _f(p) for b, p in zip(names, row, strict=True) if b != a}
+            for a, row in zip(names, rank_probabilities(overall_boot), strict=True)
+        },
+    }
+    report["by_outcome"] = [
+        {
+            "outcome": name,
+            "overall": {
+                "weight": report["overall"]["weights"][name],
+                "rank": (report["overall"]["ranks"] or {}).get(name),
+                "interval": (report["overall"]["intervals"] or {}).get(name),
+            },
+            "groups": {
+                gname: {
+                    "weight": block["weights"][name],
+                    "rank": (block["ranks"] or {}).get(name),
+                    "interval": (block["intervals"] or {}).get(name),
+                }
+                for gname, block in groups_out.items()
+            },
+        }
+        for name in names
+    ]
+    report["pairs"] = pair_list
+    report["clusters"] = _clusters(t, inc, points, gi, names, groups, seed)
+    sweep = (
+        sensitivity(gparts, totals, sizes, n=n, method=priority, aggregate=aggregate, seed=seed)
+        if have
+        else None
+    )
+    report["sensitivity"] = _sensitivity(sweep, names, groups, weighting)
+    return report
+
+
+def _priority_note(priority: str, incomplete: int) -> str:
+    base = (
+        "eigenvector (Saaty 1977)"
+        if priority == "ev"
+        else "row geometric mean (Crawford & Williams 1985)"
+    )
+    if not incomplete:
+        return base
+    extra = (
+        "Harker's (1987) eigenvector" if priority == "ev" else "LLSM (Bozóki, Fülöp & Rónyai 2010)"
+    )
+    return f"{base}; {extra} for the {incomplete} incomplete matrices"
+
+
+def _pairs(
+    names: Sequence[str], groups: Sequence[str], stats: PairStats, boot: Bootstrap | None
+) -> list[dict[str, Any]]:
+    n = len(names)
+    ii, jj = np.triu_indices(n, 1)
+    bounds = None
+    conflict = None
+    if boot is not None:
+        # (G, P, 2) intervals of each group's mean log judgment.
+        bounds = np.stack([intervals(boot.pair_means[g]) for g in range(len(groups))])
+        lo = np.where(np.isfinite(bounds[..., 0]), bounds[..., 0], -np.inf)
+        hi = np.where(np.isfinite(bounds[..., 1]), bounds[..., 1], np.inf)
+        conflict = (lo.max(0) > 0) & (hi.min(0) < 0)
+    out = []
+    for p, (i, j) in enumerate(zip(ii, jj, strict=True)):
+        flag = None if conflict is None else bool(conflict[p])
+        eta = float(stats.eta_squared[p])
+        out.append(
+            {
+                "a": names[i],
+                "b": names[j],
+                "n": int(stats.n[p]),
+                "share_a": float(stats.share_a[p]),
+                "share_b": float(stats.share_b[p]),
+                "share_equal": float(stats.share_equal[p]),
+                "polarisation": float(stats.polarisation[p]),
+                "spread": float(stats.spread[p]),
+                "eta_squared": eta,
+                "group_means": {g: _f(stats.group_mean[k, p]) for k, g in enumerate(groups)},
+                "group_intervals": None
+                if bounds is None
+                else {
+                    g: None
+                    if not np.all(np.isfinite(bounds[k, p]))
+                    else [float(bounds[k, p, 0]), float(bounds[k, p, 1])]
+                    for k, g in enumerate(groups)
+                },
+                "conflict_between_groups": flag,
+                "contested_within": [
+                    g for k, g in enumerate(groups) if stats.contested_within[k, p]
+                ],
+                "convergence": float(stats.convergence[p]),
+                "conflict_score": eta + (1.0 if flag else 0.0),
+            }
+        )
+    return out
+
+
+def _distinctive_entry(
+    names: Sequence[str],
+    groups: Sequence[str],
+    stats: PairStats,
+    g: int,
+    pair: int,
+    side: int,
+    ratio: float,
+    z: float,
+) -> dict[str, Any]:
+    i, j = (int(v[pair]) for v in np.triu_indices(len(names), 1))
+    favours, over = (names[i], names[j]) if side == 0 else (names[j], names[i])
+    count = stats.group_for_a if side == 0 else stats.group_for_b
+    n_g = stats.group_n[g, pair]
+    n_rest = stats.group_n[:, pair].sum() - n_g
+    rest = count[:, pair].sum() - count[g, pair]
+    return {
+        "a": names[i],
+        "b": names[j],
+        "favours": favours,
+        "over": over,
+        "share_group": float(count[g, pair] / n_g),
+        "share_rest": _f(rest / n_rest) if n_rest else None,
+        "ratio": ratio,
+        "z": z,
+    }
+
+
+def _clusters(
+    t: JudgmentTable,
+    inc: np.ndarray,
+    points: np.ndarray,
+    gi: np.ndarray,
+    names: Sequence[str],
+    groups: Sequence[str],
+    seed: int,
+) -> dict[str, Any]:
+    sub = points[inc]
+    found = clusters(sub, seed)
+    xy = pca_2d(sub)
+    ids = [str(t.participants[k]) for k in inc]
+    profiles = []
+    for c in range(found.k):
+        sel = found.labels == c
+        profiles.append(
+            {
+                "cluster": c,
+                "size": int(sel.sum()),
+                "weights": _named(names, normalise_log(sub[sel].mean(0))),
+                "groups": {
+                    g: int(np.sum(gi[sel] == k))
+                    for k, g in enumerate(groups)
+                    if np.any(gi[sel] == k)
+                },
+            }
+        )
+    return {
+        "k": found.k,
+        "silhouette": _f(found.silhouette),
+        "adjusted_rand": adjusted_rand(found.labels, gi) if found.k > 1 else None,
+        "method": found.method + "; points: first two principal components of clr priorities",
+        "profiles": profiles,
+        "labels": {pid: int(c) for pid, c in zip(ids, found.labels, strict=True)},
+        "points": {pid: [float(a), float(b)] for pid, (a, b) in zip(ids, xy, strict=True)},
+    }
+
+
+def _sensitivity(
+    sweep: Sweep | None, names: Sequence[str], groups: Sequence[str], weighting: str
+) -> dict:
+    if sweep is None:
+        return {
+            "method": "not applicable: fewer than two groups with participants",
+            "points": 0,
+            "chosen": None,
+            "stable_top": None,
+            "stable_ranking": None,
+            "top_share": None,
+            "flip": None,
+        }
+    flip = None
+    if sweep.flip is not None:
+        at, distance, new_top, grid_at, grid_distance = sweep.flip
+        flip = {
+            "weights": _named(groups, at),
+            "distance": distance,
+            "new_top": names[new_top],
+            "grid_weights": _named(groups, grid_at),
+            "grid_distance": grid_distance,
+        }
+    return {
+        "method": sweep.method
+        + "; distance = total variation (share of voice moved between groups)",
+        "weighting": weighting,
+        "points": sweep.points,
+        "chosen": _named(groups, sweep.chosen),
+        "stable_top": sweep.stable_top,
+        "stable_ranking": sweep.stable_ranking,
+        "top_share": _named(names, sweep.top_share),
+        "flip": flip,
+    }

@@ -1,0 +1,154 @@
+"""Consistency of pairwise comparison matrices, vectorised over a stack.
+
+Saaty's CR with Saaty's (1980) random index, Alonso & Lamata's (2006) CR, the geometric
+consistency index (Aguarón & Moreno-Jiménez 2003) and the most inconsistent judgment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "RI_NAME",
+    "RI_SAATY",
+    "SCALE",
+    "alonso_lamata",
+    "consistency_ratio",
+    "cr_threshold",
+    "gci",
+    "gci_threshold",
+    "most_inconsistent",
+    "random_index",
+    "residuals",
+]
+
+RI_NAME = "Saaty 1980"
+#: Saaty's random index for n = 1 … 15 (Saaty 1980); n > 15 uses RI(15).
+RI_SAATY = (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
+#: Saaty's fundamental scale, 1/9 … 9.
+SCALE = np.array([1 / v for v in range(9, 1, -1)] + list(range(1, 10)), dtype=float)
+_CONSISTENT = 1e-9
+
+
+def random_index(n: int) -> float:
+    """Saaty's random index ``RI(n)`` (n > 15 uses RI(15))."""
+    return float(RI_SAATY[min(n, len(RI_SAATY)) - 1])
+
+
+def cr_threshold(n: int) -> float:
+    """Saaty's (1994) acceptable CR: 0.05 for n = 3, 0.08 for n = 4, 0.10 for n ≥ 5."""
+    return 0.05 if n <= 3 else 0.08 if n == 4 else 0.10
+
+
+def gci_threshold(n: int) -> float:
+    """GCI thresholds: 0.31 (n = 3), 0.35 (n = 4), 0.37 (n > 4)."""
+    return 0.31 if n <= 3 else 0.35 if n == 4 else 0.37
+
+
+def consistency_ratio(lambda_max: np.ndarray, n: int) -> np.ndarray:
+    """Saaty's ``CR = (λmax − n) / ((n − 1) RI(n))``; 0 for n ≤ 2.
+
+    Parameters
+    ----------
+    lambda_max : (K,) ndarray
+    n : int
+
+    Returns
+    -------
+    (K,) ndarray
+        Non-negative (rounding below λmax = n is clipped).
+    """
+    lam = np.asarray(lambda_max, dtype=float)
+    if n <= 2:
+        return np.zeros_like(lam)
+    return np.maximum((lam - n) / (n - 1) / random_index(n), 0.0)
+
+
+def alonso_lamata(lambda_max: np.ndarray, n: int) -> np.ndarray:
+    """Alonso & Lamata's ``CR = (λmax − n) / (1.7699 n − 4.3513)``; 0 for n ≤ 2.
+
+    Parameters
+    ----------
+    lambda_max : (K,) ndarray
+    n : int
+
+    Returns
+    -------
+    (K,) ndarray
+    """
+    lam = np.asarray(lambda_max, dtype=float)
+    if n <= 2:
+        return np.zeros_like(lam)
+    return np.maximum((lam - n) / (1.7699 * n - 4.3513), 0.0)
+
+
+def residuals(log_judgments: np.ndarray, mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``e_ij = ln a_ij − ln w_i + ln w_j`` on answered pairs, 0 elsewhere.
+
+    Parameters
+    ----------
+    log_judgments, mask : (K, n, n) ndarray
+    weights : (K, n) ndarray
+
+    Returns
+    -------
+    (K, n, n) ndarray
+        Antisymmetric.
+    """
+    lw = np.log(weights)
+    return np.where(mask, log_judgments - lw[:, :, None] + lw[:, None, :], 0.0)
+
+
+def gci(log_judgments: np.ndarray, mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Geometric consistency index ``Σ_{i<j answered} e_ij² / (m − n + 1)``.
+
+    With ``m`` answered pairs; for a complete matrix ``m − n + 1 = (n − 1)(n − 2)/2``,
+    Aguarón & Moreno-Jiménez's ``2/((n−1)(n−2))``. 0 when ``m − n + 1 ≤ 0`` (a tree).
+
+    Parameters
+    ----------
+    log_judgments, mask : (K, n, n) ndarray
+    weights : (K, n) ndarray
+        LLSM (RGM) priorities.
+
+    Returns
+    -------
+    (K,) ndarray
+    """
+    n = mask.shape[-1]
+    e = residuals(log_judgments, mask, weights)
+    dof = mask.sum((-2, -1)) / 2 - n + 1
+    sse = (e**2).sum((-2, -1)) / 2
+    return np.where(dof > 0, sse / np.maximum(dof, 1), 0.0)
+
+
+def most_inconsistent(
+    log_judgments: np.ndarray, mask: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The answered pair with the largest ``|ln a_ij − ln w_i + ln w_j|``, per matrix.
+
+    Parameters
+    ----------
+    log_judgments, mask : (K, n, n) ndarray
+    weights : (K, n) ndarray
+
+    Returns
+    -------
+    i, j : (K,) int ndarray
+        The pair, ``i < j``; -1 where the matrix is consistent (deviation < 1e-9).
+    deviation : (K,) ndarray
+        ``|e_ij|``.
+    suggested : (K,) ndarray
+        Value on Saaty's scale nearest to ``w_i / w_j`` in log terms (AHP-OS rounds
+        linearly instead).
+    """
+    K, n = weights.shape
+    e = np.abs(residuals(log_judgments, mask, weights))
+    e = np.triu(e, 1).reshape(K, n * n)
+    flat = np.argmax(e, axis=-1)
+    dev = e[np.arange(K), flat]
+    i, j = np.divmod(flat, n)
+    ratio = np.log(weights[np.arange(K), i]) - np.log(weights[np.arange(K), j])
+    suggested = SCALE[np.argmin(np.abs(ratio[:, None] - np.log(SCALE)[None, :]), axis=-1)]
+    none = dev < _CONSISTENT
+    return np.where(none, -1, i), np.where(none, -1, j), dev, suggested
