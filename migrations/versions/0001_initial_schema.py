@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 88bcb62acd72
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 06:41:42.331277
+Create Date: 2026-11-24 06:44:58.681520
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '88bcb62acd72'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None

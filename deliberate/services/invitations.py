@@ -1,0 +1,112 @@
+"""Invitation links: unguessable, stored hashed, expiring, bound to one person once used."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import (
+    Consultation,
+    Invitation,
+    Membership,
+    Role,
+    StakeholderGroup,
+    User,
+    hash_token,
+    utcnow,
+)
+
+TOKEN_BYTES = 24  # 192 bits of randomness
+DEFAULT_EXPIRY_DAYS = 30
+
+
+class InvitationError(Exception):
+    """An invitation that cannot be used; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 404) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def invitation_url(token: str) -> str:
+    """The link a person opens to join."""
+    return f"{current_app.config['BASE_URL']}/i/{token}"
+
+
+def create_invitation(
+    consultation: Consultation,
+    role: Role,
+    group: StakeholderGroup | None = None,
+    *,
+    name: str = "",
+    email: str | None = None,
+    expires_days: int = DEFAULT_EXPIRY_DAYS,
+) -> tuple[Invitation, str]:
+    """Add an invitation to the session and return it with its token (shown once, never stored)."""
+    if role is Role.STAKEHOLDER and group is None:
+        raise InvitationError("A stakeholder invitation needs a group.", 400)
+    if group is not None and group.consultation_id != consultation.id:
+        raise InvitationError("That group belongs to another consultation.", 400)
+    if not 1 <= expires_days <= 365:
+        raise InvitationError("An invitation expires after 1 to 365 days.", 400)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invitation = Invitation(
+        consultation=consultation,
+        role=role,
+        group=group,
+        name=name.strip(),
+        email=(email or "").strip().lower() or None,
+        token_hash=hash_token(token),
+        expires_at=utcnow() + timedelta(days=expires_days),
+    )
+    db.session.add(invitation)
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation:
+    """The live invitation for ``token``; unknown, revoked and expired ones raise."""
+    invitation = db.session.scalar(db.select(Invitation).filter_by(token_hash=hash_token(token)))
+    if invitation is None or invitation.revoked_at is not None:
+        raise InvitationError(
+            "This invitation link is not valid. Ask the facilitator for a new one."
+        )
+    if invitation.expires_at <= utcnow():
+        raise InvitationError(
+            "This invitation link has expired. Ask the facilitator to send it again.", 410
+        )
+    return invitation
+
+
+def redeem(invitation: Invitation, display_name: str) -> Membership:
+    """Join the consultation through ``invitation``, or resume the membership it already made."""
+    if invitation.membership is not None:
+        return invitation.membership
+    name = display_name.strip() or invitation.name or "Participant"
+    user = User(display_name=name[:80])
+    membership = Membership(
+        user=user,
+        consultation_id=invitation.consultation_id,
+        role=invitation.role,
+        group_id=invitation.group_id,
+    )
+    invitation.membership = membership
+    invitation.used_at = utcnow()
+    db.session.add_all([user, membership])
+    return membership
+
+
+def reissue(invitation: Invitation, expires_days: int = DEFAULT_EXPIRY_DAYS) -> str:
+    """Replace the invitation's token (the old link stops working) and extend its expiry."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = utcnow() + timedelta(days=expires_days)
+    invitation.revoked_at = None
+    return token
+
+
+def revoke(invitation: Invitation) -> None:
+    """Stop the link from working; a membership it made stays, with its judgments."""
+    invitation.revoked_at = utcnow()

@@ -1,0 +1,175 @@
+"""Recording stakeholders' judgments: validated, canonical, idempotent, one transaction.
+
+Every way a judgment enters Deliberate — the comparison page, the API, a CSV import —
+goes through :func:`validate_judgment` and :func:`save_judgments`, so the same rules hold
+everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from ..models import SCALE_MAX, SCALE_MIN, Judgment, Membership, Outcome, Role, Round, utcnow
+
+MAX_REASON_LENGTH = 2000
+
+#: Saaty's 17 scale values from "B is extremely more important" (1/9) to "A is" (9).
+SAATY_SCALE: tuple[float, ...] = tuple(
+    [1 / v for v in range(9, 1, -1)] + [1.0] + [float(v) for v in range(2, 10)]
+)
+
+
+class JudgmentRejected(Exception):
+    """A judgment that cannot be saved; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CanonicalJudgment:
+    """A validated judgment: the pair in canonical order (a < b) and its value."""
+
+    outcome_a_id: int
+    outcome_b_id: int
+    value: float
+    reason: str
+
+
+def validate_judgment(
+    outcome_ids: Iterable[int],
+    first_id: int,
+    second_id: int,
+    value: float,
+    reason: str | None = "",
+    *,
+    on_scale_only: bool = False,
+) -> CanonicalJudgment:
+    """Check one judgment ("``first`` matters ``value`` times more than ``second``").
+
+    Raises :class:`JudgmentRejected` naming what is wrong: an outcome that is not in the
+    consultation (404), a self-comparison, a value that is not a finite number in
+    [1/9, 9] (or, with ``on_scale_only``, not one of Saaty's 17 values), a reason longer
+    than :data:`MAX_REASON_LENGTH` (400). Returns the pair in canonical order.
+    """
+    known = set(outcome_ids)
+    for outcome_id in (first_id, second_id):
+        if outcome_id not in known:
+            raise JudgmentRejected(f"Outcome {outcome_id} is not part of this consultation.", 404)
+    if first_id == second_id:
+        raise JudgmentRejected("An outcome cannot be compared with itself.")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise JudgmentRejected(f"The judgment must be a number, not {value!r}.")
+    if not SCALE_MIN - 1e-9 <= value <= SCALE_MAX + 1e-9:
+        raise JudgmentRejected(f"The judgment {value:g} is outside Saaty's scale (from 1/9 to 9).")
+    if on_scale_only and not any(math.isclose(value, s, rel_tol=1e-6) for s in SAATY_SCALE):
+        raise JudgmentRejected(f"The judgment {value:g} is not one of the scale's 17 points.")
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise JudgmentRejected(
+            f"The reason is {len(reason)} characters long; at most {MAX_REASON_LENGTH} are kept."
+        )
+    if first_id > second_id:
+        first_id, second_id, value = second_id, first_id, 1.0 / value
+    return CanonicalJudgment(first_id, second_id, float(value), reason)
+
+
+def check_can_judge(membership: Membership, round_: Round) -> None:
+    """A stakeholder may judge only in an open round of their own consultation."""
+    if membership.role is not Role.STAKEHOLDER:
+        raise JudgmentRejected("Only stakeholders give judgments.", 403)
+    if round_.consultation_id != membership.consultation_id:
+        raise JudgmentRejected("That round belongs to another consultation.", 404)
+    if not round_.is_open:
+        raise JudgmentRejected(
+            f"Round {round_.number} is closed: its answers can no longer change.", 409
+        )
+
+
+def outcome_ids(consultation_id: int) -> list[int]:
+    """The ids of a consultation's outcomes, in their display order."""
+    return list(
+        db.session.scalars(
+            db.select(Outcome.id)
+            .filter_by(consultation_id=consultation_id)
+            .order_by(Outcome.position, Outcome.id)
+        )
+    )
+
+
+def save_judgments(
+    membership: Membership, round_: Round, judgments: Sequence[CanonicalJudgment]
+) -> None:
+    """Insert or update the judgments in one statement per row and commit them together.
+
+    Uses ``INSERT … ON CONFLICT DO UPDATE`` on the (membership, round, pair) key, so saving
+    the same answer twice — or two requests racing — leaves exactly one row with the last
+    value.
+    """
+    check_can_judge(membership, round_)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    for judgment in judgments:
+        statement = insert(Judgment).values(
+            membership_id=membership.id,
+            round_id=round_.id,
+            outcome_a_id=judgment.outcome_a_id,
+            outcome_b_id=judgment.outcome_b_id,
+            value=judgment.value,
+            reason=judgment.reason,
+            updated_at=now,
+        )
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["membership_id", "round_id", "outcome_a_id", "outcome_b_id"],
+                set_={
+                    "value": statement.excluded.value,
+                    "reason": statement.excluded.reason,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        )
+    db.session.commit()
+
+
+def record_judgment(
+    membership: Membership,
+    round_: Round,
+    first_id: int,
+    second_id: int,
+    value: float,
+    reason: str | None = "",
+    *,
+    on_scale_only: bool = True,
+) -> CanonicalJudgment:
+    """Validate and save one judgment of ``membership`` in ``round_``; return what was saved."""
+    check_can_judge(membership, round_)
+    judgment = validate_judgment(
+        outcome_ids(membership.consultation_id),
+        first_id,
+        second_id,
+        value,
+        reason,
+        on_scale_only=on_scale_only,
+    )
+    save_judgments(membership, round_, [judgment])
+    return judgment
+
+
+def withdraw_judgment(membership: Membership, round_: Round, first_id: int, second_id: int) -> None:
+    """Remove a judgment ("I can't say"); withdrawing one that is not there is a no-op."""
+    check_can_judge(membership, round_)
+    low, high = sorted((first_id, second_id))
+    db.session.execute(
+        db.delete(Judgment).filter_by(
+            membership_id=membership.id, round_id=round_.id, outcome_a_id=low, outcome_b_id=high
+        )
+    )
+    db.session.commit()
