@@ -139,8 +139,9 @@ def to_text(report: dict[str, Any]) -> str:
         "",
         f"- priorities: {method['priority_method']}",
         f"- aggregation: {method['aggregate_method']}",
-        f"- weighting: {method['weighting']} "
-        + ", ".join(f"{g} {_pct(w, 1)}" for g, w in method["group_weights"].items()),
+        f"- weighting: {method['weighting']} ("
+        + ", ".join(f"{g} {_pct(w, 1)}" for g, w in method["group_weights"].items())
+        + ")",
         f"- CR with random index {method['random_index']}; threshold {method['cr_threshold']}",
         f"- bootstrap: {method['bootstrap']} stratified resamples, seed {method['seed']}",
         f"- clusters: {clusters.get('method', '–')}",

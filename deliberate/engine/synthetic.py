@@ -1,0 +1,67 @@
+"""Seeded synthetic judgment tables (for benchmarks, tests and demonstrations)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .aggregate import from_pairs
+from .judgments import JudgmentTable
+
+__all__ = ["synthetic_table"]
+
+_SCALE_LOGS = np.log(np.array([1 / v for v in range(9, 1, -1)] + list(range(1, 10)), float))
+
+
+def synthetic_table(
+    participants: int,
+    outcomes: int,
+    *,
+    groups: int = 3,
+    noise: float = 0.5,
+    skip: float = 0.1,
+    seed: int = 0,
+) -> JudgmentTable:
+    """Judgments drawn around group-specific weights with log-normal noise.
+
+    Each group g has weights ``w_g`` (Dirichlet); participant k answers
+    ``a_ij = (w_i / w_j) · exp(ε)``, ``ε ~ N(0, noise²)``, rounded to the nearest value on
+    Saaty's scale in log terms, and skips each pair with probability ``skip`` (the path
+    0–1–…–(n−1) is always answered, so every comparison graph is connected).
+
+    Parameters
+    ----------
+    participants : int
+        K, split evenly over the groups (round robin).
+    outcomes : int
+        n.
+    groups : int
+    noise : float
+        Standard deviation of the log-normal noise.
+    skip : float
+        Probability of skipping a pair.
+    seed : int
+
+    Returns
+    -------
+    JudgmentTable
+        Participants ``p0 … p{K−1}``, groups ``g0 …``, outcomes ``o0 …``.
+    """
+    rng = np.random.default_rng(seed)
+    n, K = outcomes, participants
+    group_w = rng.dirichlet(np.full(n, 2.0), groups)
+    gi = np.arange(K) % groups
+    i, j = np.triu_indices(n, 1)
+    lw = np.log(group_w)[gi]
+    x = lw[:, i] - lw[:, j] + rng.normal(0.0, noise, (K, i.size))
+    x = _SCALE_LOGS[np.argmin(np.abs(x[..., None] - _SCALE_LOGS), axis=-1)]
+    m = (rng.random((K, i.size)) >= skip) | (j == i + 1)
+    logs, mask = from_pairs(np.where(m, x, 0.0), m, n)
+    return JudgmentTable(
+        outcomes=tuple(f"o{o}" for o in range(n)),
+        participants=tuple(f"p{k}" for k in range(K)),
+        groups=tuple(f"g{g}" for g in range(groups)),
+        group_index=gi.astype(np.intp),
+        log_judgments=logs,
+        mask=mask,
+        reasons={},
+    )

@@ -1,0 +1,97 @@
+"""Validation of judgment tables: clear errors with line numbers, exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from deliberate.analyze import analyze_command
+from deliberate.engine import JudgmentError, JudgmentTable, read_judgments_csv
+
+HEADER = "participant,group,outcome_a,outcome_b,value\n"
+
+BAD = [
+    ("", 1, "empty"),
+    ("   \n\n", 1, "empty"),
+    ("participant,group,outcome_a,value\np1,g,a,3\n", 1, "missing column(s) outcome_b"),
+    (HEADER.strip() + ",colour\n", 1, "unknown column(s) 'colour'"),
+    (HEADER, 1, "no judgments"),
+    (HEADER + "p1,g,a,b,3\np1,g,a,c,ten\n", 3, "'ten' is not a number"),
+    (HEADER + "p1,g,a,b,3\n\np1,g,a,c,10\n", 4, "outside Saaty's scale"),
+    (HEADER + "p1,g,a,b,0\n", 2, "outside Saaty's scale"),
+    (HEADER + "p1,g,a,b,-2\n", 2, "outside Saaty's scale"),
+    (HEADER + "p1,g,a,b,nan\n", 2, "outside Saaty's scale"),
+    (HEADER + "p1,g,a,b,inf\n", 2, "outside Saaty's scale"),
+    (HEADER + "p1,g,a,b,0.1\n", 2, "outside Saaty's scale"),
+    (HEADER + "p1,g,a,b,3\np1,g,b,a,1/3\n", 3, "compares 'b' and 'a' twice (first on line 2)"),
+    (HEADER + "p1,g,a,b,3\np1,g,a,b,3\n", 3, "twice"),
+    (HEADER + "p1,g,a,a,3\n", 2, "compared with itself"),
+    (HEADER + "p1,g,a,b,3\np1,h,a,c,3\n", 3, "in group 'g' earlier"),
+    (HEADER + "p1,g,a,b\n", 2, "expected 5 fields"),
+    (HEADER + ",g,a,b,3\n", 2, "participant is empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), BAD)
+def test_bad_csv(text: str, line: int, message: str) -> None:
+    with pytest.raises(JudgmentError) as info:
+        read_judgments_csv(text)
+    assert info.value.line == line
+    assert message in str(info.value)
+    assert str(info.value).startswith(f"line {line}: ")
+
+
+@pytest.mark.parametrize(("text", "line", "message"), BAD)
+def test_bad_csv_cli_exits_2(text: str, line: int, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "j.csv"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(analyze_command, [str(path), "--bootstrap", "0"])
+    assert result.exit_code == 2
+    assert f"line {line}: " in result.stderr and message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli_usage_errors(tmp_path: Path) -> None:
+    path = tmp_path / "j.csv"
+    path.write_text(HEADER + "p1,g,a,b,3\nq1,h,a,b,1/2\n", encoding="utf-8")
+    runner = CliRunner()
+    for args in (
+        ["--weighting", "custom"],
+        ["--weighting", "custom", "--group-weight", "g=1"],
+        ["--weighting", "custom", "--group-weight", "g=1", "--group-weight", "zz=1"],
+        ["--group-weight", "nonsense"],
+        ["--priority", "median"],
+        ["--bootstrap", "-1"],
+    ):
+        result = runner.invoke(analyze_command, [str(path), *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+    assert runner.invoke(analyze_command, [str(tmp_path / "missing.csv")]).exit_code == 2
+
+
+def test_csv_columns_any_order_with_reason_bom_and_fractions() -> None:
+    text = '\ufeffvalue,outcome_b,outcome_a,group,participant,reason\n1/3,b,a,g,p1,"cheap, fast"\n'
+    table = read_judgments_csv(text)
+    assert table.outcomes == ("a", "b")
+    assert np.isclose(np.exp(table.log_judgments[0, 0, 1]), 1 / 3)
+    assert table.reasons == {(0, 0, 1): "cheap, fast"}
+
+
+def test_reverse_order_is_reciprocal() -> None:
+    table = read_judgments_csv(HEADER + "p1,g,b,a,4\n")
+    assert table.outcomes == ("b", "a")
+    table = JudgmentTable.from_records([(1, "g", "b", "a", 4)], outcomes=["a", "b"])
+    assert np.isclose(table.log_judgments[0, 0, 1], -np.log(4))
+    assert table.participants == (1,)
+
+
+def test_from_records_errors_use_record_index() -> None:
+    with pytest.raises(JudgmentError) as info:
+        JudgmentTable.from_records([(1, "g", "a", "b", 3), (1, "g", "a", "z", 3)], outcomes="ab")
+    assert info.value.line == 2 and "unknown outcome 'z'" in str(info.value)
+    with pytest.raises(JudgmentError) as info:
+        JudgmentTable.from_records([])
+    assert "no judgments" in str(info.value)
