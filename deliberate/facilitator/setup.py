@@ -1,14 +1,13 @@
-"""The facilitator's workspace: consultations they run."""
+"""Setting up and running consultations: outcomes, groups, people, rounds, participation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask_login import current_user, login_required
 
 from ..access import memberships_of
 from ..models import Role
-
-bp = Blueprint("facilitator", __name__, url_prefix="/facilitate")
+from . import bp
 
 
 @bp.get("/")

@@ -1,0 +1,150 @@
+"""Analysis of a round: judgments from the database, through the engine, cached.
+
+The cache key includes a fingerprint of the round's judgments (count, last change, sum of
+values) and the consultation's settings, so every app-server worker recomputes as soon as
+any judgment or setting changes, with no shared cache to invalidate.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import func
+
+from ..engine import JudgmentTable, analyze
+from ..extensions import db
+from ..models import Consultation, Judgment, Membership, Outcome, Round, StakeholderGroup, Weighting
+
+DEFAULT_BOOTSTRAP = 1000
+CSV_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value", "reason")
+
+_CACHE: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def analysis_options(consultation: Consultation) -> dict[str, Any]:
+    """Engine options from the consultation's settings (weighting, group weights, threshold)."""
+    group_weights = {g.name: g.weight for g in consultation.groups if g.weight is not None}
+    options: dict[str, Any] = {
+        "weighting": consultation.weighting.value,
+        "cr_threshold": consultation.consistency_threshold,
+        "seed": consultation.id,
+    }
+    if group_weights and sum(group_weights.values()) > 0:
+        options["group_weights"] = group_weights
+    elif consultation.weighting is Weighting.CUSTOM:
+        options["weighting"] = Weighting.GROUPS.value  # no weights set yet: equal groups
+    return options
+
+
+def _rows(round_: Round, membership_id: int | None = None) -> list[tuple[Any, ...]]:
+    """(membership id, group, outcome a, outcome b, value, reason) for a round's stakeholders."""
+    outcome_a, outcome_b = db.aliased(Outcome), db.aliased(Outcome)
+    query = (
+        db.select(
+            Judgment.membership_id,
+            StakeholderGroup.name,
+            outcome_a.name,
+            outcome_b.name,
+            Judgment.value,
+            Judgment.reason,
+        )
+        .join(Membership, Judgment.membership_id == Membership.id)
+        .join(StakeholderGroup, Membership.group_id == StakeholderGroup.id)
+        .join(outcome_a, Judgment.outcome_a_id == outcome_a.id)
+        .join(outcome_b, Judgment.outcome_b_id == outcome_b.id)
+        .where(Judgment.round_id == round_.id)
+        .order_by(Judgment.membership_id, outcome_a.position, outcome_b.position)
+    )
+    if membership_id is not None:
+        query = query.where(Judgment.membership_id == membership_id)
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def round_table(round_: Round, membership_id: int | None = None) -> JudgmentTable | None:
+    """The round's judgments as an engine table (participants are membership ids)."""
+    rows = _rows(round_, membership_id)
+    if not rows:
+        return None
+    consultation = round_.consultation
+    return JudgmentTable.from_records(
+        rows,
+        outcomes=[o.name for o in consultation.outcomes],
+        groups=[g.name for g in consultation.groups],
+    )
+
+
+def _fingerprint(round_: Round) -> tuple[Any, ...]:
+    count, last, total = db.session.execute(
+        db.select(
+            func.count(Judgment.id), func.max(Judgment.updated_at), func.sum(Judgment.value)
+        ).where(Judgment.round_id == round_.id)
+    ).one()
+    return count, str(last), round(float(total or 0.0), 9)
+
+
+def round_report(
+    round_: Round,
+    *,
+    exclude_inconsistent: bool = False,
+    bootstrap: int = DEFAULT_BOOTSTRAP,
+    **overrides: Any,
+) -> dict[str, Any] | None:
+    """The engine's full report for a round, or None while nobody has answered.
+
+    Participants whose answers do not yet connect every outcome are left out and
+    listed in ``method.skipped``.
+    """
+    options = {
+        **analysis_options(round_.consultation),
+        "exclude_inconsistent": exclude_inconsistent,
+        "bootstrap": bootstrap,
+        **overrides,
+    }
+    key = (round_.id, _fingerprint(round_), tuple(sorted((k, repr(v)) for k, v in options.items())))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    table = round_table(round_)
+    if table is None:
+        return None
+    report = analyze(table, on_disconnected="skip", **options)
+    _CACHE[key] = report
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return report
+
+
+def participant_feedback(membership: Membership, round_: Round) -> dict[str, Any] | None:
+    """One stakeholder's own priorities and consistency, for live feedback.
+
+    Returns None before any answer; ``{"connected": False, "cut_off": [...]}`` while the
+    answers do not yet connect every outcome; otherwise the participant's entry of the
+    report (weights, cr, most_inconsistent, …) with ``connected: True``.
+    """
+    table = round_table(round_, membership.id)
+    if table is None:
+        return None
+    report = analyze(
+        table,
+        bootstrap=0,
+        on_disconnected="skip",
+        cr_threshold=membership.consultation.consistency_threshold,
+    )
+    skipped = report["method"]["skipped"]
+    if skipped:
+        return {"connected": False, "cut_off": skipped[0]["cut_off"]}
+    return {"connected": True, **report["participants"][0]}
+
+
+def judgments_csv(round_: Round) -> str:
+    """The round's judgments in the CSV format that ``deliberate analyze`` reads."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for membership_id, group, a, b, value, reason in _rows(round_):
+        writer.writerow([membership_id, group, a, b, repr(float(value)), reason or ""])
+    return buffer.getvalue()
