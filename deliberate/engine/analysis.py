@@ -535,7 +535,7 @@ def _clusters(
     xy = pca_2d(sub)
     ids = [str(t.participants[k]) for k in inc]
     profiles = []
-    for c in range(found.k):
+    for c in range(found.k if inc.size else 0):
         sel = found.labels == c
         profiles.append(
             {
