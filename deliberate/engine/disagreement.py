@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import cdist, pdist, squareform
 
 __all__ = [
     "CONTESTED_POLARISATION",
@@ -252,8 +253,7 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
         sample = np.arange(K)
     sub = points[sample]
     tree = linkage(sub, method="ward")
-    diff = sub[:, None, :] - sub[None, :, :]
-    dist = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    dist = squareform(pdist(sub))
     best: tuple[float, np.ndarray] | None = None
     for k in range(2, min(MAX_CLUSTERS, sub.shape[0] - 1) + 1):
         _, labels = np.unique(fcluster(tree, k, criterion="maxclust"), return_inverse=True)
@@ -268,7 +268,7 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
     k = int(labels.max() + 1)
     centroids = np.stack([sub[labels == c].mean(0) for c in range(k)])
     if K > CLUSTER_CAP:
-        full = np.argmin(((points[:, None, :] - centroids[None]) ** 2).sum(-1), axis=1)
+        full = np.argmin(cdist(points, centroids, "sqeuclidean"), axis=1)
         full[sample] = labels
     else:
         full = labels

@@ -70,8 +70,9 @@ def eigenvector(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Principal right eigenvector and eigenvalue of a stack of non-negative matrices.
 
-    Power iteration with a per-matrix convergence check (max change < 1e-14); matrices
-    that have not converged after 500 steps fall back to ``numpy.linalg.eig``.
+    Power iteration on ``A⁴`` with a per-matrix convergence check (max change < 1e-14);
+    ``λmax = Σ_i (A w)_i`` for ``Σ w = 1``. Matrices that have not converged after 500
+    steps fall back to ``numpy.linalg.eig``.
 
     Parameters
     ----------
@@ -89,17 +90,21 @@ def eigenvector(
     """
     K, n = matrices.shape[0], matrices.shape[-1]
     w = np.full((K, n), 1.0 / n) if start is None else np.array(start, dtype=float)
+    # Iterate with A⁴: same eigenvector, the error shrinks by (|λ2|/λ1)⁴ per step.
+    power = np.matmul(matrices, matrices)
+    power = np.matmul(power, power)
+    power /= power.sum((-2, -1), keepdims=True)
     active = np.arange(K)
-    lam = np.empty(K)
     for _ in range(_MAX_ITER):
         if active.size == 0:
             break
-        y = np.matmul(matrices[active], w[active, :, None])[..., 0]
-        total = y.sum(-1)
-        y /= total[:, None]
+        sub = power if active.size == K else power[active]
+        y = np.matmul(sub, w[active, :, None])[..., 0]
+        y /= y.sum(-1, keepdims=True)
         done = np.abs(y - w[active]).max(-1) < _TOL
-        w[active], lam[active] = y, total
+        w[active] = y
         active = active[~done]
+    lam = np.einsum("kij,kj->k", matrices, w)
     if active.size:
         values, vectors = np.linalg.eig(matrices[active])
         top = np.argmax(values.real, axis=-1)
