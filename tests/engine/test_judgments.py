@@ -95,3 +95,27 @@ def test_from_records_errors_use_record_index() -> None:
     with pytest.raises(JudgmentError) as info:
         JudgmentTable.from_records([])
     assert "no judgments" in str(info.value)
+
+
+def test_module_entry_point(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "p1,g,a,b,3\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "p1,g,a,b,12\n", encoding="utf-8")
+    run = [sys.executable, "-m", "deliberate.analyze"]
+    ok = subprocess.run(
+        [*run, str(good), "--format", "json", "--bootstrap", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["overall"]["weights"] == {"a": 0.75, "b": 0.25}
+    fail = subprocess.run([*run, str(bad)], capture_output=True, text=True, check=False)
+    assert fail.returncode == 2
+    assert "line 2: value '12' is outside Saaty's scale" in fail.stderr
+    assert "Traceback" not in fail.stderr
