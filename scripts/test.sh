@@ -13,7 +13,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 
 echo "== ruff"
-.venv/bin/ruff check deliberate tests benchmarks migrations/env.py
+.venv/bin/ruff check .
 echo "== bandit"
 .venv/bin/bandit -q -c pyproject.toml -r deliberate -ll
 echo "== pip check"
