@@ -237,6 +237,7 @@ class Membership(db.Model):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "consultation_id"),
+        UniqueConstraint("consultation_id", "label"),
         CheckConstraint(
             "role <> 'stakeholder' OR group_id IS NOT NULL", name="stakeholder_has_group"
         ),
@@ -248,6 +249,8 @@ class Membership(db.Model):
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    #: How imported judgments (a paper workshop's CSV, an API batch) name this participant.
+    label: Mapped[str | None] = mapped_column(String(80))
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholder_groups.id", ondelete="RESTRICT"), index=True
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 06:44:58.681520
+Create Date: 2026-11-24 06:51:53.950142
 
 """
 from alembic import op
@@ -121,6 +121,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('facilitator', 'stakeholder', 'board', name='role', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('label', sa.String(length=80), nullable=True),
     sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
@@ -129,6 +130,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['group_id'], ['stakeholder_groups.id'], name=op.f('fk_memberships_group_id_stakeholder_groups'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
+    sa.UniqueConstraint('consultation_id', 'label', name=op.f('uq_memberships_consultation_id_label')),
     sa.UniqueConstraint('user_id', 'consultation_id', name=op.f('uq_memberships_user_id_consultation_id'))
     )
     with op.batch_alter_table('memberships', schema=None) as batch_op:
