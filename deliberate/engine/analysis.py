@@ -64,6 +64,11 @@ def _f(value: Any) -> float | None:
     return v if np.isfinite(v) else None
 
 
+def _floats(values: np.ndarray) -> list[float | None]:
+    """``(K,)`` array as a list of plain floats, None for NaN/inf."""
+    return [v if np.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
+
+
 def _named(names: Sequence[str], values: np.ndarray) -> dict[str, float | None]:
     return {name: _f(v) for name, v in zip(names, values, strict=True)}
 
@@ -295,6 +300,10 @@ def analyze(
     stats = pair_stats(x, m, alpha, gi, G) if have else None
     pair_list = _pairs(names, groups, stats, boot) if stats is not None else []
 
+    w_rows = w.tolist()
+    lam_list, cr_list, al_list, gci_list, d_group, d_overall = (
+        _floats(v) for v in (lam, cr, alonso_lamata(lam, n), gci_values, dist_group, dist_overall)
+    )
     report: dict[str, Any] = {
         "outcomes": list(names),
         "method": {
@@ -335,11 +344,11 @@ def analyze(
             {
                 "id": t.participants[k],
                 "group": groups[t.group_index[k]],
-                "weights": _named(names, w[k]),
-                "lambda_max": _f(lam[k]),
-                "cr": _f(cr[k]),
-                "cr_alonso_lamata": _f(alonso_lamata(lam[k : k + 1], n)[0]),
-                "gci": _f(gci_values[k]),
+                "weights": dict(zip(names, w_rows[k], strict=True)),
+                "lambda_max": lam_list[k],
+                "cr": cr_list[k],
+                "cr_alonso_lamata": al_list[k],
+                "gci": gci_list[k],
                 "consistent": bool(consistent[k]),
                 "excluded": bool(not included[k]),
                 "answered": int(answered[k]),
@@ -353,8 +362,8 @@ def analyze(
                     "suggested": float(worst_sugg[k]),
                     "deviation": float(worst_dev[k]),
                 },
-                "distance_to_group": _f(dist_group[k]),
-                "distance_to_overall": _f(dist_overall[k]),
+                "distance_to_group": d_group[k],
+                "distance_to_overall": d_overall[k],
             }
             for k in range(K)
         ],
