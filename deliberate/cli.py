@@ -6,11 +6,15 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
+from .analyze import analyze_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
 def cli() -> None:
     """Deliberate: weigh contested public value with stakeholders."""
+
+
+cli.add_command(analyze_command)
 
 
 @cli.command("init")
@@ -41,6 +45,38 @@ def demo_command() -> None:
     )
     click.echo(f"  facilitator@example.org / {DEMO_PASSWORD}")
     click.echo(f"  board@example.org       / {DEMO_PASSWORD}")
+
+
+@cli.command("invite")
+@click.argument("consultation_id", type=int)
+@click.option("--group", "group_name", required=True, help="The stakeholder group's name.")
+@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--expires-days", default=30, show_default=True, type=click.IntRange(1, 365))
+@with_appcontext
+def invite_command(consultation_id: int, group_name: str, count: int, expires_days: int) -> None:
+    """Print COUNT stakeholder invitation links for a group, one a line."""
+    from .extensions import db
+    from .models import Consultation, Role
+    from .services import audit
+    from .services.invitations import create_invitation, invitation_url
+
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise click.UsageError(f"There is no consultation {consultation_id}.")
+    group = next((g for g in consultation.groups if g.name == group_name), None)
+    if group is None:
+        known = ", ".join(g.name for g in consultation.groups) or "none"
+        raise click.UsageError(
+            f"Consultation {consultation_id} has no group {group_name!r} (groups: {known})."
+        )
+    tokens = [
+        create_invitation(consultation, Role.STAKEHOLDER, group, expires_days=expires_days)[1]
+        for _ in range(count)
+    ]
+    audit.record(consultation, None, "invitations.created", f"{count} for {group.name}")
+    db.session.commit()
+    for token in tokens:
+        click.echo(invitation_url(token))
 
 
 @cli.command("serve")

@@ -71,3 +71,15 @@ def test_init_creates_the_schema_and_is_idempotent(tmp_path: Path) -> None:
     assert "up to date" in second.output
     with app.app_context():
         db.engine.dispose()
+
+
+def test_analyze_is_part_of_the_deliberate_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    data = tmp_path / "votes.csv"
+    data.write_text("participant,group,outcome_a,outcome_b,value\np1,g,cost,benefit,3\n")
+    result = CliRunner().invoke(cli, ["analyze", str(data), "--format", "json", "--bootstrap", "0"])
+    assert result.exit_code == 0, result.output
+    assert '"cost": 0.75' in result.output
+    bad = CliRunner().invoke(cli, ["analyze", str(tmp_path / "missing.csv")])
+    assert bad.exit_code == 2
