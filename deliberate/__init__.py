@@ -59,8 +59,9 @@ def register_blueprints(app: Flask) -> None:
     from .api.routes import bp as api
     from .auth.routes import bp as auth
     from .board.routes import bp as board
+    from .board.routes import share
     from .facilitator import bp as facilitator
     from .stakeholder.routes import bp as stakeholder
 
-    for blueprint in (auth, stakeholder, facilitator, board, api):
+    for blueprint in (auth, stakeholder, facilitator, board, share, api):
         app.register_blueprint(blueprint)

@@ -1,14 +1,81 @@
-"""Board members' pages: consensus summaries of closed rounds."""
+"""Board members' pages: consensus summaries of closed rounds, as pages, PDFs and links."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from pathlib import Path
+from typing import Any, NoReturn
 
-from ..access import memberships_of
-from ..models import Role
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from ..access import memberships_of, require_membership
+from ..models import Consultation, Role, Round, utcnow
+from ..services import board as service
+from ..services.pdf import PdfUnavailable, html_to_pdf
+from . import charts
+from .forms import NoteForm, RevokeForm, ShareForm
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+share = Blueprint("share", __name__)
+
+STYLESHEETS = ("css/style.css", "css/board.css")
+
+
+def _fail(error: service.BoardError) -> NoReturn:
+    """Answer with the board error's status and message."""
+    abort(error.status, description=str(error))
+
+
+def _closed_round(consultation: Consultation, number: int | None) -> Round:
+    try:
+        return service.closed_round(consultation, number)
+    except service.BoardError as error:
+        _fail(error)
+
+
+def _context(round_: Round) -> dict[str, Any]:
+    """What the summary template needs for a closed round."""
+    found = service.round_summary(round_)
+    return {
+        "consultation": round_.consultation,
+        "round": round_,
+        "summary": found,
+        "charts": charts.summary_charts(found) if found and not found["withheld"] else {},
+        "generated_at": utcnow(),
+    }
+
+
+def _document(context: dict[str, Any]) -> str:
+    """The summary as one self-contained HTML document (styles inline), for PDF."""
+    static = Path(current_app.static_folder or "")
+    css = "\n".join((static / name).read_text(encoding="utf-8") for name in STYLESHEETS)
+    # Our own stylesheets, never user text: inlined verbatim so the PDF fetches nothing.
+    inline_css = Markup(css)  # nosec B704
+    return render_template("board/document.html", inline_css=inline_css, **context)
+
+
+def _pdf(context: dict[str, Any]) -> Response:
+    try:
+        data = html_to_pdf(_document(context))
+    except PdfUnavailable as error:
+        abort(503, description=str(error))
+    consultation, round_ = context["consultation"], context["round"]
+    name = f"deliberate-summary-{consultation.id}-round-{round_.number}.pdf"
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.get("/")
@@ -17,3 +84,130 @@ def index() -> str:
     """The consultations this board member follows."""
     memberships = memberships_of(current_user, Role.BOARD)
     return render_template("board/index.html", memberships=memberships)
+
+
+def _summary_page(cid: int, number: int | None) -> str:
+    membership = require_membership(cid, Role.BOARD, Role.FACILITATOR)
+    consultation = membership.consultation
+    round_ = _closed_round(consultation, number)
+    facilitator = membership.role is Role.FACILITATOR
+    return render_template(
+        "board/summary.html",
+        facilitator=facilitator,
+        note_form=NoteForm(note=consultation.facilitator_note) if facilitator else None,
+        share_form=ShareForm() if facilitator else None,
+        revoke_form=RevokeForm() if facilitator else None,
+        links=service.active_links(round_) if facilitator else [],
+        closed_rounds=[r for r in consultation.rounds if not r.is_open],
+        **_context(round_),
+    )
+
+
+@bp.get("/<int:cid>/")
+@login_required
+def latest(cid: int) -> str:
+    """The summary of the latest closed round."""
+    return _summary_page(cid, None)
+
+
+@bp.get("/<int:cid>/rounds/<int:number>")
+@login_required
+def summary(cid: int, number: int) -> str:
+    """The summary of a given closed round."""
+    return _summary_page(cid, number)
+
+
+@bp.get("/<int:cid>/rounds/<int:number>.pdf")
+@login_required
+def summary_pdf(cid: int, number: int) -> Response:
+    """The summary as an A4 PDF."""
+    membership = require_membership(cid, Role.BOARD, Role.FACILITATOR)
+    return _pdf(_context(_closed_round(membership.consultation, number)))
+
+
+@bp.post("/<int:cid>/rounds/<int:number>/note")
+@login_required
+def save_note(cid: int, number: int) -> Response | tuple[str, int]:
+    """Save the facilitator's note shown on every summary of the consultation."""
+    membership = require_membership(cid, Role.FACILITATOR)
+    consultation = membership.consultation
+    round_ = _closed_round(consultation, number)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash("The note was not saved: " + " ".join(form.note.errors), "error")
+        return _summary_page(cid, round_.number), 400
+    service.set_note(consultation, current_user, form.note.data or "")
+    flash("The note is saved.", "success")
+    return redirect(url_for("board.summary", cid=cid, number=number, _anchor="note"))
+
+
+@bp.post("/<int:cid>/rounds/<int:number>/links")
+@login_required
+def create_link(cid: int, number: int) -> str | tuple[str, int]:
+    """Create a read-only link to this summary; the link is shown once, here."""
+    membership = require_membership(cid, Role.FACILITATOR)
+    round_ = _closed_round(membership.consultation, number)
+    form = ShareForm()
+    if not form.validate_on_submit():
+        flash("No link was made: " + " ".join(form.days.errors), "error")
+        return _summary_page(cid, round_.number), 400
+    token = service.create_share_link(round_, current_user, form.days.data)
+    return render_template(
+        "board/link_created.html",
+        consultation=membership.consultation,
+        round=round_,
+        url=service.share_url(token),
+        days=form.days.data,
+    )
+
+
+@bp.post("/<int:cid>/links/<int:link_id>/revoke")
+@login_required
+def revoke_link(cid: int, link_id: int) -> Response:
+    """Withdraw a read-only link."""
+    membership = require_membership(cid, Role.FACILITATOR)
+    if not RevokeForm().validate_on_submit():
+        abort(400, description="The form was incomplete. Reload the page and try again.")
+    try:
+        link = service.revoke_share_link(membership.consultation, link_id, current_user)
+    except service.BoardError as error:
+        _fail(error)
+    flash("The link no longer works.", "success")
+    return redirect(url_for("board.summary", cid=cid, number=link.round.number, _anchor="share"))
+
+
+# --------------------------------------------------------------------- read-only links
+
+
+def _shared_round(token: str) -> Round:
+    try:
+        link = service.find_share_link(token)
+    except service.BoardError as error:
+        _fail(error)
+    return _closed_round(link.round.consultation, link.round.number)
+
+
+def _private(response: Response) -> Response:
+    """Keep a shared summary out of caches, search engines and referrers."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@share.get("/s/<token>")
+def shared(token: str) -> Response:
+    """A summary opened through a read-only link, without an account."""
+    round_ = _shared_round(token)
+    html = render_template(
+        "board/shared.html",
+        pdf_url=url_for("share.shared_pdf", token=token),
+        **_context(round_),
+    )
+    return _private(Response(html))
+
+
+@share.get("/s/<token>.pdf")
+def shared_pdf(token: str) -> Response:
+    """The PDF of a summary opened through a read-only link."""
+    return _private(_pdf(_context(_shared_round(token))))

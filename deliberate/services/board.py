@@ -1,0 +1,195 @@
+"""The board summary's data and writes: reasons, the facilitator's note, read-only links."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import (
+    Consultation,
+    Judgment,
+    Membership,
+    Outcome,
+    Round,
+    ShareLink,
+    StakeholderGroup,
+    User,
+    hash_token,
+    utcnow,
+)
+from . import audit, results, summary
+
+TOKEN_BYTES = 32
+DEFAULT_SHARE_DAYS = 14
+MAX_SHARE_DAYS = 90
+MAX_NOTE_LENGTH = 5000
+
+
+class BoardError(Exception):
+    """A request the board pages cannot meet; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def closed_round(consultation: Consultation, number: int | None = None) -> Round:
+    """A closed round of the consultation (the latest one when ``number`` is None).
+
+    Raises
+    ------
+    BoardError
+        404 for a round that does not exist; 409 while it is open or none is closed.
+    """
+    if number is None:
+        closed = [r for r in consultation.rounds if not r.is_open]
+        if not closed:
+            raise BoardError(
+                "No round of this consultation has closed yet. The summary appears when "
+                "the facilitator closes the first round.",
+                409,
+            )
+        return closed[-1]
+    round_ = next((r for r in consultation.rounds if r.number == number), None)
+    if round_ is None:
+        raise BoardError(f"This consultation has no round {number}.", 404)
+    if round_.is_open:
+        raise BoardError(
+            f"Round {number} is still open, so its results may change. Its summary appears "
+            "when the facilitator closes the round.",
+            409,
+        )
+    return round_
+
+
+def reason_rows(round_: Round) -> list[tuple[str, str, str, float, str]]:
+    """(outcome a, outcome b, group, value, reason) of a round's judgments with a reason.
+
+    Pairs are in the consultation's outcome order, as in engine reports (the value is
+    inverted where the stored canonical order differs).
+    """
+    outcome_a, outcome_b = db.aliased(Outcome), db.aliased(Outcome)
+    query = (
+        db.select(
+            outcome_a.name,
+            outcome_a.position,
+            outcome_b.name,
+            outcome_b.position,
+            StakeholderGroup.name,
+            Judgment.value,
+            Judgment.reason,
+        )
+        .join(Membership, Judgment.membership_id == Membership.id)
+        .join(StakeholderGroup, Membership.group_id == StakeholderGroup.id)
+        .join(outcome_a, Judgment.outcome_a_id == outcome_a.id)
+        .join(outcome_b, Judgment.outcome_b_id == outcome_b.id)
+        .where(Judgment.round_id == round_.id, Judgment.reason != "")
+        .order_by(Judgment.id)
+    )
+    rows = []
+    for a, pos_a, b, pos_b, group, value, reason in db.session.execute(query):
+        if (pos_a, a) > (pos_b, b):
+            a, b, value = b, a, 1 / value
+        rows.append((a, b, group, value, reason))
+    return rows
+
+
+def round_summary(round_: Round) -> dict[str, Any] | None:
+    """The summary of a closed round for the board, or None when nobody answered.
+
+    Groups below the consultation's anonymity threshold are withheld throughout; reasons
+    are shown from the groups shown only, as texts, never with who gave them.
+    """
+    consultation = round_.consultation
+    report = results.round_report(round_)
+    if report is None:
+        return None
+    earlier = [
+        (r.number, results.round_report(r, bootstrap=0))
+        for r in consultation.rounds
+        if not r.is_open and r.number < round_.number
+    ]
+    rounds = [(n, rep) for n, rep in earlier if rep is not None] + [(round_.number, report)]
+    found = summary.summarise(report, consultation.anonymity_k, rounds)
+    if found["withheld"] is None:
+        reasons = summary.common_reasons(reason_rows(round_), found["view"]["groups"])
+        for conflict in found["conflicts"]:
+            conflict["reasons"] = reasons.get((conflict["a"], conflict["b"]), [])
+    return found
+
+
+def set_note(consultation: Consultation, user: User, note: str) -> None:
+    """Save the facilitator's note shown on the summary (context, caveats, next steps)."""
+    note = note.replace("\r\n", "\n").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise BoardError(f"The note is limited to {MAX_NOTE_LENGTH} characters.", 400)
+    consultation.facilitator_note = note
+    audit.record(consultation, user, "summary.note", f"{len(note)} characters")
+    db.session.commit()
+
+
+def share_url(token: str) -> str:
+    """The read-only link a board member opens without an account."""
+    return f"{current_app.config['BASE_URL']}/s/{token}"
+
+
+def create_share_link(round_: Round, user: User, days: int = DEFAULT_SHARE_DAYS) -> str:
+    """Create a read-only link to a closed round's summary; return its token (shown once)."""
+    if round_.is_open:
+        raise BoardError("Only the summary of a closed round can be shared.", 409)
+    if not 1 <= days <= MAX_SHARE_DAYS:
+        raise BoardError(f"A link expires after 1 to {MAX_SHARE_DAYS} days.", 400)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    link = ShareLink(
+        round=round_,
+        token_hash=hash_token(token),
+        created_by_id=user.id,
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(link)
+    audit.record(round_.consultation, user, "summary.shared", f"round {round_.number}, {days} days")
+    db.session.commit()
+    return token
+
+
+def active_links(round_: Round) -> list[ShareLink]:
+    """The round's links that still work, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(ShareLink)
+            .filter(
+                ShareLink.round_id == round_.id,
+                ShareLink.revoked_at.is_(None),
+                ShareLink.expires_at > utcnow(),
+            )
+            .order_by(ShareLink.created_at.desc(), ShareLink.id.desc())
+        )
+    )
+
+
+def revoke_share_link(consultation: Consultation, link_id: int, user: User) -> ShareLink:
+    """Stop a link working at once."""
+    link = db.session.get(ShareLink, link_id)
+    if link is None or link.round.consultation_id != consultation.id:
+        raise BoardError("There is no such link for this consultation.", 404)
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        audit.record(consultation, user, "summary.unshared", f"round {link.round.number}")
+        db.session.commit()
+    return link
+
+
+def find_share_link(token: str) -> ShareLink:
+    """The link a token opens; 404 when unknown, 410 when revoked or expired."""
+    link = db.session.scalar(db.select(ShareLink).filter_by(token_hash=hash_token(token)))
+    if link is None:
+        raise BoardError("This link is not valid. Ask the facilitator for a new one.", 404)
+    if link.revoked_at is not None or link.expires_at <= utcnow():
+        raise BoardError(
+            "This link has expired or was withdrawn. Ask the facilitator for a new one.", 410
+        )
+    return link

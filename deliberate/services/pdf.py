@@ -1,0 +1,78 @@
+"""Print a self-contained HTML document to PDF with headless Chromium.
+
+The document is written to a private temporary folder and opened from there; it must
+carry its styles inline and fetch nothing (the board templates add a Content Security
+Policy that forbids any load), and Chromium runs with its networking features off.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+# subprocess runs one fixed local binary with list arguments, never a shell.
+import subprocess  # nosec B404
+import tempfile
+from pathlib import Path
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-pdf-header-footer",
+)
+TIMEOUT_SECONDS = 60
+
+
+class PdfUnavailable(Exception):
+    """No PDF could be made (Chromium missing, failing or too slow); the message says why."""
+
+
+def chromium() -> str | None:
+    """Path of the Chromium binary, if installed."""
+    for candidate in CHROMIUM_CANDIDATES:
+        if Path(candidate).is_file():
+            return candidate
+    return shutil.which("chromium")
+
+
+def html_to_pdf(html: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
+    """Render a self-contained HTML document to PDF bytes (A4 as its print CSS sets).
+
+    Raises
+    ------
+    PdfUnavailable
+        When Chromium is not installed, fails, or takes longer than ``timeout`` seconds.
+    """
+    binary = chromium()
+    if binary is None:
+        raise PdfUnavailable(
+            "PDFs need Chromium on the server (apt-get install chromium). "
+            "Use your browser's Print to save the summary as PDF meanwhile."
+        )
+    with tempfile.TemporaryDirectory(prefix="deliberate-pdf-") as folder:
+        source = Path(folder) / "summary.html"
+        target = Path(folder) / "summary.pdf"
+        source.write_text(html, encoding="utf-8")
+        command = [
+            binary,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={Path(folder) / 'profile'}",
+            f"--print-to-pdf={target}",
+            source.as_uri(),
+        ]
+        try:
+            # A fixed binary and flags; the only input is the file written above.
+            subprocess.run(command, capture_output=True, timeout=timeout, check=False)  # nosec B603
+        except subprocess.TimeoutExpired as error:
+            raise PdfUnavailable(
+                f"The PDF took longer than {timeout:.0f} seconds to make. Please try again."
+            ) from error
+        if not target.is_file() or target.stat().st_size == 0:
+            raise PdfUnavailable("Chromium could not make the PDF. Please try again later.")
+        return target.read_bytes()

@@ -1,0 +1,230 @@
+"""The board summary pages: who may see them, the facilitator's note, read-only links, PDF."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+
+from deliberate.board import routes
+from deliberate.demo import BOARD_EMAIL, DEMO_TITLE, FACILITATOR_EMAIL
+from deliberate.extensions import db
+from deliberate.models import AuditEvent, Consultation, Role, ShareLink, hash_token, utcnow
+from deliberate.services import pdf
+from tests.conftest import FormClient, login
+from tests.factories import make_consultation, make_member
+
+SHARE_URL = re.compile(r'value="https?://[^"]+/s/([A-Za-z0-9_-]+)"')
+
+
+def _stakeholder_names(app: Flask, cid: int) -> list[str]:
+    with app.app_context():
+        consultation = db.session.get(Consultation, cid)
+        return [m.user.display_name for m in consultation.memberships if m.role is Role.STAKEHOLDER]
+
+
+def test_board_member_reads_the_summary_of_the_closed_round(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, BOARD_EMAIL)
+    index = client.get("/board/").get_data(as_text=True)
+    assert f'href="/board/{demo}/"' in index
+    page = client.get(f"/board/{demo}/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert DEMO_TITLE in html
+    assert "Consensus summary · Round 1" in html
+    for heading in (
+        "Who took part",
+        "The consensus priorities",
+        "Where stakeholders converge",
+        "Where they conflict",
+        "How much the answer depends on whose voice counts",
+        "How far stakeholders agree overall",
+        "Method",
+    ):
+        assert f">{heading}</h2>" in html
+    assert "Efficiency ranks first for Funders but sixth for Service users." in html
+    assert "Efficiency against Equity divides the groups: Funders put Efficiency first" in html
+    assert "a workshop on the divisive pairs" in html  # the facilitator's note
+    assert 'role="img"' in html  # the inline SVG chart
+    assert "Save the note" not in html and "read-only link" not in html.lower()
+    names = _stakeholder_names(app, demo)
+    assert len(names) == 60
+    assert not [name for name in names if name in html]
+
+
+def test_an_open_round_has_no_summary_yet(client: FormClient, demo: int) -> None:
+    login(client, BOARD_EMAIL)
+    response = client.get(f"/board/{demo}/rounds/2")
+    assert response.status_code == 409
+    assert "Round 2 is still open" in response.get_data(as_text=True)
+    assert client.get(f"/board/{demo}/rounds/2.pdf").status_code == 409
+    assert client.get(f"/board/{demo}/rounds/9").status_code == 404
+
+
+def test_no_closed_round_is_a_clear_conflict(app: Flask, client: FormClient) -> None:
+    with app.app_context():
+        consultation = make_consultation()
+        make_member(consultation, Role.BOARD, email="b@example.org")
+        cid = consultation.id
+    login(client, "b@example.org", "pw")
+    response = client.get(f"/board/{cid}/")
+    assert response.status_code == 409
+    assert "No round of this consultation has closed yet" in response.get_data(as_text=True)
+
+
+def test_who_may_see_what(app: Flask, client: FormClient, demo: int) -> None:
+    assert client.get(f"/board/{demo}/").status_code == 302  # anonymous: sign in first
+    with app.app_context():
+        other = make_consultation(facilitator_email="other@example.org")
+        member = make_member(
+            db.session.get(Consultation, demo), Role.STAKEHOLDER, "Staff", email="s@example.org"
+        )
+        assert member.id
+        other_id = other.id
+    login(client, BOARD_EMAIL)
+    assert client.get(f"/board/{other_id}/").status_code == 403
+    pages = [
+        re.sub(r"<int:\w+>", str(demo), rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in {"facilitator", "stakeholder"}
+        and "GET" in (rule.methods or ())
+        and list(rule.arguments) in (["cid"], ["consultation_id"])
+    ]
+    assert len(pages) >= 5
+    for url in pages:
+        assert client.get(url).status_code == 403, url
+    client.post("/logout", data={"csrf_token": client.csrf_token("/board/")})
+    login(client, "s@example.org", "pw")
+    assert client.get(f"/board/{demo}/").status_code == 403
+    assert client.get(f"/board/{demo}/rounds/1.pdf").status_code == 403
+    assert client.get("/board/999999/").status_code == 404
+
+
+def test_facilitator_edits_the_note_escaped_with_line_breaks(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, FACILITATOR_EMAIL)
+    url = f"/board/{demo}/rounds/1"
+    assert "Save the note" in client.get(url).get_data(as_text=True)
+    note = "Context first.\nNext steps: <script>alert(1)</script> & more."
+    response = client.submit(f"{url}/note", {"note": note}, page=url)
+    assert response.status_code == 302
+    html = client.get(url).get_data(as_text=True)
+    assert "Context first.\nNext steps: &lt;script&gt;alert(1)&lt;/script&gt; &amp; more." in html
+    assert "<script>alert(1)" not in html
+    with app.app_context():
+        assert db.session.get(Consultation, demo).facilitator_note == note
+        assert db.session.scalar(db.select(AuditEvent).filter_by(action="summary.note"))
+    assert client.post(f"{url}/note", data={"note": "no token"}).status_code == 400
+    too_long = client.submit(f"{url}/note", {"note": "x" * 5001}, page=url)
+    assert too_long.status_code == 400
+    with app.app_context():
+        assert db.session.get(Consultation, demo).facilitator_note == note
+
+
+def test_board_member_cannot_edit_the_note_or_share(client: FormClient, demo: int) -> None:
+    login(client, BOARD_EMAIL)
+    url = f"/board/{demo}/rounds/1"
+    token = client.csrf_token(url)
+    assert client.post(f"{url}/note", data={"csrf_token": token, "note": "x"}).status_code == 403
+    assert client.post(f"{url}/links", data={"csrf_token": token, "days": 7}).status_code == 403
+
+
+def test_read_only_link_shows_the_summary_until_revoked(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, FACILITATOR_EMAIL)
+    url = f"/board/{demo}/rounds/1"
+    created = client.submit(f"{url}/links", {"days": 7}, page=url)
+    assert created.status_code == 200
+    token = SHARE_URL.search(created.get_data(as_text=True)).group(1)
+    with app.app_context():
+        link = db.session.scalar(db.select(ShareLink))
+        assert link.token_hash == hash_token(token) != token
+        assert timedelta(days=6, hours=23) < link.expires_at - utcnow() <= timedelta(days=7)
+        link_id = link.id
+    assert "Withdraw" in client.get(url).get_data(as_text=True)
+
+    anonymous = app.test_client()
+    shared = anonymous.get(f"/s/{token}")
+    assert shared.status_code == 200
+    html = shared.get_data(as_text=True)
+    assert DEMO_TITLE in html and "Where they conflict" in html
+    assert "Save the note" not in html
+    assert shared.headers["Cache-Control"] == "no-store"
+    assert shared.headers["Referrer-Policy"] == "no-referrer"
+    assert not [name for name in _stakeholder_names(app, demo) if name in html]
+    assert anonymous.get(f"/s/{token}x").status_code == 404
+    assert anonymous.get("/board/").status_code == 302  # the link opens nothing else
+
+    revoke = f"/board/{demo}/links/{link_id}/revoke"
+    assert client.submit(revoke, page=url).status_code == 302
+    gone = anonymous.get(f"/s/{token}")
+    assert gone.status_code == 410
+    assert "expired or was withdrawn" in gone.get_data(as_text=True)
+    assert anonymous.get(f"/s/{token}.pdf").status_code == 410
+
+
+def test_expired_link_no_longer_works(app: Flask, client: FormClient, demo: int) -> None:
+    login(client, FACILITATOR_EMAIL)
+    url = f"/board/{demo}/rounds/1"
+    created = client.submit(f"{url}/links", {"days": 1}, page=url)
+    token = SHARE_URL.search(created.get_data(as_text=True)).group(1)
+    with app.app_context():
+        link = db.session.scalar(db.select(ShareLink))
+        link.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert app.test_client().get(f"/s/{token}").status_code == 410
+
+
+def test_share_link_lifetime_is_bounded(client: FormClient, demo: int) -> None:
+    login(client, FACILITATOR_EMAIL)
+    url = f"/board/{demo}/rounds/1"
+    assert client.submit(f"{url}/links", {"days": 0}, page=url).status_code == 400
+    assert client.submit(f"{url}/links", {"days": 91}, page=url).status_code == 400
+    assert client.submit(f"/board/{demo}/rounds/2/links", {"days": 5}, page=url).status_code == 409
+
+
+def test_facilitator_cannot_revoke_another_consultations_link(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, FACILITATOR_EMAIL)
+    url = f"/board/{demo}/rounds/1"
+    client.submit(f"{url}/links", {"days": 3}, page=url)
+    with app.app_context():
+        link_id = db.session.scalar(db.select(ShareLink.id))
+        other = make_consultation(facilitator_email=FACILITATOR_EMAIL)
+        other_id = other.id
+    response = client.submit(f"/board/{other_id}/links/{link_id}/revoke", page=url)
+    assert response.status_code == 404
+
+
+def test_pdf_without_chromium_is_a_clear_503(
+    client: FormClient, demo: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdf, "chromium", lambda: None)
+    login(client, BOARD_EMAIL)
+    response = client.get(f"/board/{demo}/rounds/1.pdf")
+    assert response.status_code == 503
+    assert "PDFs need Chromium on the server" in response.get_data(as_text=True)
+
+
+def test_the_pdf_document_is_self_contained(
+    client: FormClient, demo: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printed: list[str] = []
+    monkeypatch.setattr(routes, "html_to_pdf", lambda html: printed.append(html) or b"%PDF-1.7")
+    login(client, BOARD_EMAIL)
+    response = client.get(f"/board/{demo}/rounds/1.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    [html] = printed
+    assert "default-src 'none'" in html  # nothing may be fetched while printing
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert '<link rel="stylesheet"' not in html and ".summary-head" in html
+    assert 'font-family: system-ui, -apple-system, "Segoe UI"' in html  # CSS inlined verbatim
+    assert "Where they conflict" in html and "<svg" in html
