@@ -9,7 +9,7 @@ from flask import Flask
 
 from . import config
 from .errors import register_errorhandlers
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 from .security import register_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,12 +50,14 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience, plus sign-in."""
+    from .api.docs import bp as api_docs
     from .api.routes import bp as api
     from .auth.routes import bp as auth
     from .board.routes import bp as board
@@ -63,5 +65,5 @@ def register_blueprints(app: Flask) -> None:
     from .facilitator import bp as facilitator
     from .stakeholder.routes import bp as stakeholder
 
-    for blueprint in (auth, stakeholder, facilitator, board, share, api):
+    for blueprint in (auth, stakeholder, facilitator, board, share, api, api_docs):
         app.register_blueprint(blueprint)

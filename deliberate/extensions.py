@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in :func:`deliberate.create_app`."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+#: Rate limits (the API's are set on its blueprint); storage from ``RATELIMIT_STORAGE_URI``.
+limiter = Limiter(key_func=get_remote_address)

@@ -1,19 +1,350 @@
-"""JSON API under /api/v1."""
+"""JSON API under /api/v1: consultations, results and judgments, for personal API tokens.
+
+Every endpoint but ``/health`` and ``/openapi.json`` needs ``Authorization: Bearer <token>``;
+session cookies are not accepted, so no request can be forged from another site. Errors are
+RFC 9457 problem details.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from sqlalchemy import text
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 from werkzeug.wrappers import Response
 
-from ..extensions import csrf, db
+from ..access import memberships_of, require_membership
+from ..engine import public_view, to_json
+from ..errors import problem
+from ..extensions import csrf, db, limiter, login_manager
+from ..models import (
+    Consultation,
+    Membership,
+    Outcome,
+    Role,
+    Round,
+    Scope,
+    StakeholderGroup,
+    hash_token,
+)
+from ..services.imports import (
+    ImportRejected,
+    ImportRow,
+    RowError,
+    import_judgments,
+    save_own_judgments,
+)
+from ..services.results import judgments_csv, round_report
+from .spec import MAX_ID, openapi_document
+from .tokens import authenticate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
+PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
+EVERYONE = tuple(Role)
+
+
+def _bearer() -> str:
+    """The token in ``Authorization: Bearer …``, or an empty string."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+def rate_limit_key() -> str:
+    """Rate limits count per token, or per address for requests without one."""
+    secret = _bearer()
+    return f"token:{hash_token(secret)}" if secret else f"address:{get_remote_address()}"
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+
+
+@bp.before_request
+def authenticate_token() -> Response | None:
+    """Sign the request in as the token's owner; answer 401 without a live token."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    token = authenticate(_bearer()) if _bearer() else None
+    if token is None:
+        response = problem(
+            401,
+            "Unauthorized",
+            "Send a valid API token as 'Authorization: Bearer <token>'. "
+            "Create one under Settings, API tokens.",
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="Deliberate API"'
+        return response
+    g.api_token = token
+    # The token, not the session cookie, says who is calling (as login_user would, unsaved).
+    login_manager._update_request_context_with_user(token.user)
+    if any(value > MAX_ID for value in (request.view_args or {}).values()):
+        raise NotFound("There is no consultation or round with that number.")
+    return None
+
+
+def _require_write() -> None:
+    if g.api_token.scope is not Scope.WRITE:
+        raise Forbidden("This token may only read. Create a read-write token to submit judgments.")
+
+
+def _json(document: Any, status: int = 200) -> Response:
+    response = jsonify(document)
+    response.status_code = status
+    return response
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _consultation(consultation: Consultation, role: Role) -> dict[str, Any]:
+    return {
+        "id": consultation.id,
+        "title": consultation.title,
+        "question": consultation.question,
+        "status": consultation.status.value,
+        "role": role.value,
+        "current_round": consultation.current_round.number if consultation.current_round else None,
+    }
+
+
+def _outcome(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "id": outcome.id,
+        "name": outcome.name,
+        "description": outcome.description,
+        "position": outcome.position,
+    }
+
+
+def _group(group: StakeholderGroup) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "weight": group.weight,
+    }
+
+
+def _round(round_: Round) -> dict[str, Any]:
+    return {
+        "number": round_.number,
+        "open": round_.is_open,
+        "opened_at": round_.opened_at.isoformat(),
+        "closed_at": round_.closed_at.isoformat() if round_.closed_at else None,
+    }
+
+
+def _find_round(consultation_id: int, number: int) -> Round:
+    round_ = db.session.scalar(
+        db.select(Round).filter_by(consultation_id=consultation_id, number=number)
+    )
+    if round_ is None:
+        raise NotFound(f"Consultation {consultation_id} has no round {number}.")
+    return round_
+
+
+# --------------------------------------------------------------------------- public
+
 
 @bp.get("/health")
+@limiter.exempt
 def health() -> Response:
     """Readiness check for load balancers: answers 200 only when the database does."""
     db.session.execute(text("SELECT 1"))
     return jsonify(status="ok")
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """This API described as an OpenAPI 3.1 document."""
+    return jsonify(openapi_document())
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@bp.get("/consultations")
+def consultations() -> Response:
+    """The consultations the caller takes part in, with their role in each."""
+    memberships = [m for role in EVERYONE for m in memberships_of(current_user, role)]
+    memberships.sort(key=lambda m: m.consultation_id)
+    return _json({"consultations": [_consultation(m.consultation, m.role) for m in memberships]})
+
+
+@bp.get("/consultations/<int:consultation_id>")
+def consultation(consultation_id: int) -> Response:
+    """One consultation: its question and settings, outcomes, groups and rounds."""
+    membership = require_membership(consultation_id, *EVERYONE)
+    found = membership.consultation
+    return _json(
+        {
+            **_consultation(found, membership.role),
+            "description": found.description,
+            "anonymity_k": found.anonymity_k,
+            "weighting": found.weighting.value,
+            "design": found.design.value,
+            "consistency_threshold": found.consistency_threshold,
+            "created_at": found.created_at.isoformat(),
+            "outcomes": [_outcome(o) for o in found.outcomes],
+            "groups": [_group(g) for g in found.groups],
+            "rounds": [_round(r) for r in found.rounds],
+        }
+    )
+
+
+@bp.get("/consultations/<int:consultation_id>/outcomes")
+def outcomes(consultation_id: int) -> Response:
+    """The outcomes stakeholders weigh, in display order."""
+    membership = require_membership(consultation_id, *EVERYONE)
+    return _json({"outcomes": [_outcome(o) for o in membership.consultation.outcomes]})
+
+
+@bp.get("/consultations/<int:consultation_id>/groups")
+def groups(consultation_id: int) -> Response:
+    """The declared stakeholder groups."""
+    membership = require_membership(consultation_id, *EVERYONE)
+    return _json({"groups": [_group(g) for g in membership.consultation.groups]})
+
+
+@bp.get("/consultations/<int:consultation_id>/rounds")
+def rounds(consultation_id: int) -> Response:
+    """The consultation's rounds, first to latest."""
+    membership = require_membership(consultation_id, *EVERYONE)
+    return _json({"rounds": [_round(r) for r in membership.consultation.rounds]})
+
+
+@bp.get("/consultations/<int:consultation_id>/rounds/<int:number>")
+def round_detail(consultation_id: int, number: int) -> Response:
+    """One round."""
+    require_membership(consultation_id, *EVERYONE)
+    return _json(_round(_find_round(consultation_id, number)))
+
+
+@bp.get("/consultations/<int:consultation_id>/rounds/<int:number>/results")
+def results(consultation_id: int, number: int) -> Response:
+    """The round's analysis: what ``deliberate analyze --format json`` prints for its judgments.
+
+    Facilitators get the whole report; board members and stakeholders (the latter once the
+    round is closed) get the public view, with groups smaller than the anonymity threshold
+    withheld.
+    """
+    membership = require_membership(consultation_id, *EVERYONE)
+    round_ = _find_round(consultation_id, number)
+    if membership.role is Role.STAKEHOLDER and round_.is_open:
+        raise Forbidden(f"Stakeholders see the results of round {number} once it is closed.")
+    flag = request.args.get("exclude_inconsistent", "false").lower()
+    if flag not in {"true", "false"}:
+        raise BadRequest("exclude_inconsistent must be true or false.")
+    report = round_report(round_, exclude_inconsistent=flag == "true")
+    if report is None:
+        raise NotFound(f"Nobody has answered in round {number} yet, so there are no results.")
+    if membership.role is not Role.FACILITATOR:
+        report = public_view(report, membership.consultation.anonymity_k)
+    return Response(to_json(report) + "\n", mimetype="application/json")
+
+
+@bp.get("/consultations/<int:consultation_id>/rounds/<int:number>/judgments")
+def judgments(consultation_id: int, number: int) -> Response:
+    """Every judgment of the round (facilitators), as JSON or as ``deliberate analyze``'s CSV."""
+    require_membership(consultation_id, Role.FACILITATOR)
+    round_ = _find_round(consultation_id, number)
+    fmt = request.args.get("format", "json")
+    if fmt not in {"json", "csv"}:
+        raise BadRequest("format must be json or csv.")
+    table = judgments_csv(round_)
+    if fmt == "csv":
+        response = Response(table, mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="consultation-{consultation_id}-round-{number}.csv"'
+        )
+        return response
+    rows = [{**row, "value": float(row["value"])} for row in csv.DictReader(io.StringIO(table))]
+    return _json({"round": number, "judgments": rows})
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _rows(body: Any, *, batch: bool) -> list[ImportRow]:
+    """The ``judgments`` of a request body as import rows; 400 naming the row and field."""
+    items = body.get("judgments") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise ImportRejected(
+            [RowError(None, "judgments", "the body must be a JSON object with a 'judgments' list")]
+        )
+    names = ("participant", "group") if batch else ()
+    rows, errors = [], []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            errors.append(RowError(number, None, "each judgment must be a JSON object"))
+            continue
+        bad = False
+        for name in (*names, "outcome_a", "outcome_b"):
+            if not isinstance(item.get(name), str):
+                errors.append(RowError(number, name, "a text value is required"))
+                bad = True
+        value, reason = item.get("value"), item.get("reason", "")
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            errors.append(RowError(number, "value", "a number (or text such as '1/3') is required"))
+            bad = True
+        if not isinstance(reason, str | None):
+            errors.append(RowError(number, "reason", "must be text"))
+            bad = True
+        if not bad:
+            rows.append(
+                ImportRow(
+                    number,
+                    item.get("participant", ""),
+                    item.get("group", ""),
+                    item["outcome_a"],
+                    item["outcome_b"],
+                    value,
+                    reason or "",
+                )
+            )
+    if errors:
+        raise ImportRejected(errors)
+    return rows
+
+
+def _rejected(rejected: ImportRejected) -> Response:
+    titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}
+    return problem(
+        rejected.status,
+        titles.get(rejected.status, "Bad Request"),
+        str(rejected),
+        errors=[{"row": e.line, "field": e.field, "detail": e.detail} for e in rejected.errors],
+    )
+
+
+@bp.post("/consultations/<int:consultation_id>/rounds/<int:number>/judgments")
+def submit_judgments(consultation_id: int, number: int) -> Response:
+    """Submit judgments: a facilitator's batch (participants by label) or a stakeholder's own.
+
+    All or nothing: one bad row and nothing is saved, and the error names the row.
+    """
+    membership: Membership = require_membership(consultation_id, Role.FACILITATOR, Role.STAKEHOLDER)
+    _require_write()
+    round_ = _find_round(consultation_id, number)
+    body = request.get_json(force=True, silent=True)
+    try:
+        if membership.role is Role.FACILITATOR:
+            summary = import_judgments(round_, _rows(body, batch=True), user=current_user)
+        else:
+            summary = save_own_judgments(membership, round_, _rows(body, batch=False))
+    except ImportRejected as rejected:
+        return _rejected(rejected)
+    return _json(
+        {
+            "round": number,
+            "saved": summary.judgments,
+            "participants": summary.participants,
+            "created_participants": summary.created,
+        }
+    )

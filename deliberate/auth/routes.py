@@ -66,3 +66,6 @@ def logout() -> Response:
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.home"))
+
+
+from . import tokens  # noqa: E402, F401  (the API token settings register on bp)

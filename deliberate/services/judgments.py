@@ -104,13 +104,18 @@ def outcome_ids(consultation_id: int) -> list[int]:
 
 
 def save_judgments(
-    membership: Membership, round_: Round, judgments: Sequence[CanonicalJudgment]
+    membership: Membership,
+    round_: Round,
+    judgments: Sequence[CanonicalJudgment],
+    *,
+    commit: bool = True,
 ) -> None:
     """Insert or update the judgments in one statement per row and commit them together.
 
     Uses ``INSERT … ON CONFLICT DO UPDATE`` on the (membership, round, pair) key, so saving
     the same answer twice — or two requests racing — leaves exactly one row with the last
-    value.
+    value. With ``commit=False`` the caller commits, so that several participants' judgments
+    (an imported batch) are saved all together or not at all.
     """
     check_can_judge(membership, round_)
     dialect = db.session.get_bind().dialect.name
@@ -136,7 +141,8 @@ def save_judgments(
                 },
             )
         )
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def record_judgment(
