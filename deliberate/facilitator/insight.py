@@ -2,4 +2,174 @@
 
 from __future__ import annotations
 
-from . import bp  # noqa: F401
+from typing import Any
+
+from flask import Response, abort, render_template, request
+
+from .. import charts
+from ..access import require_membership
+from ..engine import to_json
+from ..models import Consultation, Role, Round
+from ..services import insight
+from ..services.results import judgments_csv, round_report
+from . import bp
+
+
+def _consultation(cid: int) -> Consultation:
+    return require_membership(cid, Role.FACILITATOR).consultation
+
+
+def _round(consultation: Consultation) -> Round | None:
+    """The round asked for with ``?round=N`` (400 if not a number, 404 if not there)."""
+    raw = request.args.get("round", "").strip()
+    if raw and not raw.isdigit():
+        abort(400, description="The round must be a number, as in ?round=2.")
+    round_ = insight.choose_round(consultation, int(raw) if raw else None)
+    if raw and round_ is None:
+        abort(404, description=f"This consultation has no round {raw}.")
+    return round_
+
+
+def _exclude() -> bool:
+    return request.args.get("exclude_inconsistent") == "1"
+
+
+def _answered(consultation: Consultation) -> tuple[Round, dict[str, Any]]:
+    """The round asked for and its report (as ``?exclude_inconsistent`` says), or 404."""
+    round_ = _round(consultation)
+    report = round_report(round_, exclude_inconsistent=_exclude()) if round_ else None
+    if round_ is None or report is None:
+        abort(404, description="Nobody has answered in this round yet.")
+    return round_, report
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/<int:cid>/map", endpoint="map")
+def disagreement_map(cid: int) -> str:
+    """The disagreement map of one round: conflicts, priorities, participants, consensus."""
+    consultation = _consultation(cid)
+    round_ = _round(consultation)
+    exclude = _exclude()
+    context: dict[str, Any] = {
+        "consultation": consultation,
+        "round": round_,
+        "rounds": insight.rounds_with_judgments(consultation),
+        "exclude": exclude,
+        "percent": charts.percent,
+        "times": charts.times,
+    }
+    original = round_report(round_) if round_ else None
+    if original is None:
+        return render_template("facilitator/map.html", report=None, **context)
+    report = round_report(round_, exclude_inconsistent=True) if exclude else original
+    return render_template(
+        "facilitator/map.html",
+        report=report,
+        original=original,
+        pairs=insight.conflict_order(report["pairs"]),
+        by_outcome=insight.by_outcome(report),
+        groups=list(report["groups"]),
+        charts=insight.map_charts(report),
+        consensus=insight.consensus_rows(report),
+        clusters=insight.cluster_table(report),
+        inconsistent=insight.inconsistent_participants(
+            original, insight.participant_labels(consultation)
+        ),
+        changes=insight.priority_changes(original, report) if exclude else None,
+        outcome_ids={o.name: o.id for o in consultation.outcomes},
+        **context,
+    )
+
+
+@bp.get("/<int:cid>/map/pairs/<int:first_id>-<int:second_id>", endpoint="pair")
+def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
+    """The reasons stakeholders gave on one pair, by the side they took and by group."""
+    consultation = _consultation(cid)
+    round_ = _round(consultation)
+    outcomes = insight.outcome_pair(consultation, first_id, second_id)
+    if not outcomes or round_ is None:
+        abort(404, description="These two outcomes are not a pair in this consultation.")
+    first, second = outcomes
+    report = round_report(round_)
+    return render_template(
+        "facilitator/reasons.html",
+        consultation=consultation,
+        round=round_,
+        first=first,
+        second=second,
+        pair=insight.find_pair(report, first.name, second.name) if report else None,
+        reasons=insight.pair_reasons(round_, first, second),
+        percent=charts.percent,
+        times=charts.times,
+    )
+
+
+@bp.get("/<int:cid>/map/<name>.svg", endpoint="map_chart")
+def map_chart(cid: int, name: str) -> Response:
+    """One chart of the disagreement map as an SVG file."""
+    consultation = _consultation(cid)
+    if name not in insight.CHARTS:
+        abort(404, description=f"There is no chart called {name!r}.")
+    round_, report = _answered(consultation)
+    chart = insight.map_charts(report, name)[name]
+    return _download(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{chart}\n',
+        "image/svg+xml",
+        f"consultation-{cid}-round-{round_.number}-{name}.svg",
+    )
+
+
+@bp.get("/<int:cid>/rounds/compare", endpoint="compare")
+def compare_rounds(cid: int) -> str:
+    """How consensus and group priorities moved between rounds."""
+    consultation = _consultation(cid)
+    return render_template(
+        "facilitator/compare.html",
+        consultation=consultation,
+        comparison=insight.round_comparison(consultation),
+        percent=charts.percent,
+    )
+
+
+@bp.get("/<int:cid>/rounds/compare/consensus.svg", endpoint="compare_chart")
+def compare_chart(cid: int) -> Response:
+    """The round comparison chart as an SVG file."""
+    comparison = insight.round_comparison(_consultation(cid))
+    if comparison is None:
+        abort(404, description="Rounds can be compared once two of them have answers.")
+    return _download(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{comparison["chart"]}\n',
+        "image/svg+xml",
+        f"consultation-{cid}-consensus-by-round.svg",
+    )
+
+
+@bp.get("/<int:cid>/export/judgments.csv", endpoint="export_judgments")
+def export_judgments(cid: int) -> Response:
+    """The round's judgments as CSV, in the format ``deliberate analyze`` reads."""
+    round_ = _round(_consultation(cid))
+    if round_ is None:
+        abort(404, description="This consultation has no round yet.")
+    return _download(
+        judgments_csv(round_),
+        "text/csv",
+        f"consultation-{cid}-round-{round_.number}-judgments.csv",
+    )
+
+
+@bp.get("/<int:cid>/export/results.json", endpoint="export_results")
+def export_results(cid: int) -> Response:
+    """The round's full analysis as JSON, exactly as ``deliberate analyze`` prints it."""
+    round_, report = _answered(_consultation(cid))
+    return _download(
+        to_json(report),
+        "application/json",
+        f"consultation-{cid}-round-{round_.number}-results.json",
+    )
