@@ -392,6 +392,21 @@ class ShareLink(db.Model):
     round: Mapped[Round] = relationship()
 
 
+class FeaturedReason(db.Model):
+    """A reason the facilitator chose to quote on a round's board summary (text only, no name)."""
+
+    __tablename__ = "featured_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    judgment_id: Mapped[int] = mapped_column(
+        ForeignKey("judgments.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    judgment: Mapped[Judgment] = relationship()
+
+
 class ApiToken(db.Model):
     """A personal API token, stored hashed, scoped to read or read-write."""
 
