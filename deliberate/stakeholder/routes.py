@@ -1,12 +1,37 @@
-"""Stakeholders' pages: joining by invitation and comparing outcomes."""
+"""Stakeholders' pages: joining by invitation or code, comparing outcomes, their summary."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from typing import Any
 
-from ..access import memberships_of
-from ..models import Role
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from ..access import memberships_of, require_membership
+from ..charts import priority_bars
+from ..extensions import db
+from ..models import Consultation, Membership, Role, StakeholderGroup, Status
+from ..services.invitations import InvitationError, find_invitation, invitation_url, redeem
+from ..services.judgments import (
+    JudgmentRejected,
+    outcome_ids,
+    record_judgment,
+    withdraw_judgment,
+)
+from ..services.results import participant_feedback
+from . import voting
+from .forms import CodeForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
 
@@ -14,6 +39,329 @@ bp = Blueprint("stakeholder", __name__)
 @bp.get("/my")
 @login_required
 def index() -> str:
-    """The consultations this person takes part in as a stakeholder."""
+    """The consultations this person takes part in as a stakeholder, with their progress."""
     memberships = memberships_of(current_user, Role.STAKEHOLDER)
-    return render_template("stakeholder/index.html", memberships=memberships)
+    progress = {}
+    for m in memberships:
+        sequence = voting.steps(m)
+        given = voting.answers(m, m.consultation.current_round)
+        answered = sum(1 for s in sequence if s.canonical in given)
+        open_now = voting.voting_round(m.consultation) is not None
+        progress[m.id] = (answered, len(sequence), open_now)
+    return render_template("stakeholder/index.html", memberships=memberships, progress=progress)
+
+
+# --------------------------------------------------------------------------- joining
+
+
+def _problem(message: str, status: int, title: str = "This link cannot be used") -> Any:
+    return render_template("error.html", status=status, title=title, detail=message), status
+
+
+def _sign_in(membership: Membership, token: str) -> Response:
+    """Start a fresh session as the membership's person and remember their return link."""
+    session.clear()
+    login_user(membership.user)
+    session["return_links"] = {str(membership.consultation_id): token}
+    if membership.role is Role.STAKEHOLDER:
+        return redirect(url_for(".compare", consultation_id=membership.consultation_id))
+    return redirect(url_for("auth.home"))
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+def join(token: str) -> Any:
+    """Join a consultation through an invitation link, or resume with it."""
+    try:
+        invitation = find_invitation(token)
+    except InvitationError as error:
+        return _problem(str(error), error.status)
+    if invitation.membership is not None:
+        return _sign_in(invitation.membership, token)
+    form = JoinForm()
+    if request.method == "GET" and invitation.name:
+        form.display_name.data = invitation.name
+    if form.validate_on_submit():
+        membership = redeem(invitation, form.display_name.data or "")
+        db.session.commit()
+        return _sign_in(membership, token)
+    return render_template(
+        "stakeholder/join.html",
+        form=form,
+        consultation=invitation.consultation,
+        group=invitation.group,
+    )
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join_by_code() -> Any:
+    """Ask for a consultation's registration code."""
+    form = CodeForm()
+    if form.validate_on_submit():
+        return redirect(url_for(".register", code=(form.code.data or "").strip()))
+    return render_template("stakeholder/code.html", form=form)
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+def register(code: str) -> Any:
+    """Self-registration: choose a name and one's own stakeholder group."""
+    consultation = db.session.scalar(db.select(Consultation).filter_by(registration_code=code))
+    if consultation is None:
+        return _problem(
+            "No consultation has that code. Check it with the facilitator.",
+            404,
+            "Unknown consultation code",
+        )
+    if consultation.status is not Status.OPEN:
+        return _problem("This consultation is not taking answers.", 409, "Consultation closed")
+    form = RegisterForm()
+    form.group.choices = [(g.id, g.name) for g in consultation.groups]
+    if form.validate_on_submit():
+        group = db.session.get(StakeholderGroup, form.group.data)
+        try:
+            membership, token = voting.register(consultation, group, form.display_name.data or "")
+        except InvitationError as error:
+            return _problem(str(error), error.status)
+        return _sign_in(membership, token)
+    return render_template("stakeholder/register.html", form=form, consultation=consultation)
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _return_link(consultation_id: int) -> str | None:
+    token = session.get("return_links", {}).get(str(consultation_id))
+    return invitation_url(token) if token else None
+
+
+def _feedback_view(membership: Membership, round_: Any, sequence: list[voting.Step]) -> dict:
+    """Live feedback in words: the chart, consistency, and the pair to revisit, if any."""
+    feedback = participant_feedback(membership, round_) if round_ is not None else None
+    view: dict[str, Any] = {"feedback": feedback, "chart": None, "revisit": None}
+    if not feedback or not feedback["connected"]:
+        return view
+    view["chart"] = priority_bars(feedback["weights"], title="Your priorities")
+    worst = feedback.get("most_inconsistent")
+    if not feedback["consistent"] and worst:
+        ids = {o.name: o.id for o in membership.consultation.outcomes}
+        pair = tuple(sorted((ids[worst["a"]], ids[worst["b"]])))
+        number = next((s.number for s in sequence if s.canonical == pair), None)
+        view["revisit"] = {
+            "number": number,
+            "said": voting.describe(worst["a"], worst["b"], worst["value"]),
+            "fits": voting.describe(worst["a"], worst["b"], worst["suggested"]),
+        }
+    return view
+
+
+def _render_compare(
+    membership: Membership,
+    round_: Any,
+    sequence: list[voting.Step],
+    number: int,
+    *,
+    error: str | None = None,
+    chosen: str | None = None,
+    reason: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    consultation = membership.consultation
+    given = voting.answers(membership, round_)
+    previous = voting.previous_round(consultation, round_)
+    before = voting.answers(membership, previous)
+    step = sequence[number - 1]
+    outcomes = {o.id: o for o in consultation.outcomes}
+    judgment = given.get(step.canonical)
+    prefilled = False
+    if chosen is None and judgment is not None:
+        chosen, reason = voting.point_key(step.shown(judgment)), judgment.reason
+    elif chosen is None and step.canonical in before:
+        earlier = before[step.canonical]
+        chosen, reason, prefilled = voting.point_key(step.shown(earlier)), earlier.reason, True
+    answered = sum(1 for s in sequence if s.canonical in given)
+    page = render_template(
+        "stakeholder/compare.html",
+        consultation=consultation,
+        membership=membership,
+        round_=round_,
+        previous=previous,
+        sequence=sequence,
+        step=step,
+        left=outcomes[step.left_id],
+        right=outcomes[step.right_id],
+        outcomes=outcomes,
+        given=given,
+        answered=answered,
+        scale=voting.SCALE,
+        chosen=chosen,
+        reason=reason or "",
+        prefilled=prefilled,
+        can_copy=any(p not in given for p in before if p in {s.canonical for s in sequence}),
+        error=error,
+        previous_rows=_previous_rows(membership, previous) if previous else [],
+        **_feedback_view(membership, round_, sequence),
+    )
+    return page, status
+
+
+def _previous_rows(membership: Membership, previous: Any) -> list[dict[str, Any]]:
+    own = participant_feedback(membership, previous)
+    return voting.comparison_rows(
+        voting.public_results(membership.consultation, previous),
+        membership.group.name if membership.group else None,
+        own["weights"] if own and own["connected"] else None,
+    )
+
+
+@bp.get("/c/<int:consultation_id>/compare")
+def compare(consultation_id: int) -> Any:
+    """One pair at a time: the current pair, or ``?pair=N``."""
+    membership = require_membership(consultation_id, Role.STAKEHOLDER)
+    round_ = voting.voting_round(membership.consultation)
+    if round_ is None:
+        flash("Voting is not open just now: here is where things stand.", "info")
+        return redirect(url_for(".summary", consultation_id=consultation_id))
+    sequence = voting.steps(membership)
+    number = request.args.get("pair", type=int)
+    if number is None:
+        number = voting.first_unanswered(sequence, voting.answers(membership, round_))
+        if number == 0:
+            return redirect(url_for(".summary", consultation_id=consultation_id))
+    if not 1 <= number <= len(sequence):
+        abort(404, f"There is no pair {number}: this consultation has {len(sequence)} for you.")
+    return _render_compare(membership, round_, sequence, number)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _refuse(message: str, status: int) -> Any:
+    if _wants_json():
+        return jsonify(error=message), status
+    abort(status, message)
+
+
+@bp.post("/c/<int:consultation_id>/compare/<int:number>")
+def save(consultation_id: int, number: int) -> Any:
+    """Save (or with ``action=skip`` withdraw) the answer to pair ``number``, then move on."""
+    membership = require_membership(consultation_id, Role.STAKEHOLDER)
+    claimed = request.form.get("membership_id")
+    if claimed is not None and claimed != str(membership.id):
+        return _refuse("This form belongs to another participant; nothing was saved.", 403)
+    round_ = voting.voting_round(membership.consultation)
+    if round_ is None:
+        return _refuse("Voting is closed: answers can no longer change.", 409)
+    sequence = voting.steps(membership)
+    if not 1 <= number <= len(sequence):
+        return _refuse(f"There is no pair {number} in this consultation.", 404)
+    step = sequence[number - 1]
+    shown = (request.form.get("left", type=int), request.form.get("right", type=int))
+    if shown != (None, None) and shown != (step.left_id, step.right_id):
+        known = set(outcome_ids(consultation_id))
+        if not set(shown) <= known:
+            return _refuse("That pair is not part of this consultation.", 404)
+        return _refuse("The list of pairs has changed; reload the page and answer again.", 409)
+    action = request.form.get("action", "save")
+    key = request.form.get("value")
+    reason = request.form.get("reason", "")
+    try:
+        if action == "skip":
+            withdraw_judgment(membership, round_, step.left_id, step.right_id)
+        elif key or action != "back":
+            if not key:
+                raise JudgmentRejected("Choose a point on the scale, or press “I can't say”.")
+            value = voting.parse_scale_value(key)
+            record_judgment(membership, round_, step.left_id, step.right_id, value, reason)
+    except JudgmentRejected as error:
+        if _wants_json() or error.status != 400:
+            return _refuse(str(error), error.status)
+        return _render_compare(
+            membership,
+            round_,
+            sequence,
+            number,
+            error=str(error),
+            chosen=key,
+            reason=reason,
+            status=400,
+        )
+    if _wants_json():
+        given = voting.answers(membership, round_)
+        return jsonify(saved=action != "skip", answered=len(given), total=len(sequence))
+    target = {"back": number - 1, "skip": number + 1}.get(action, number + 1)
+    if action == "save":
+        names = {o.id: o.name for o in membership.consultation.outcomes}
+        flash(
+            f"Saved: {voting.describe(names[step.left_id], names[step.right_id], value)}.",
+            "success",
+        )
+    if target < 1:
+        target = 1
+    if target > len(sequence):
+        return redirect(url_for(".summary", consultation_id=consultation_id), 303)
+    return redirect(url_for(".compare", consultation_id=consultation_id, pair=target), 303)
+
+
+@bp.post("/c/<int:consultation_id>/copy-previous")
+def copy_previous(consultation_id: int) -> Response:
+    """Start this round from the stakeholder's answers in the previous one."""
+    membership = require_membership(consultation_id, Role.STAKEHOLDER)
+    round_ = voting.voting_round(membership.consultation)
+    if round_ is None:
+        abort(409, "Voting is closed: answers can no longer change.")
+    previous = voting.previous_round(membership.consultation, round_)
+    if previous is None:
+        abort(404, "There is no earlier round to start from.")
+    copied = voting.copy_previous_answers(membership, round_, previous)
+    flash(
+        f"{copied} answers copied from round {previous.number}. "
+        "Change any that you see differently now.",
+        "success",
+    )
+    return redirect(url_for(".compare", consultation_id=consultation_id), 303)
+
+
+# --------------------------------------------------------------------------- finishing
+
+
+@bp.get("/c/<int:consultation_id>/summary")
+def summary(consultation_id: int) -> str:
+    """The stakeholder's own priorities, and once the round closes, how they compare."""
+    membership = require_membership(consultation_id, Role.STAKEHOLDER)
+    consultation = membership.consultation
+    round_ = consultation.current_round
+    sequence = voting.steps(membership)
+    given = voting.answers(membership, round_)
+    open_now = voting.voting_round(consultation) is not None
+    view = _feedback_view(membership, round_, sequence)
+    rows = []
+    if round_ is not None and not round_.is_open:
+        feedback = view["feedback"]
+        rows = voting.comparison_rows(
+            voting.public_results(consultation, round_),
+            membership.group.name if membership.group else None,
+            feedback["weights"] if feedback and feedback["connected"] else None,
+        )
+    return render_template(
+        "stakeholder/summary.html",
+        consultation=consultation,
+        membership=membership,
+        round_=round_,
+        open_now=open_now,
+        sequence=sequence,
+        given=given,
+        outcomes={o.id: o for o in consultation.outcomes},
+        unanswered=[s for s in sequence if s.canonical not in given],
+        rows=rows,
+        return_link=_return_link(consultation_id),
+        **view,
+    )
+
+
+@bp.post("/c/<int:consultation_id>/finish")
+def finish(consultation_id: int) -> Response:
+    """Say "I'm done" (answers can still change while the round is open)."""
+    membership = require_membership(consultation_id, Role.STAKEHOLDER)
+    voting.finish(membership)
+    flash("Thank you: your answers are in. You can change them until the round closes.", "success")
+    return redirect(url_for(".summary", consultation_id=consultation_id), 303)

@@ -1,0 +1,27 @@
+"""Forms for joining a consultation."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class JoinForm(FlaskForm):
+    """The name a stakeholder is shown by to the facilitator."""
+
+    display_name = StringField(
+        "Your name, as the facilitator will see it", validators=[DataRequired(), Length(max=80)]
+    )
+    submit = SubmitField("Start comparing")
+
+
+class CodeForm(FlaskForm):
+    """A consultation's registration code."""
+
+    code = StringField("Consultation code", validators=[DataRequired(), Length(max=32)])
+    submit = SubmitField("Continue")
+
+
+class RegisterForm(JoinForm):
+    """Self-registration: a name and one's own stakeholder group."""
+
+    group = SelectField("Which group do you belong to?", coerce=int)

@@ -1,0 +1,232 @@
+"""A stakeholder's voting: the scale in words, their pairs and answers, joining and finishing.
+
+Writes go through :mod:`deliberate.services.judgments` and
+:mod:`deliberate.services.invitations`; the views only call these functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..engine import public_view
+from ..extensions import db
+from ..models import (
+    Consultation,
+    Judgment,
+    Membership,
+    Role,
+    Round,
+    StakeholderGroup,
+    Status,
+    utcnow,
+)
+from ..services import results
+from ..services.design import pair_sequence
+from ..services.invitations import InvitationError, create_invitation, redeem
+from ..services.judgments import JudgmentRejected, save_judgments, validate_judgment
+
+#: Saaty's words for the intensities 1 to 9.
+SAATY_WORDS = {
+    1: "equal",
+    2: "equal to moderate",
+    3: "moderate",
+    4: "moderate to strong",
+    5: "strong",
+    6: "strong to very strong",
+    7: "very strong",
+    8: "very strong to extreme",
+    9: "extreme",
+}
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    """One of the 17 points: ``value`` is how many times more the left outcome matters."""
+
+    key: str
+    value: float
+    side: str  # "left", "equal" or "right"
+    intensity: int
+
+    @property
+    def word(self) -> str:
+        """Saaty's word for the intensity."""
+        return SAATY_WORDS[self.intensity]
+
+
+SCALE: tuple[ScalePoint, ...] = (
+    *(ScalePoint(str(i), float(i), "left", i) for i in range(9, 1, -1)),
+    ScalePoint("1", 1.0, "equal", 1),
+    *(ScalePoint(f"1/{i}", 1 / i, "right", i) for i in range(2, 10)),
+)
+_BY_KEY = {point.key: point for point in SCALE}
+
+
+def parse_scale_value(text: str | None) -> float:
+    """The number a form sends ("5", "1/3"); anything that is not a number is rejected (400)."""
+    try:
+        value = Fraction((text or "").strip())
+    except (ValueError, ZeroDivisionError):
+        raise JudgmentRejected(
+            f"{text!r} is not a point on the scale. Choose one of the 17 points."
+        ) from None
+    return float(value)
+
+
+def nearest_point(value: float) -> ScalePoint:
+    """The scale point nearest ``value`` (left over right) in log terms."""
+    return min(SCALE, key=lambda p: abs(math.log(p.value) - math.log(value)))
+
+
+def describe(left: str, right: str, value: float) -> str:
+    """A judgment in words, e.g. "Equity is more important than Efficiency: strong (5)"."""
+    point = nearest_point(value)
+    if point.side == "equal":
+        return f"{left} and {right} are equally important"
+    winner, loser = (left, right) if point.side == "left" else (right, left)
+    return f"{winner} is more important than {loser}: {point.word} ({point.intensity})"
+
+
+def point_key(value: float) -> str:
+    """The form key of the scale point nearest ``value``."""
+    return nearest_point(value).key
+
+
+# --------------------------------------------------------------------------- pairs and answers
+
+
+@dataclass(frozen=True)
+class Step:
+    """One pair in a stakeholder's sequence, as shown: ``left`` against ``right``."""
+
+    number: int  # 1-based position in the sequence
+    left_id: int
+    right_id: int
+
+    @property
+    def canonical(self) -> tuple[int, int]:
+        """The pair as stored (smaller id first)."""
+        return (min(self.left_id, self.right_id), max(self.left_id, self.right_id))
+
+    def shown(self, judgment: Judgment) -> float:
+        """The stored judgment as "left over right"."""
+        return judgment.value if judgment.outcome_a_id == self.left_id else 1 / judgment.value
+
+
+def steps(membership: Membership) -> list[Step]:
+    """The pairs this stakeholder compares, in order (deterministic per membership)."""
+    return [
+        Step(number, left, right)
+        for number, (left, right) in enumerate(
+            pair_sequence(membership.consultation, membership.id), start=1
+        )
+    ]
+
+
+def answers(membership: Membership, round_: Round | None) -> dict[tuple[int, int], Judgment]:
+    """The stakeholder's judgments in ``round_`` keyed by canonical pair."""
+    if round_ is None:
+        return {}
+    rows = db.session.scalars(
+        db.select(Judgment).filter_by(membership_id=membership.id, round_id=round_.id)
+    )
+    return {(j.outcome_a_id, j.outcome_b_id): j for j in rows}
+
+
+def previous_round(consultation: Consultation, round_: Round | None) -> Round | None:
+    """The closed round before ``round_``, if any."""
+    if round_ is None:
+        return None
+    earlier = [r for r in consultation.rounds if r.number < round_.number and not r.is_open]
+    return earlier[-1] if earlier else None
+
+
+def voting_round(consultation: Consultation) -> Round | None:
+    """The round in which answers can change now, or None when voting is not open."""
+    round_ = consultation.current_round
+    if consultation.status is not Status.OPEN or round_ is None or not round_.is_open:
+        return None
+    return round_
+
+
+def first_unanswered(sequence: list[Step], given: dict[tuple[int, int], Judgment]) -> int:
+    """The number of the first pair without an answer, or 0 when all are answered."""
+    return next((s.number for s in sequence if s.canonical not in given), 0)
+
+
+def copy_previous_answers(membership: Membership, round_: Round, previous: Round) -> int:
+    """Copy the previous round's answers into ``round_`` where none is given yet.
+
+    Only pairs of the stakeholder's current sequence are copied; returns how many.
+    """
+    given = answers(membership, round_)
+    before = answers(membership, previous)
+    wanted = {s.canonical for s in steps(membership)}
+    outcome_ids = [o.id for o in membership.consultation.outcomes]
+    copies = [
+        validate_judgment(outcome_ids, a, b, j.value, j.reason)
+        for (a, b), j in before.items()
+        if (a, b) in wanted and (a, b) not in given
+    ]
+    if copies:
+        save_judgments(membership, round_, copies)
+    return len(copies)
+
+
+# --------------------------------------------------------------------------- joining, finishing
+
+
+def register(
+    consultation: Consultation, group: StakeholderGroup, display_name: str
+) -> tuple[Membership, str]:
+    """Join a consultation by its registration code; returns the membership and a return token.
+
+    A personal invitation is made and used at once, so the person gets a link of their own
+    to come back with, exactly as if they had been invited.
+    """
+    if consultation.registration_code is None or consultation.status is not Status.OPEN:
+        raise InvitationError("This consultation is not open for registration.", 409)
+    invitation, token = create_invitation(consultation, Role.STAKEHOLDER, group, name=display_name)
+    db.session.flush()  # the invitation's ids, which the membership copies
+    membership = redeem(invitation, display_name)
+    db.session.commit()
+    return membership, token
+
+
+def finish(membership: Membership) -> None:
+    """Mark the stakeholder as finished (they may still change answers while the round is open)."""
+    membership.finished_at = utcnow()
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+def public_results(consultation: Consultation, round_: Round) -> dict[str, Any] | None:
+    """A closed round's aggregates as anyone may see them (small groups withheld)."""
+    report = results.round_report(round_, bootstrap=0)
+    if report is None:
+        return None
+    return public_view(report, consultation.anonymity_k)
+
+
+def comparison_rows(
+    view: dict[str, Any] | None, group: str | None, own: dict[str, float] | None
+) -> list[dict[str, Any]]:
+    """Rows of outcome, own, group and overall weights; withheld aggregates are None."""
+    if view is None or "withheld" in view:
+        return []
+    group_weights = (view.get("groups") or {}).get(group, {}).get("weights")
+    overall = view["overall"]["weights"]
+    return [
+        {
+            "outcome": name,
+            "own": (own or {}).get(name),
+            "group": group_weights.get(name) if group_weights else None,
+            "overall": overall[name],
+        }
+        for name in sorted(overall, key=lambda n: -overall[n])
+    ]
