@@ -47,6 +47,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
+#: The query parameters each endpoint takes; any other is refused, so typos do not pass silently.
+QUERY_PARAMETERS = {"api.results": {"exclude_inconsistent"}, "api.judgments": {"format"}}
 EVERYONE = tuple(Role)
 
 
@@ -85,6 +87,9 @@ def authenticate_token() -> Response | None:
     login_manager._update_request_context_with_user(token.user)
     if any(value > MAX_ID for value in (request.view_args or {}).values()):
         raise NotFound("There is no consultation or round with that number.")
+    unknown = sorted(set(request.args) - QUERY_PARAMETERS.get(request.endpoint or "", set()))
+    if unknown:
+        raise BadRequest(f"Unknown query parameter {unknown[0]!r}.")
     return None
 
 

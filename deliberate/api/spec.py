@@ -16,7 +16,10 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 ERRORS: dict[str, dict[str, Any]] = {
-    "400": _problem("Invalid input; `detail` names the field (and row) that is wrong."),
+    "400": _problem(
+        "Invalid input (a body, a value or an unknown query parameter); `detail` names the "
+        "field, and the row, that is wrong."
+    ),
     "401": _problem("No API token, or one that is unknown or revoked."),
     "403": _problem("The token's owner may not do this (role, or a read-only token)."),
     "404": _problem("No such consultation, round or results."),
@@ -49,7 +52,7 @@ def _param(name: str, description: str) -> dict[str, Any]:
 
 CONSULTATION = _param("consultation_id", "The consultation's id.")
 ROUND = _param("number", "The round's number (1 for the first round).")
-READ = ("401", "403", "404", "429")
+READ = ("400", "401", "403", "404", "429")
 
 SCHEMAS: dict[str, Any] = {
     "Problem": {
@@ -221,7 +224,11 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["judgments"],
         "properties": {
-            "judgments": {"type": "array", "items": {"$ref": "#/components/schemas/NewJudgment"}}
+            "judgments": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"$ref": "#/components/schemas/NewJudgment"},
+            }
         },
     },
     "Saved": {
@@ -241,7 +248,9 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _get(summary: str, ok: dict[str, Any], *params: dict[str, Any], codes=READ) -> dict:
+def _get(
+    summary: str, ok: dict[str, Any], *params: dict[str, Any], codes: tuple[str, ...] = READ
+) -> dict:
     return {
         "get": {"summary": summary, "parameters": list(params), "responses": _responses(ok, *codes)}
     }
@@ -280,7 +289,6 @@ def openapi_document() -> dict[str, Any]:
             "in": "query",
             "schema": {"enum": ["json", "csv"], "default": "json"},
         },
-        codes=("400", *READ),
     )
     judgments["post"] = {
         "summary": "Submit judgments, all or nothing (read-write token)",
@@ -371,7 +379,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     },
                 },
-                codes=("401", "429"),
+                codes=("400", "401", "429"),
             ),
             "/consultations/{consultation_id}": _get(
                 "One consultation with its outcomes, groups and rounds",
@@ -399,7 +407,6 @@ def openapi_document() -> dict[str, Any]:
                     "description": "Leave participants above the consistency threshold out.",
                     "schema": {"enum": ["true", "false"], "default": "false"},
                 },
-                codes=("400", *READ),
             ),
             f"{round_path}/judgments": judgments,
         },
