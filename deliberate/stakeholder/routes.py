@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from ..access import memberships_of, require_membership
 from ..charts import priority_bars
 from ..extensions import db
-from ..models import Consultation, Membership, Role, StakeholderGroup, Status
+from ..models import Consultation, Membership, Role, Round, StakeholderGroup, Status
 from ..services.invitations import InvitationError, find_invitation, invitation_url, redeem
 from ..services.judgments import (
     JudgmentRejected,
@@ -197,16 +197,17 @@ def _render_compare(
         prefilled=prefilled,
         can_copy=any(p not in given for p in before if p in {s.canonical for s in sequence}),
         error=error,
-        previous_rows=_previous_rows(membership, previous) if previous else [],
+        previous_rows=_compared(membership, previous) if previous else [],
         **_feedback_view(membership, round_, sequence),
     )
     return page, status
 
 
-def _previous_rows(membership: Membership, previous: Any) -> list[dict[str, Any]]:
-    own = participant_feedback(membership, previous)
+def _compared(membership: Membership, closed: Round) -> list[dict[str, Any]]:
+    """A closed round's priorities: the stakeholder's own beside their group's and everyone's."""
+    own = participant_feedback(membership, closed)
     return voting.comparison_rows(
-        voting.public_results(membership.consultation, previous),
+        voting.public_results(membership.consultation, closed),
         membership.group.name if membership.group else None,
         own["weights"] if own and own["connected"] else None,
     )
@@ -326,7 +327,7 @@ def copy_previous(consultation_id: int) -> Response:
 
 @bp.get("/c/<int:consultation_id>/summary")
 def summary(consultation_id: int) -> str:
-    """The stakeholder's own priorities, and once the round closes, how they compare."""
+    """The stakeholder's own priorities, and how they compare once a round has closed."""
     membership = require_membership(consultation_id, Role.STAKEHOLDER)
     consultation = membership.consultation
     round_ = consultation.current_round
@@ -334,14 +335,8 @@ def summary(consultation_id: int) -> str:
     given = voting.answers(membership, round_)
     open_now = voting.voting_round(consultation) is not None
     view = _feedback_view(membership, round_, sequence)
-    rows = []
-    if round_ is not None and not round_.is_open:
-        feedback = view["feedback"]
-        rows = voting.comparison_rows(
-            voting.public_results(consultation, round_),
-            membership.group.name if membership.group else None,
-            feedback["weights"] if feedback and feedback["connected"] else None,
-        )
+    closed = round_ if round_ is not None and not round_.is_open else None
+    compared = closed or voting.previous_round(consultation, round_)
     return render_template(
         "stakeholder/summary.html",
         consultation=consultation,
@@ -352,7 +347,8 @@ def summary(consultation_id: int) -> str:
         given=given,
         outcomes={o.id: o for o in consultation.outcomes},
         unanswered=[s for s in sequence if s.canonical not in given],
-        rows=rows,
+        compared=compared,
+        rows=_compared(membership, compared) if compared else [],
         return_link=_return_link(consultation_id),
         **view,
     )

@@ -238,3 +238,34 @@ def test_a_forged_membership_id_is_refused(
     expect(intruder.get_by_role("heading", name="Forbidden")).to_be_visible()
     other.close()
     assert _judgments(app) == before
+
+
+def test_a_returning_stakeholder_sees_round_one_and_starts_from_their_answers(
+    page: Page, live_server: LiveServer, demo: int, app: Flask, artifacts: Path
+) -> None:
+    with app.app_context():
+        consultation = db.session.get(Consultation, demo)
+        round_two = consultation.rounds[1]
+        revised = set(
+            db.session.scalars(db.select(Judgment.membership_id).filter_by(round_id=round_two.id))
+        )
+        membership = next(
+            m
+            for m in consultation.memberships
+            if m.role is Role.STAKEHOLDER and m.id not in revised
+        )
+        invitation, token = create_invitation(consultation, Role.STAKEHOLDER, membership.group)
+        invitation.membership = membership
+        db.session.commit()
+    page.goto(f"{live_server.url}/i/{token}")
+    expect(page.get_by_text("Pair 1 of 21")).to_be_visible()
+    expect(page.get_by_text("starts from your answer in round 1")).to_be_visible()
+    expect(page.locator("input[name=value]:checked")).to_have_count(1)
+    table = page.get_by_role("table", name="Priorities in round 1")
+    expect(table.get_by_role("columnheader", name="You (round 1)")).to_be_visible()
+    expect(table.get_by_role("row")).to_have_count(8)
+    assert _serious_violations(page) == []
+    page.screenshot(path=str(artifacts / "stakeholder-round-two.png"), full_page=True)
+    page.get_by_role("button", name="Start from my previous answers").click()
+    expect(page.get_by_text("21 answers copied from round 1")).to_be_visible()
+    expect(page.get_by_text("You have answered 21 of 21 pairs")).to_be_visible()

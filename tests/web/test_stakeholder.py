@@ -426,7 +426,9 @@ def test_a_returning_stakeholder_starts_from_their_previous_answers(
     page = client.get(f"/c/{cid}/compare?pair=1").get_data(as_text=True)
     assert "starts from your answer in round 1" in page
     assert re.search(r'value="[^"]+" checked', page)  # pre-filled, but …
-    assert "Where round 1 landed" in page and "Start from my previous answers" in page
+    assert "where round 1 landed" in page and "Start from my previous answers" in page
+    summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Where round 1 landed" in summary and "You (round 1)" in summary
     ada = _membership(app).id
     with app.app_context():
         first, second = (r.id for r in db.session.get(Consultation, cid).rounds)
