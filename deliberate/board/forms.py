@@ -1,7 +1,7 @@
-"""Forms on the board summary (facilitators only): the note and read-only links."""
+"""Forms on the board summary (facilitators only): the note, quoted reasons, read-only links."""
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SubmitField, TextAreaField
+from wtforms import IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..services.board import DEFAULT_SHARE_DAYS, MAX_NOTE_LENGTH, MAX_SHARE_DAYS
@@ -29,3 +29,12 @@ class RevokeForm(FlaskForm):
     """Withdraw a read-only link (the CSRF token is the whole form)."""
 
     submit = SubmitField("Withdraw")
+
+
+class FeatureForm(FlaskForm):
+    """Which reasons to quote on a pair that divides the groups (ticked judgment ids)."""
+
+    a = StringField(validators=[DataRequired(), Length(max=80)])
+    b = StringField(validators=[DataRequired(), Length(max=80)])
+    judgment = SelectMultipleField(coerce=int, validate_choice=False)
+    submit = SubmitField("Quote the ticked reasons")

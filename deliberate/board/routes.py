@@ -23,7 +23,7 @@ from ..models import Consultation, Role, Round, utcnow
 from ..services import board as service
 from ..services.pdf import PdfUnavailable, html_to_pdf
 from . import charts
-from .forms import NoteForm, RevokeForm, ShareForm
+from .forms import FeatureForm, NoteForm, RevokeForm, ShareForm
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 share = Blueprint("share", __name__)
@@ -97,6 +97,7 @@ def _summary_page(cid: int, number: int | None) -> str:
         note_form=NoteForm(note=consultation.facilitator_note) if facilitator else None,
         share_form=ShareForm() if facilitator else None,
         revoke_form=RevokeForm() if facilitator else None,
+        feature_form=FeatureForm() if facilitator else None,
         links=service.active_links(round_) if facilitator else [],
         closed_rounds=[r for r in consultation.rounds if not r.is_open],
         **_context(round_),
@@ -139,6 +140,23 @@ def save_note(cid: int, number: int) -> Response | tuple[str, int]:
     service.set_note(consultation, current_user, form.note.data or "")
     flash("The note is saved.", "success")
     return redirect(url_for("board.summary", cid=cid, number=number, _anchor="note"))
+
+
+@bp.post("/<int:cid>/rounds/<int:number>/reasons")
+@login_required
+def feature(cid: int, number: int) -> Response:
+    """Choose the reasons quoted on a pair that divides the groups (none: the most frequent)."""
+    membership = require_membership(cid, Role.FACILITATOR)
+    round_ = _closed_round(membership.consultation, number)
+    form = FeatureForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form was incomplete. Reload the page and try again.")
+    try:
+        service.feature_reasons(round_, current_user, form.a.data, form.b.data, form.judgment.data)
+    except service.BoardError as error:
+        _fail(error)
+    flash(f"The reasons quoted on {form.a.data} or {form.b.data} are saved.", "success")
+    return redirect(url_for("board.summary", cid=cid, number=number, _anchor="conflict-title"))
 
 
 @bp.post("/<int:cid>/rounds/<int:number>/links")

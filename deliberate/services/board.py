@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import (
     Consultation,
+    FeaturedReason,
     Judgment,
     Membership,
     Outcome,
@@ -66,8 +68,8 @@ def closed_round(consultation: Consultation, number: int | None = None) -> Round
     return round_
 
 
-def reason_rows(round_: Round) -> list[tuple[str, str, str, float, str]]:
-    """(outcome a, outcome b, group, value, reason) of a round's judgments with a reason.
+def reason_rows(round_: Round) -> list[tuple[int, str, str, str, float, str]]:
+    """(judgment id, outcome a, outcome b, group, value, reason) of judgments with a reason.
 
     Pairs are in the consultation's outcome order, as in engine reports (the value is
     inverted where the stored canonical order differs).
@@ -75,6 +77,7 @@ def reason_rows(round_: Round) -> list[tuple[str, str, str, float, str]]:
     outcome_a, outcome_b = db.aliased(Outcome), db.aliased(Outcome)
     query = (
         db.select(
+            Judgment.id,
             outcome_a.name,
             outcome_a.position,
             outcome_b.name,
@@ -91,18 +94,27 @@ def reason_rows(round_: Round) -> list[tuple[str, str, str, float, str]]:
         .order_by(Judgment.id)
     )
     rows = []
-    for a, pos_a, b, pos_b, group, value, reason in db.session.execute(query):
+    for judgment_id, a, pos_a, b, pos_b, group, value, reason in db.session.execute(query):
         if (pos_a, a) > (pos_b, b):
             a, b, value = b, a, 1 / value
-        rows.append((a, b, group, value, reason))
+        rows.append((judgment_id, a, b, group, value, reason))
     return rows
+
+
+def featured_ids(round_: Round) -> set[int]:
+    """The judgments whose reasons the facilitator chose to quote on the round's summary."""
+    return set(
+        db.session.scalars(db.select(FeaturedReason.judgment_id).filter_by(round_id=round_.id))
+    )
 
 
 def round_summary(round_: Round) -> dict[str, Any] | None:
     """The summary of a closed round for the board, or None when nobody answered.
 
     Groups below the consultation's anonymity threshold are withheld throughout; reasons
-    are shown from the groups shown only, as texts, never with who gave them.
+    are quoted from the groups shown only, as texts, never with who gave them. Each
+    conflict carries ``reasons`` (featured by the facilitator, else the most frequent)
+    and ``candidates`` (every reason, for the facilitator's choice).
     """
     consultation = round_.consultation
     report = results.round_report(round_)
@@ -116,10 +128,51 @@ def round_summary(round_: Round) -> dict[str, Any] | None:
     rounds = [(n, rep) for n, rep in earlier if rep is not None] + [(round_.number, report)]
     found = summary.summarise(report, consultation.anonymity_k, rounds)
     if found["withheld"] is None:
-        reasons = summary.common_reasons(reason_rows(round_), found["view"]["groups"])
+        candidates = summary.common_reasons(reason_rows(round_), found["view"]["groups"])
+        featured = featured_ids(round_)
         for conflict in found["conflicts"]:
-            conflict["reasons"] = reasons.get((conflict["a"], conflict["b"]), [])
+            conflict["candidates"] = candidates.get((conflict["a"], conflict["b"]), [])
+            conflict["reasons"] = summary.pick_reasons(conflict["candidates"], featured)
+            conflict["featured"] = any(r["judgment_id"] in featured for r in conflict["reasons"])
     return found
+
+
+def feature_reasons(
+    round_: Round, user: User, a: str, b: str, judgment_ids: Collection[int]
+) -> None:
+    """Quote exactly these judgments' reasons on the pair (a, b); none: back to the engine's.
+
+    Raises
+    ------
+    BoardError
+        409 while the round is open; 400 for a judgment without a reason, from another
+        round or pair, or from a group the board does not see.
+    """
+    if round_.is_open:
+        raise BoardError("Reasons can be featured once the round is closed.", 409)
+    found = round_summary(round_)
+    conflict = next(
+        (c for c in (found or {}).get("conflicts") or [] if (c["a"], c["b"]) == (a, b)), None
+    )
+    if conflict is None:
+        raise BoardError(f"{a} and {b} is not a pair that divides the groups.", 400)
+    allowed = {c["judgment_id"] for c in conflict["candidates"]}
+    if not set(judgment_ids) <= allowed:
+        raise BoardError("Choose among the reasons listed for this pair.", 400)
+    db.session.execute(
+        db.delete(FeaturedReason).where(
+            FeaturedReason.round_id == round_.id,
+            FeaturedReason.judgment_id.in_(allowed),
+        )
+    )
+    db.session.add_all(FeaturedReason(round_id=round_.id, judgment_id=j) for j in judgment_ids)
+    audit.record(
+        round_.consultation,
+        user,
+        "summary.reasons",
+        f"round {round_.number}, {a} or {b}: {len(judgment_ids)} featured",
+    )
+    db.session.commit()
 
 
 def set_note(consultation: Consultation, user: User, note: str) -> None:

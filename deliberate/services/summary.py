@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..engine import public_view
@@ -370,6 +370,34 @@ def trend(rounds: Sequence[tuple[int, Mapping[str, Any]]]) -> dict[str, Any] | N
     return {"rows": rows, "text": text}
 
 
+def in_brief(view: Mapping[str, Any], found: Mapping[str, Any]) -> list[str]:
+    """The summary's opening: the top priority and how sure it is, consensus, the deepest
+    divide and whether whose voice counts changes the answer."""
+    overall = view["overall"]
+    top, *rest = found["ranking"]
+    first = f"{top['outcome']} ranks first overall with {percent(top['weight'], 1)} of the priority"
+    probabilities = overall.get("rank_probabilities")
+    if rest and probabilities:
+        ahead = probabilities[top["outcome"]][rest[0]["outcome"]]
+        first += f", ahead of {rest[0]['outcome']} in {percent(ahead)} of bootstrap resamples"
+    lines = [first + "."]
+    if found["consensus"]["text"]:
+        lines.append(found["consensus"]["text"])
+    conflicts, pairs = found["conflicts"], view["pairs"]
+    if conflicts:
+        deepest = conflicts[0]
+        lines.append(
+            f"{len(conflicts)} of {len(pairs)} pairs of outcomes divide the groups; the deepest "
+            f"divide is {deepest['a']} against {deepest['b']} ({join_names(deepest['for_a'])} "
+            f"on one side, {join_names(deepest['for_b'])} on the other)."
+        )
+    elif len(view.get("groups") or {}) >= 2:
+        lines.append("No pair of outcomes divides the groups.")
+    if found["voice"]["shown"]:
+        lines.append(found["voice"]["text"])
+    return lines
+
+
 def participation(report: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any]:
     """Who took part: counts and consistent answers per group shown, and in all."""
     people = report.get("participants") or []
@@ -414,7 +442,7 @@ def summarise(
         ``view`` (the public view), and, unless every aggregate is withheld,
         ``participation``, ``ranking``, ``outcomes``, ``converging_outcomes``,
         ``converging_pairs``, ``conflicts``, ``voice``, ``consensus``, ``groups``
-        (per-group consensus) and ``trend``.
+        (per-group consensus), ``trend`` and ``in_brief`` (the opening sentences).
     """
     view = public_view(report, k)
     if "withheld" in view:
@@ -423,7 +451,7 @@ def summarise(
     for pair in report["pairs"]:
         answering[pair["a"], pair["b"]] = sum(m is not None for m in pair["group_means"].values())
     sentences = outcome_sentences(view)
-    return {
+    found = {
         "view": view,
         "withheld": None,
         "participation": participation(report, view),
@@ -437,6 +465,8 @@ def summarise(
         "groups": {name: consensus(block) for name, block in view["groups"].items()},
         "trend": trend([(n, public_view(r, k)) for n, r in earlier]),
     }
+    found["in_brief"] = in_brief(view, found)
+    return found
 
 
 _SPACE = re.compile(r"\s+")
@@ -448,43 +478,60 @@ def normalise_reason(text: str) -> str:
 
 
 def common_reasons(
-    rows: Iterable[tuple[str, str, str, float, str]],
-    groups: Iterable[str],
-    per_side: int = 2,
+    rows: Iterable[tuple[int, str, str, str, float, str]], groups: Iterable[str]
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """The most frequent reasons per pair, side and group (texts only, never who gave them).
+    """Every reason given on each pair, merged by text, most frequent first per side and group.
 
     Parameters
     ----------
-    rows : ``(outcome a, outcome b, group, value, reason)`` of judgments with a reason
+    rows : ``(judgment id, outcome a, outcome b, group, value, reason)`` of judgments with a
+        reason; pairs in the report's order
     groups : the groups whose reasons may be shown (withheld groups left out)
-    per_side : how many reasons to keep per side and group
 
     Returns
     -------
     dict
-        ``(a, b)`` → list of ``{"favours", "group", "text", "count"}``, by side then count.
+        ``(a, b)`` → list of ``{"favours", "group", "text", "count", "judgment_id"}`` (the
+        first judgment that gave the text: what a facilitator features), never who gave it.
     """
     allowed = set(groups)
-    counts: dict[tuple[str, str, str, str], Counter[str]] = {}
-    first_text: dict[tuple[str, str, str, str, str], str] = {}
-    for a, b, group, value, reason in rows:
+    found: dict[tuple[str, str, str, str], dict[str, dict[str, Any]]] = {}
+    for judgment_id, a, b, group, value, reason in rows:
         key_text = normalise_reason(reason or "")
         if group not in allowed or not key_text or value == 1:
             continue
         favours = a if value > 1 else b
-        key = (a, b, favours, group)
-        counts.setdefault(key, Counter())[key_text] += 1
-        first_text.setdefault((*key, key_text), _SPACE.sub(" ", reason).strip())
+        texts = found.setdefault((a, b, favours, group), {})
+        entry = texts.setdefault(
+            key_text,
+            {
+                "favours": favours,
+                "group": group,
+                "text": _SPACE.sub(" ", reason).strip(),
+                "count": 0,
+                "judgment_id": judgment_id,
+            },
+        )
+        entry["count"] += 1
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for (a, b, favours, group), counter in sorted(counts.items()):
-        for key_text, count in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:per_side]:
-            out.setdefault((a, b), []).append(
-                {
-                    "favours": favours,
-                    "group": group,
-                    "text": first_text[a, b, favours, group, key_text],
-                    "count": count,
-                }
-            )
+    for (a, b, _, _), texts in sorted(found.items()):
+        ranked = sorted(texts.items(), key=lambda kv: (-kv[1]["count"], kv[0]))
+        out.setdefault((a, b), []).extend(entry for _, entry in ranked)
+    return out
+
+
+def pick_reasons(
+    candidates: Sequence[dict[str, Any]], featured: Collection[int] = (), per_side: int = 2
+) -> list[dict[str, Any]]:
+    """The reasons to quote on a pair: the facilitator's featured ones if any, otherwise the
+    ``per_side`` most frequent per side and group."""
+    chosen = [c for c in candidates if c["judgment_id"] in featured]
+    if chosen:
+        return chosen
+    kept: Counter[tuple[str, str]] = Counter()
+    out = []
+    for c in candidates:
+        if kept[c["favours"], c["group"]] < per_side:
+            kept[c["favours"], c["group"]] += 1
+            out.append(c)
     return out

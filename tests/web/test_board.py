@@ -228,3 +228,60 @@ def test_the_pdf_document_is_self_contained(
     assert '<link rel="stylesheet"' not in html and ".summary-head" in html
     assert 'font-family: system-ui, -apple-system, "Segoe UI"' in html  # CSS inlined verbatim
     assert "Where they conflict" in html and "<svg" in html
+
+
+def test_facilitator_features_the_reasons_quoted_on_a_divided_pair(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, FACILITATOR_EMAIL)
+    url = f"/board/{demo}/rounds/1"
+    page = client.get(url).get_data(as_text=True)
+    assert "Choose the reasons quoted here" in page
+    pick = re.search(
+        r'name="judgment" value="(\d+)" id="feature-\d+">\s*<label[^>]*>“Fairness has to come',
+        page,
+    )
+    assert pick, "the reasons on Efficiency or Equity are offered"
+    chosen = int(pick.group(1))
+    fields = {"a": "Efficiency", "b": "Equity", "judgment": [chosen]}
+    assert client.submit(f"{url}/reasons", fields, page=url).status_code == 302
+
+    login(client, BOARD_EMAIL)
+    board_view = client.get(url).get_data(as_text=True)
+    divide = board_view.split("<h3>Efficiency or Equity?</h3>")[1].split("<h3>")[0]
+    assert "“Fairness has to come first or trust is lost.”" in divide
+    assert "chosen by the facilitator" in divide
+    assert "The budget is fixed" not in divide  # the engine's picks give way
+    assert "Choose the reasons quoted here" not in board_view
+    with app.app_context():
+        assert db.session.scalar(db.select(AuditEvent).filter_by(action="summary.reasons"))
+
+    login(client, FACILITATOR_EMAIL)
+    cleared = client.submit(f"{url}/reasons", {"a": "Efficiency", "b": "Equity"}, page=url)
+    assert cleared.status_code == 302
+    divide = client.get(url).get_data(as_text=True).split("<h3>Efficiency or Equity?</h3>")[1]
+    assert "The budget is fixed" in divide.split("<h3>")[0]
+
+
+def test_featuring_is_checked(client: FormClient, demo: int) -> None:
+    login(client, FACILITATOR_EMAIL)
+    url = f"/board/{demo}/rounds/1"
+    wrong_pair = client.submit(
+        f"{url}/reasons", {"a": "Efficiency", "b": "Probity", "judgment": [1]}, page=url
+    )
+    assert wrong_pair.status_code == 400
+    assert "not a pair that divides the groups" in wrong_pair.get_data(as_text=True)
+    stranger = client.submit(
+        f"{url}/reasons", {"a": "Efficiency", "b": "Equity", "judgment": [10**9]}, page=url
+    )
+    assert stranger.status_code == 400
+    junk = client.submit(
+        f"{url}/reasons", {"a": "Efficiency", "b": "Equity", "judgment": ["x"]}, page=url
+    )
+    assert junk.status_code == 400
+    login(client, BOARD_EMAIL)
+    token = client.csrf_token("/board/")
+    forbidden = client.post(
+        f"{url}/reasons", data={"csrf_token": token, "a": "Efficiency", "b": "Equity"}
+    )
+    assert forbidden.status_code == 403

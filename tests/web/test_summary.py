@@ -141,24 +141,33 @@ def test_too_few_people_withholds_every_aggregate(app: Flask) -> None:
         assert set(found) == {"view", "withheld"}
 
 
-def test_reasons_are_the_most_frequent_per_side_and_group_without_names(app: Flask) -> None:
+def test_reasons_are_the_most_frequent_per_side_and_group_without_names() -> None:
     rows = [
-        ("Efficiency", "Equity", "Funders", 3.0, "Value for money."),
-        ("Efficiency", "Equity", "Funders", 4.0, "value for  money"),
-        ("Efficiency", "Equity", "Funders", 2.0, "Budgets are fixed"),
-        ("Efficiency", "Equity", "Funders", 2.0, "Something else"),
-        ("Efficiency", "Equity", "Funders", 2.0, "Something else!"),
-        ("Efficiency", "Equity", "Funders", 5.0, "Value for money"),
-        ("Efficiency", "Equity", "Service users", 1 / 3, "Fairness first"),
-        ("Efficiency", "Equity", "Service users", 1.0, "Both matter"),
-        ("Efficiency", "Equity", "Staff", 1 / 5, "Secret small-group view"),
+        (1, "Efficiency", "Equity", "Funders", 3.0, "Value for money."),
+        (2, "Efficiency", "Equity", "Funders", 4.0, "value for  money"),
+        (3, "Efficiency", "Equity", "Funders", 2.0, "Budgets are fixed"),
+        (4, "Efficiency", "Equity", "Funders", 2.0, "Something else"),
+        (5, "Efficiency", "Equity", "Funders", 2.0, "Something else!"),
+        (6, "Efficiency", "Equity", "Funders", 5.0, "Value for money"),
+        (7, "Efficiency", "Equity", "Service users", 1 / 3, "Fairness first"),
+        (8, "Efficiency", "Equity", "Service users", 1.0, "Both matter"),
+        (9, "Efficiency", "Equity", "Staff", 1 / 5, "Secret small-group view"),
     ]
-    found = summary.common_reasons(rows, ["Funders", "Service users"], per_side=2)
-    assert found[("Efficiency", "Equity")] == [
-        {"favours": "Efficiency", "group": "Funders", "text": "Value for money.", "count": 3},
-        {"favours": "Efficiency", "group": "Funders", "text": "Something else", "count": 2},
-        {"favours": "Equity", "group": "Service users", "text": "Fairness first", "count": 1},
+    candidates = summary.common_reasons(rows, ["Funders", "Service users"])[
+        ("Efficiency", "Equity")
     ]
+    assert [(c["judgment_id"], c["text"], c["count"]) for c in candidates] == [
+        (1, "Value for money.", 3),
+        (4, "Something else", 2),
+        (3, "Budgets are fixed", 1),
+        (7, "Fairness first", 1),
+    ]
+    assert {c["favours"] for c in candidates[:3]} == {"Efficiency"}
+    assert candidates[3]["favours"] == "Equity" and candidates[3]["group"] == "Service users"
+    picked = summary.pick_reasons(candidates)
+    assert [c["judgment_id"] for c in picked] == [1, 4, 7]
+    assert [c["judgment_id"] for c in summary.pick_reasons(candidates, {3})] == [3]
+    assert [c["judgment_id"] for c in summary.pick_reasons(candidates, {99})] == [1, 4, 7]
 
 
 def test_reasons_from_the_database_follow_the_report_pair_order(app: Flask) -> None:
@@ -183,6 +192,7 @@ def test_reasons_from_the_database_follow_the_report_pair_order(app: Flask) -> N
         rows = board.reason_rows(round_)
         assert rows == [
             (
+                judgment.id,
                 "Efficiency",
                 "Prevention",
                 "Service users",
@@ -255,3 +265,17 @@ def test_consultation_without_closed_round_has_no_summary(app: Flask) -> None:
         with pytest.raises(board.BoardError) as raised:
             board.closed_round(consultation, 5)
         assert raised.value.status == 404
+
+
+def test_in_brief_opens_with_the_top_priority_and_the_deepest_divide(app: Flask) -> None:
+    with app.app_context():
+        found = _summary(_consultation())
+        brief = found["in_brief"]
+        assert brief[0].startswith("Prevention ranks first overall with ")
+        assert "ahead of Efficiency in 100% of bootstrap resamples." in brief[0]
+        assert brief[1] == found["consensus"]["text"]
+        assert brief[2] == (
+            "1 of 3 pairs of outcomes divide the groups; the deepest divide is "
+            "Efficiency against Equity (Funders on one side, Service users on the other)."
+        )
+        assert brief[3] == "Prevention comes first however voices are counted."

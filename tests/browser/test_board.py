@@ -1,0 +1,74 @@
+"""A board member reads the consensus summary in a real browser and downloads its PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from deliberate.demo import BOARD_EMAIL, DEMO_TITLE
+from deliberate.extensions import db
+from deliberate.models import Membership, Role, User
+from tests.conftest import LiveServer
+
+
+def _sign_in_and_open_summary(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("E-mail").fill(BOARD_EMAIL)
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/board/")
+    page.get_by_role("link", name="Read the summary of round 1").click()
+    expect(page.get_by_role("heading", level=1, name=DEMO_TITLE)).to_be_visible()
+
+
+def test_board_member_reads_a_summary_with_no_names_on_it(
+    app: Flask, page: Page, live_server: LiveServer, demo: int, artifacts: Path
+) -> None:
+    with app.app_context():
+        names = list(
+            db.session.scalars(
+                db.select(User.display_name)
+                .join(Membership)
+                .filter(Membership.consultation_id == demo, Membership.role == Role.STAKEHOLDER)
+            )
+        )
+    assert len(names) == 60
+    page.set_viewport_size({"width": 1100, "height": 900})
+    _sign_in_and_open_summary(page, live_server)
+    for heading in ("Who took part", "Where stakeholders converge", "Where they conflict"):
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_text("Efficiency ranks first for Funders but sixth")).to_be_visible()
+    chart = page.get_by_role("img", name="Consensus priorities with 95% bootstrap intervals")
+    expect(chart).to_be_visible()
+    html = page.content()
+    text = page.inner_text("body")
+    assert [name for name in names if name in html or name in text] == []
+    assert "Save the note" not in text
+    page.screenshot(path=str(artifacts / "board-summary.png"), full_page=True)
+    page.emulate_media(media="print")
+    expect(page.get_by_role("link", name="Download PDF")).to_be_hidden()
+    page.screenshot(path=str(artifacts / "board-summary-print.png"), full_page=True)
+
+
+def test_board_member_downloads_the_pdf(
+    page: Page, live_server: LiveServer, demo: int, tmp_path: Path
+) -> None:
+    _sign_in_and_open_summary(page, live_server)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    target = tmp_path / "summary.pdf"
+    download_info.value.save_as(target)
+    reader = PdfReader(target)
+    box = reader.pages[0].mediabox  # A4 portrait: 595 × 842 points
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    flat = " ".join(text.split())
+    assert DEMO_TITLE in flat
+    assert "The consensus priorities" in flat
+    assert "Effectiveness ranks second for Service users and Staff" in flat
+    assert "Where they conflict" in flat
+    assert "Efficiency against Equity divides the groups" in flat
+    assert "Download PDF" not in flat and "Sign out" not in flat
