@@ -79,6 +79,64 @@ def invite_command(consultation_id: int, group_name: str, count: int, expires_da
         click.echo(invitation_url(token))
 
 
+@cli.command("export")
+@click.argument("consultation_id", type=int)
+@with_appcontext
+def export_command(consultation_id: int) -> None:
+    """Write a whole consultation as JSON to standard output (no passwords, no tokens)."""
+    from .extensions import db
+    from .models import Consultation
+    from .services.portability import export_json
+
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise click.UsageError(f"There is no consultation {consultation_id}.")
+    click.echo(export_json(consultation), nl=False)
+
+
+@cli.command("import")
+@click.argument("file", type=click.File(encoding="utf-8-sig"))
+@with_appcontext
+def import_command(file: click.utils.LazyFile) -> None:
+    """Restore a consultation from FILE, written by `deliberate export`, with new ids."""
+    from .services.portability import PortabilityError, import_json
+
+    try:
+        consultation = import_json(file.read())
+    except PortabilityError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Imported {consultation.title!r} as consultation {consultation.id}.")
+
+
+@cli.command("import-judgments")
+@click.argument("consultation_id", type=int)
+@click.argument("round_number", type=int)
+@click.argument("file", type=click.File(encoding="utf-8-sig"))
+@with_appcontext
+def import_judgments_command(
+    consultation_id: int, round_number: int, file: click.utils.LazyFile
+) -> None:
+    """Import a judgments CSV (as `deliberate analyze` reads) into a round, all or nothing."""
+    from .extensions import db
+    from .models import Round
+    from .services.imports import ImportRejected, import_csv
+
+    round_ = db.session.scalar(
+        db.select(Round).filter_by(consultation_id=consultation_id, number=round_number)
+    )
+    if round_ is None:
+        raise click.UsageError(f"Consultation {consultation_id} has no round {round_number}.")
+    try:
+        summary = import_csv(round_, file.read(), user=None)
+    except ImportRejected as rejected:
+        problems = "\n".join(rejected.describe(e) for e in rejected.errors)
+        raise click.ClickException(f"nothing was imported:\n{problems}") from None
+    click.echo(
+        f"Imported {summary.judgments} judgments of {summary.participants} participants "
+        f"into round {round_number} ({len(summary.created)} new)."
+    )
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
