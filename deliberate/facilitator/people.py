@@ -1,0 +1,214 @@
+"""Inviting people: stakeholders one by one or from a CSV file, co-facilitators, board members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from .. import mail
+from ..extensions import db
+from ..models import Consultation, Invitation, Role, StakeholderGroup
+from ..services import people
+from ..services.people import NewLink, PeopleError
+from . import bp
+from .forms import AccountForm, ImportForm, InviteForm
+from .setup import facilitated, form_errors
+
+
+def _invite_form(consultation: Consultation) -> InviteForm:
+    form = InviteForm(prefix="invite")
+    form.group.choices = [SelectChoice(str(g.id), g.name) for g in consultation.groups]
+    return form
+
+
+def _people_page(
+    consultation: Consultation,
+    status: int = 200,
+    *,
+    links: Sequence[NewLink] = (),
+    invite_form: InviteForm | None = None,
+) -> tuple[str, int]:
+    invitations = people.invitations_of(consultation)
+    return render_template(
+        "facilitator/people.html",
+        consultation=consultation,
+        invitations=invitations,
+        status_of=people.status_of,
+        links=links,
+        invite_form=invite_form or _invite_form(consultation),
+        import_form=ImportForm(prefix="import"),
+        mail_ready=mail.mail_settings(current_app.config) is not None,
+    ), status
+
+
+def _with_links(
+    consultation: Consultation, links: Sequence[NewLink], send: bool, message: str
+) -> tuple[str, int]:
+    """Show new links once, after e-mailing them if asked to."""
+    flash(message, "success")
+    if send:
+        try:
+            sent = people.email_links(consultation, links)
+        except PeopleError as error:
+            flash(str(error), "warning")
+        else:
+            flash(f"{sent} e-mail(s) sent.", "success")
+    return _people_page(consultation, links=links)
+
+
+@bp.get("/<int:cid>/people")
+def people_page(cid: int) -> tuple[str, int]:
+    """Invitations with their status, and ways to invite more people."""
+    return _people_page(facilitated(cid))
+
+
+@bp.post("/<int:cid>/people/invite")
+def invite(cid: int) -> Any:
+    """Invite one person and show their link once."""
+    consultation = facilitated(cid)
+    form = _invite_form(consultation)
+    if not form.validate():
+        flash(form_errors(form), "error")
+        return _people_page(consultation, 400, invite_form=form)
+    role = Role(form.role.data)
+    group = None
+    if role is Role.STAKEHOLDER:
+        group = db.session.get(StakeholderGroup, form.group.data or 0)
+        if group is None or group.consultation_id != consultation.id:
+            flash("Choose one of this consultation's groups.", "error")
+            return _people_page(consultation, 400, invite_form=form)
+    try:
+        link = people.invite(
+            consultation,
+            current_user,
+            role,
+            group=group,
+            name=form.name.data or "",
+            email=form.email.data,
+        )
+    except PeopleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _people_page(consultation, error.status, invite_form=form)
+    who = link.invitation.name or link.invitation.email
+    return _with_links(consultation, [link], form.send_email.data, f"Invitation created for {who}.")
+
+
+@bp.post("/<int:cid>/people/import")
+def import_people(cid: int) -> Any:
+    """Invite everyone in an uploaded CSV file, or nobody if a row is wrong."""
+    consultation = facilitated(cid)
+    form = ImportForm(prefix="import")
+    if not form.validate():
+        flash(form_errors(form), "error")
+        return _people_page(consultation, 400)
+    try:
+        links = people.import_invitations(consultation, current_user, form.file.data.read())
+    except PeopleError as error:
+        db.session.rollback()
+        flash(f"Nobody was invited. {error}", "error")
+        return _people_page(consultation, error.status)
+    return _with_links(
+        consultation, links, form.send_email.data, f"{len(links)} invitations created."
+    )
+
+
+@bp.post("/<int:cid>/people/links.csv")
+def links_csv(cid: int) -> Response:
+    """Download the links just shown, as CSV (they are recognised by their hashes)."""
+    consultation = facilitated(cid)
+    body = people.links_csv(consultation, request.form.getlist("link"))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="invitation-links-{cid}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _invitation(consultation: Consultation, iid: int) -> Invitation:
+    invitation = db.session.get(Invitation, iid)
+    if invitation is None or invitation.consultation_id != consultation.id:
+        abort(404, "That invitation is not part of this consultation.")
+    return invitation
+
+
+@bp.post("/<int:cid>/people/<int:iid>/reissue")
+def reissue(cid: int, iid: int) -> Any:
+    """A new link for an invitation; the old one stops working."""
+    consultation = facilitated(cid)
+    invitation = _invitation(consultation, iid)
+    link = people.reissue(consultation, current_user, invitation)
+    who = invitation.name or invitation.email or "this person"
+    return _with_links(
+        consultation, [link], False, f"New link for {who}; the old one no longer works."
+    )
+
+
+@bp.post("/<int:cid>/people/<int:iid>/revoke")
+def revoke(cid: int, iid: int) -> Any:
+    """Stop an invitation's link from working."""
+    consultation = facilitated(cid)
+    invitation = _invitation(consultation, iid)
+    try:
+        people.revoke(consultation, current_user, invitation)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return _people_page(consultation, error.status)
+    flash(f"Revoked the invitation for {invitation.name or invitation.email}.", "success")
+    return redirect(url_for(".people_page", cid=cid, _anchor="invitations"))
+
+
+# --------------------------------------------------------------------------- accepting
+
+
+@bp.route("/accept/<token>", methods=["GET", "POST"])
+def accept(token: str) -> Any:
+    """Accept an invitation to facilitate or sit on the board: signed in, or with a new account."""
+    try:
+        invitation = people.staff_invitation(token)
+    except PeopleError as error:
+        return render_template(
+            "error.html", status=error.status, title="This link cannot be used", detail=str(error)
+        ), error.status
+    signed_in = current_user.is_authenticated and bool(current_user.password_hash)
+    account = AccountForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            if signed_in:
+                people.accept(invitation, current_user)
+            elif account.validate():
+                user = people.create_account(
+                    account.display_name.data or "",
+                    account.email.data or "",
+                    account.password.data or "",
+                )
+                people.accept(invitation, user)
+                session.clear()
+                login_user(user)
+            else:
+                raise PeopleError(form_errors(account))
+        except PeopleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            status = error.status
+        else:
+            flash(f"Welcome to “{invitation.consultation.title}”.", "success")
+            if invitation.role is Role.FACILITATOR:
+                return redirect(url_for(".overview", cid=invitation.consultation_id))
+            return redirect(url_for("auth.home"))
+    return render_template(
+        "facilitator/accept.html",
+        invitation=invitation,
+        signed_in=signed_in,
+        account=account,
+        login_url=url_for("auth.login", next=request.path),
+    ), status

@@ -1,0 +1,89 @@
+"""Optional e-mail of invitation links over SMTP.
+
+Configured from the environment (``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USERNAME``,
+``MAIL_PASSWORD``, ``MAIL_FROM``) or the app's config. Without ``MAIL_SERVER`` and
+``MAIL_FROM`` nothing is sent: facilitators copy the links instead, which always work.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr
+from typing import Any
+
+DEFAULT_PORT = 587
+TIMEOUT_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where and how to send mail."""
+
+    server: str
+    port: int
+    sender: str
+    username: str | None = None
+    password: str | None = None
+
+
+def mail_settings(config: Mapping[str, Any]) -> MailSettings | None:
+    """Settings from ``config`` (falling back to the environment), or None when unset."""
+
+    def setting(name: str) -> str:
+        return str(config.get(name) or os.environ.get(name, "")).strip()
+
+    server, sender = setting("MAIL_SERVER"), setting("MAIL_FROM")
+    if not server or not sender:
+        return None
+    port = setting("MAIL_PORT")
+    return MailSettings(
+        server=server,
+        port=int(port) if port.isdigit() else DEFAULT_PORT,
+        sender=sender,
+        username=setting("MAIL_USERNAME") or None,
+        password=setting("MAIL_PASSWORD") or None,
+    )
+
+
+def invitation_message(
+    sender: str, name: str, email: str, title: str, question: str, url: str, role: str
+) -> EmailMessage:
+    """The e-mail that carries one invitation link (plain text, no tracking)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((name, email)) if name else email
+    message["Subject"] = f"Your invitation: {title}"
+    greeting = f"Hello {name}," if name else "Hello,"
+    what = (
+        "to compare its outcomes two at a time and say which matter more"
+        if role == "stakeholder"
+        else f"as a {role}"
+    )
+    message.set_content(
+        f"{greeting}\n\n"
+        f"You are invited to take part in “{title}” {what}.\n\n"
+        f"The question: {question}\n\n"
+        f"Your personal link (please do not share it):\n{url}\n\n"
+        "If you did not expect this message, you can ignore it.\n"
+    )
+    return message
+
+
+def send(settings: MailSettings, messages: Iterable[EmailMessage]) -> int:
+    """Send ``messages`` over one SMTP connection (STARTTLS when offered); return how many."""
+    sent = 0
+    with smtplib.SMTP(settings.server, settings.port, timeout=TIMEOUT_SECONDS) as smtp:
+        smtp.ehlo()
+        if smtp.has_extn("starttls"):
+            smtp.starttls()
+            smtp.ehlo()
+        if settings.username and settings.password:
+            smtp.login(settings.username, settings.password)
+        for message in messages:
+            smtp.send_message(message)
+            sent += 1
+    return sent

@@ -1,0 +1,386 @@
+"""Setting up a consultation: its question and settings, outcomes and stakeholder groups.
+
+Every function validates everything before it writes, writes in one transaction, records
+the change in the audit log and commits; on bad input it raises :class:`SetupError` and
+saves nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..extensions import db
+from ..models import (
+    Consultation,
+    Design,
+    Invitation,
+    Judgment,
+    Membership,
+    Outcome,
+    Role,
+    Round,
+    StakeholderGroup,
+    User,
+    Weighting,
+)
+from .audit import record
+from .design import FULL_DESIGN_MAX
+
+MAX_OUTCOMES = 30
+MAX_GROUPS = 20
+MAX_NAME = 80
+MAX_TITLE = 200
+MAX_TEXT = 5000
+MAX_ANONYMITY_K = 100
+SUGGESTED_GROUPS = ("Funders", "Service users", "Staff")
+
+WEIGHTING_EXPLAINED = {
+    Weighting.PERSON: (
+        "Every stakeholder counts the same. Fair to individuals, but the largest group "
+        "carries the most weight simply by being largest."
+    ),
+    Weighting.GROUPS: (
+        "Each group counts the same in total, however many of its members answer. Fair "
+        "between groups: a handful of funders weighs as much as a hundred service users."
+    ),
+    Weighting.CUSTOM: (
+        "Each group counts as much as the weight you give it. Use this when a decision "
+        "says whose voice should count for how much, and publish the weights."
+    ),
+}
+
+
+class SetupError(Exception):
+    """A set-up change that cannot be made; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A consultation's editable settings, as parsed from a form or an API body."""
+
+    title: str
+    question: str
+    description: str = ""
+    weighting: Weighting = Weighting.PERSON
+    anonymity_k: int = 3
+    consistency_threshold: float | None = None
+    design: Design = Design.ALL_PAIRS
+    self_registration: bool = False
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _text(value: str | None, label: str, limit: int, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise SetupError(f"The {label} cannot be empty.")
+    if len(value) > limit:
+        raise SetupError(
+            f"The {label} is {len(value)} characters long; at most {limit} are allowed."
+        )
+    return value
+
+
+def _name(value: str | None, kind: str) -> str:
+    return _text(value, f"{kind} name", MAX_NAME, required=True)
+
+
+def _unique(names: Iterable[str], kind: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name.casefold() in seen:
+            raise SetupError(f"There is already {kind} called “{name}”: names must be unique.")
+        seen.add(name.casefold())
+
+
+def _check_settings(settings: Settings, outcome_count: int) -> None:
+    _text(settings.title, "title", MAX_TITLE, required=True)
+    _text(settings.question, "public value question", MAX_TEXT, required=True)
+    _text(settings.description, "description", MAX_TEXT)
+    if not 1 <= settings.anonymity_k <= MAX_ANONYMITY_K:
+        raise SetupError(f"The anonymity threshold k must be between 1 and {MAX_ANONYMITY_K}.")
+    threshold = settings.consistency_threshold
+    if threshold is not None and not (math.isfinite(threshold) and 0 < threshold <= 1):
+        raise SetupError(
+            "The consistency threshold must be above 0 and at most 1 (blank for Saaty's defaults)."
+        )
+    if settings.design is Design.REDUCED and outcome_count <= FULL_DESIGN_MAX:
+        raise SetupError(
+            f"A reduced design only helps with more than {FULL_DESIGN_MAX} outcomes; "
+            f"with {outcome_count}, everyone compares every pair."
+        )
+
+
+def _check_weight(weight: float | None) -> None:
+    if weight is not None and not (math.isfinite(weight) and 0 <= weight <= 1000):
+        raise SetupError("A group's weight must be a number from 0 to 1000 (blank for none).")
+
+
+def new_registration_code() -> str:
+    """An unguessable short code (72 random bits) for self-registration."""
+    return secrets.token_urlsafe(9)
+
+
+def structure_locked(consultation: Consultation) -> bool:
+    """True while an open round already holds judgments: outcomes and groups are then fixed."""
+    return (
+        db.session.scalar(
+            db.select(Judgment.id)
+            .join(Round, Judgment.round_id == Round.id)
+            .where(Round.consultation_id == consultation.id, Round.closed_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+LOCKED_MESSAGE = (
+    "Outcomes and groups cannot change while the open round holds judgments: people "
+    "would have compared a different list. Close the round and start a new one, or copy "
+    "the consultation."
+)
+
+
+def _check_unlocked(consultation: Consultation) -> None:
+    if structure_locked(consultation):
+        raise SetupError(LOCKED_MESSAGE, 409)
+
+
+def _commit(consultation: Consultation, user: User, action: str, detail: str) -> None:
+    record(consultation, user, action, detail)
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------- consultations
+
+
+def _apply_settings(consultation: Consultation, settings: Settings) -> None:
+    consultation.title = settings.title.strip()
+    consultation.question = settings.question.strip()
+    consultation.description = settings.description.strip()
+    consultation.weighting = settings.weighting
+    consultation.anonymity_k = settings.anonymity_k
+    consultation.consistency_threshold = settings.consistency_threshold
+    consultation.design = settings.design
+    if not settings.self_registration:
+        consultation.registration_code = None
+    elif consultation.registration_code is None:
+        consultation.registration_code = new_registration_code()
+
+
+def create_consultation(user: User, settings: Settings, groups: Sequence[str] = ()) -> Consultation:
+    """Create a draft consultation with ``groups``; ``user`` becomes its facilitator."""
+    if not user.password_hash:
+        raise SetupError("Only people who sign in with a password can create a consultation.", 403)
+    _check_settings(settings, 0)
+    names = [_name(name, "group") for name in groups]
+    _unique(names, "a group")
+    if len(names) > MAX_GROUPS:
+        raise SetupError(f"A consultation has at most {MAX_GROUPS} groups.")
+    consultation = Consultation(title="", question="")
+    _apply_settings(consultation, settings)
+    db.session.add(consultation)
+    db.session.add(Membership(user=user, consultation=consultation, role=Role.FACILITATOR))
+    for name in names:
+        db.session.add(StakeholderGroup(consultation=consultation, name=name))
+    db.session.flush()
+    _commit(consultation, user, "consultation.create", consultation.title)
+    return consultation
+
+
+def update_settings(consultation: Consultation, user: User, settings: Settings) -> None:
+    """Change the title, question and analysis settings (always allowed: nothing is lost)."""
+    _check_settings(settings, len(consultation.outcomes))
+    _apply_settings(consultation, settings)
+    changed = sorted(
+        attr.key for attr in db.inspect(consultation).attrs if attr.history.has_changes()
+    )
+    _commit(consultation, user, "settings.update", ", ".join(changed) or "no change")
+
+
+def copy_consultation(consultation: Consultation, user: User) -> Consultation:
+    """A new draft with the same settings, outcomes and groups; no people, rounds or judgments."""
+    copy = Consultation(
+        title=f"{consultation.title} (copy)"[:MAX_TITLE],
+        question=consultation.question,
+        description=consultation.description,
+        weighting=consultation.weighting,
+        anonymity_k=consultation.anonymity_k,
+        consistency_threshold=consultation.consistency_threshold,
+        design=consultation.design,
+        registration_code=new_registration_code() if consultation.registration_code else None,
+    )
+    db.session.add(copy)
+    db.session.add(Membership(user=user, consultation=copy, role=Role.FACILITATOR))
+    for outcome in consultation.outcomes:
+        db.session.add(
+            Outcome(
+                consultation=copy,
+                name=outcome.name,
+                description=outcome.description,
+                position=outcome.position,
+            )
+        )
+    for group in consultation.groups:
+        db.session.add(
+            StakeholderGroup(
+                consultation=copy,
+                name=group.name,
+                description=group.description,
+                weight=group.weight,
+            )
+        )
+    db.session.flush()
+    record(consultation, user, "consultation.copy", f"copied to consultation {copy.id}")
+    _commit(copy, user, "consultation.create", f"copy of consultation {consultation.id}")
+    return copy
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def add_outcome(
+    consultation: Consultation, user: User, name: str, description: str = ""
+) -> Outcome:
+    """Add an outcome at the end of the list."""
+    _check_unlocked(consultation)
+    name = _name(name, "outcome")
+    description = _text(description, "outcome description", MAX_TEXT)
+    if len(consultation.outcomes) >= MAX_OUTCOMES:
+        raise SetupError(f"A consultation has at most {MAX_OUTCOMES} outcomes.")
+    _unique([*(o.name for o in consultation.outcomes), name], "an outcome")
+    position = max((o.position for o in consultation.outcomes), default=-1) + 1
+    outcome = Outcome(
+        consultation=consultation, name=name, description=description, position=position
+    )
+    db.session.add(outcome)
+    _commit(consultation, user, "outcome.add", name)
+    return outcome
+
+
+def update_outcome(
+    consultation: Consultation, user: User, outcome: Outcome, name: str, description: str = ""
+) -> None:
+    """Rename an outcome or change its description."""
+    _check_unlocked(consultation)
+    name = _name(name, "outcome")
+    description = _text(description, "outcome description", MAX_TEXT)
+    _unique([*(o.name for o in consultation.outcomes if o is not outcome), name], "an outcome")
+    old = outcome.name
+    outcome.name, outcome.description = name, description
+    _commit(consultation, user, "outcome.update", old if old == name else f"{old} → {name}")
+
+
+def remove_outcome(consultation: Consultation, user: User, outcome: Outcome) -> None:
+    """Remove an outcome that nobody has judged in any round (closed rounds stay intact)."""
+    _check_unlocked(consultation)
+    judged = db.session.scalar(
+        db.select(Judgment.id)
+        .where((Judgment.outcome_a_id == outcome.id) | (Judgment.outcome_b_id == outcome.id))
+        .limit(1)
+    )
+    if judged is not None:
+        raise SetupError(
+            f"“{outcome.name}” was judged in an earlier round; removing it would change that "
+            "round's results. Copy the consultation to start again without it.",
+            409,
+        )
+    consultation.outcomes.remove(outcome)
+    db.session.delete(outcome)
+    _commit(consultation, user, "outcome.remove", outcome.name)
+
+
+def move_outcome(consultation: Consultation, user: User, outcome: Outcome, step: int) -> None:
+    """Move an outcome one place up (``step=-1``) or down (``step=1``) the list."""
+    _check_unlocked(consultation)
+    if step not in (-1, 1):
+        raise SetupError("An outcome moves one place up or down.")
+    order = list(consultation.outcomes)
+    index = order.index(outcome)
+    target = index + step
+    if not 0 <= target < len(order):
+        raise SetupError(f"“{outcome.name}” is already {'first' if step < 0 else 'last'}.")
+    order[index], order[target] = order[target], order[index]
+    for position, item in enumerate(order):
+        item.position = position
+    _commit(consultation, user, "outcome.move", f"{outcome.name} {'up' if step < 0 else 'down'}")
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def add_group(
+    consultation: Consultation,
+    user: User,
+    name: str,
+    description: str = "",
+    weight: float | None = None,
+) -> StakeholderGroup:
+    """Add a stakeholder group."""
+    _check_unlocked(consultation)
+    name = _name(name, "group")
+    description = _text(description, "group description", MAX_TEXT)
+    _check_weight(weight)
+    if len(consultation.groups) >= MAX_GROUPS:
+        raise SetupError(f"A consultation has at most {MAX_GROUPS} groups.")
+    _unique([*(g.name for g in consultation.groups), name], "a group")
+    group = StakeholderGroup(
+        consultation=consultation, name=name, description=description, weight=weight
+    )
+    db.session.add(group)
+    _commit(consultation, user, "group.add", name)
+    return group
+
+
+def update_group(
+    consultation: Consultation,
+    user: User,
+    group: StakeholderGroup,
+    name: str,
+    description: str = "",
+    weight: float | None = None,
+) -> None:
+    """Change a group; while the structure is locked only its weight may change."""
+    name = _name(name, "group")
+    description = _text(description, "group description", MAX_TEXT)
+    _check_weight(weight)
+    if (name, description) != (group.name, group.description):
+        _check_unlocked(consultation)
+    _unique([*(g.name for g in consultation.groups if g is not group), name], "a group")
+    old = group.name
+    group.name, group.description, group.weight = name, description, weight
+    detail = old if old == name else f"{old} → {name}"
+    _commit(
+        consultation,
+        user,
+        "group.update",
+        f"{detail}; weight {weight if weight is not None else 'none'}",
+    )
+
+
+def remove_group(consultation: Consultation, user: User, group: StakeholderGroup) -> None:
+    """Remove a group that has no members and no live invitations."""
+    _check_unlocked(consultation)
+    members = db.session.scalar(
+        db.select(db.func.count(Membership.id)).filter_by(group_id=group.id)
+    )
+    invited = db.session.scalar(
+        db.select(db.func.count(Invitation.id)).filter_by(group_id=group.id, revoked_at=None)
+    )
+    if members or invited:
+        raise SetupError(
+            f"“{group.name}” has {members} member(s) and {invited} live invitation(s); "
+            "revoke its invitations and keep the group, or copy the consultation.",
+            409,
+        )
+    consultation.groups.remove(group)
+    db.session.delete(group)
+    _commit(consultation, user, "group.remove", group.name)

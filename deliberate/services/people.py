@@ -1,0 +1,358 @@
+"""Inviting people into a consultation: one by one, from a CSV file, and as co-facilitators.
+
+Invitation links are shown once, when they are made: only their hashes are stored. Every
+invitation, reissue and revocation is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from .. import mail
+from ..extensions import db
+from ..models import (
+    Consultation,
+    Invitation,
+    Membership,
+    Role,
+    StakeholderGroup,
+    User,
+    hash_token,
+    utcnow,
+)
+from .audit import record
+from .invitations import InvitationError, create_invitation, find_invitation, invitation_url
+from .invitations import reissue as reissue_token
+from .invitations import revoke as revoke_token
+
+CSV_HEADER = ("name", "email", "group")
+MAX_IMPORT_ROWS = 5000
+MAX_NAME = 80
+MIN_PASSWORD = 10
+
+
+class PeopleError(Exception):
+    """An invitation change that cannot be made; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """An invitation with the link to send, known only until the page that shows it is gone."""
+
+    invitation: Invitation
+    url: str
+
+
+def link_for(invitation: Invitation, token: str) -> str:
+    """The link to send: stakeholders join at /i/…, facilitators and board members accept here."""
+    if invitation.role is Role.STAKEHOLDER:
+        return invitation_url(token)
+    return f"{current_app.config['BASE_URL']}/facilitate/accept/{token}"
+
+
+def status_of(invitation: Invitation) -> str:
+    """``revoked``, ``joined``, ``expired`` or ``not yet used``."""
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.membership_id is not None:
+        return "joined"
+    if invitation.expires_at <= utcnow():
+        return "expired"
+    return "not yet used"
+
+
+def invitations_of(consultation: Consultation) -> list[Invitation]:
+    """Every invitation of the consultation, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .filter_by(consultation_id=consultation.id)
+            .options(
+                selectinload(Invitation.group),
+                selectinload(Invitation.membership).selectinload(Membership.user),
+                selectinload(Invitation.membership).selectinload(Membership.group),
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+def _email(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise PeopleError(f"“{value}” is not an e-mail address: {error}") from error
+
+
+def _person(name: str | None, email: str | None) -> tuple[str, str | None]:
+    name = (name or "").strip()
+    if len(name) > MAX_NAME:
+        raise PeopleError(
+            f"The name is {len(name)} characters long; at most {MAX_NAME} are allowed."
+        )
+    address = _email(email)
+    if not name and not address:
+        raise PeopleError("Give a name or an e-mail address, so you know whose link is whose.")
+    return name, address
+
+
+def _live_emails(consultation: Consultation) -> set[str]:
+    return set(
+        db.session.scalars(
+            db.select(Invitation.email).where(
+                Invitation.consultation_id == consultation.id,
+                Invitation.email.is_not(None),
+                Invitation.revoked_at.is_(None),
+            )
+        )
+    )
+
+
+def _new(
+    consultation: Consultation,
+    role: Role,
+    group: StakeholderGroup | None,
+    name: str,
+    email: str | None,
+) -> NewLink:
+    try:
+        invitation, token = create_invitation(consultation, role, group, name=name, email=email)
+    except InvitationError as error:
+        raise PeopleError(str(error), error.status) from error
+    return NewLink(invitation, link_for(invitation, token))
+
+
+def invite(
+    consultation: Consultation,
+    user: User,
+    role: Role,
+    *,
+    group: StakeholderGroup | None = None,
+    name: str = "",
+    email: str | None = None,
+) -> NewLink:
+    """Invite one person: a stakeholder into ``group``, or a co-facilitator or board member."""
+    name, address = _person(name, email)
+    if role is not Role.STAKEHOLDER:
+        group = None
+    if address and address in _live_emails(consultation):
+        raise PeopleError(f"{address} already has a live invitation: reissue it instead.", 409)
+    link = _new(consultation, role, group, name, address)
+    who = name or address or ""
+    where = f" to {group.name}" if group else ""
+    record(consultation, user, "invitation.create", f"{role.value} {who}{where}")
+    db.session.commit()
+    return link
+
+
+def import_invitations(consultation: Consultation, user: User, data: bytes) -> list[NewLink]:
+    """Invite every row of a CSV file (``name,email,group`` with a header), or nobody.
+
+    A bad row rejects the whole file with its row number (the header is row 1) and reason.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise PeopleError(
+            "The file is not UTF-8 text: save it as “CSV UTF-8” and try again."
+        ) from error
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [cell.strip().lower() for cell in next(reader, [])]
+    if sorted(header) != sorted(CSV_HEADER):
+        raise PeopleError(
+            "The first row must be the header name,email,group "
+            f"(found {','.join(header) or 'nothing'})."
+        )
+    column = {name: header.index(name) for name in CSV_HEADER}
+    groups = {g.name.casefold(): g for g in consultation.groups}
+    seen = _live_emails(consultation)
+    rows: list[tuple[str, str | None, StakeholderGroup]] = []
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            raise PeopleError(f"Row {number}: expected {len(header)} columns, found {len(cells)}.")
+        if len(rows) >= MAX_IMPORT_ROWS:
+            raise PeopleError(f"A file holds at most {MAX_IMPORT_ROWS} people.", 413)
+        try:
+            name, email = _person(cells[column["name"]], cells[column["email"]])
+        except PeopleError as error:
+            raise PeopleError(f"Row {number}: {error}") from error
+        group_name = cells[column["group"]].strip()
+        group = groups.get(group_name.casefold())
+        if group is None:
+            known = ", ".join(g.name for g in consultation.groups)
+            raise PeopleError(
+                f"Row {number}: there is no group “{group_name}” (the groups are {known})."
+            )
+        if email is not None:
+            if email in seen:
+                raise PeopleError(f"Row {number}: {email} is already invited.")
+            seen.add(email)
+        rows.append((name, email, group))
+    if not rows:
+        raise PeopleError("The file has a header but nobody in it.")
+    links = [
+        _new(consultation, Role.STAKEHOLDER, group, name, email) for name, email, group in rows
+    ]
+    record(consultation, user, "invitation.import", f"{len(links)} stakeholders from a CSV file")
+    db.session.commit()
+    return links
+
+
+def reissue(consultation: Consultation, user: User, invitation: Invitation) -> NewLink:
+    """A new link for the invitation; the old one stops working at once."""
+    token = reissue_token(invitation)
+    record(consultation, user, "invitation.reissue", _who(invitation))
+    db.session.commit()
+    return NewLink(invitation, link_for(invitation, token))
+
+
+def revoke(consultation: Consultation, user: User, invitation: Invitation) -> None:
+    """Stop the invitation's link from working (a member it made stays, with their answers)."""
+    if invitation.revoked_at is not None:
+        raise PeopleError("That invitation is already revoked.", 409)
+    revoke_token(invitation)
+    record(consultation, user, "invitation.revoke", _who(invitation))
+    db.session.commit()
+
+
+def _who(invitation: Invitation) -> str:
+    return f"{invitation.role.value} {invitation.name or invitation.email or invitation.id}"
+
+
+def links_csv(consultation: Consultation, urls: Sequence[str]) -> str:
+    """The given links of this consultation as CSV (name, email, group, role, link).
+
+    Links are recognised by their token's hash, so only live links of this consultation
+    appear; anything else sent is ignored.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", "email", "group", "role", "link"])
+    for url in urls:
+        token = url.rstrip("/").rsplit("/", 1)[-1]
+        invitation = db.session.scalar(
+            db.select(Invitation).filter_by(
+                token_hash=hash_token(token), consultation_id=consultation.id, revoked_at=None
+            )
+        )
+        if invitation is None:
+            continue
+        cells = [
+            invitation.name,
+            invitation.email or "",
+            invitation.group.name if invitation.group else "",
+            invitation.role.value,
+            link_for(invitation, token),
+        ]
+        writer.writerow([_inert(cell) for cell in cells])
+    return buffer.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """Stop a spreadsheet from running a cell as a formula."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+# --------------------------------------------------------------------------- co-facilitators
+
+
+def staff_invitation(token: str) -> Invitation:
+    """The live facilitator or board invitation for ``token``."""
+    try:
+        invitation = find_invitation(token)
+    except InvitationError as error:
+        raise PeopleError(str(error), error.status) from error
+    if invitation.role is Role.STAKEHOLDER:
+        raise PeopleError(
+            "This is a stakeholder's link: open it at the address you were sent.", 404
+        )
+    return invitation
+
+
+def accept(invitation: Invitation, user: User) -> Membership:
+    """Make ``user`` (who signs in with a password) a facilitator or board member."""
+    if not user.password_hash:
+        raise PeopleError("Set a password first: facilitators and board members sign in.", 403)
+    if invitation.membership is not None:
+        if invitation.membership.user_id == user.id:
+            return invitation.membership
+        raise PeopleError("This invitation has already been accepted by someone else.", 409)
+    existing = db.session.scalar(
+        db.select(Membership).filter_by(user_id=user.id, consultation_id=invitation.consultation_id)
+    )
+    if existing is not None:
+        raise PeopleError(
+            f"You already take part in this consultation as {existing.role.value}.", 409
+        )
+    membership = Membership(
+        user=user, consultation_id=invitation.consultation_id, role=invitation.role
+    )
+    invitation.membership = membership
+    invitation.used_at = utcnow()
+    db.session.add(membership)
+    record(invitation.consultation, user, "invitation.accept", invitation.role.value)
+    db.session.commit()
+    return membership
+
+
+def create_account(display_name: str, email: str, password: str) -> User:
+    """A new password account, saved by :func:`accept` together with its membership."""
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > MAX_NAME:
+        raise PeopleError(f"Give your name (at most {MAX_NAME} characters).")
+    address = _email(email)
+    if address is None:
+        raise PeopleError("Give your e-mail address: you will sign in with it.")
+    if len(password) < MIN_PASSWORD:
+        raise PeopleError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    if db.session.scalar(db.select(User.id).filter_by(email=address)) is not None:
+        raise PeopleError(f"There is already an account for {address}: sign in to accept.", 409)
+    user = User(email=address, display_name=display_name)
+    user.set_password(password)
+    return user
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+def email_links(consultation: Consultation, links: Sequence[NewLink]) -> int:
+    """E-mail each new link that has an address; return how many were sent (0 if unconfigured)."""
+    settings = mail.mail_settings(current_app.config)
+    recipients = [link for link in links if link.invitation.email]
+    if settings is None or not recipients:
+        return 0
+    messages = [
+        mail.invitation_message(
+            settings.sender,
+            link.invitation.name,
+            link.invitation.email or "",
+            consultation.title,
+            consultation.question,
+            link.url,
+            link.invitation.role.value,
+        )
+        for link in recipients
+    ]
+    try:
+        return mail.send(settings, messages)
+    except (smtplib.SMTPException, OSError) as error:
+        raise PeopleError(
+            f"The e-mail could not be sent ({error}); copy the links below instead.", 502
+        ) from error
