@@ -186,10 +186,23 @@ def _luminance(colour: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def text_on(colour: str) -> str:
-    """White or ink, whichever contrasts more with ``colour``."""
-    lum = _luminance(colour)
-    return "#ffffff" if (1.05 / (lum + 0.05)) > (lum + 0.05) / (_luminance(INK) + 0.05) else INK
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_on(colour: str) -> dict[str, str]:
+    """Text attributes for words on ``colour``: white or ink, whichever contrasts more.
+
+    Where neither reaches WCAG AA (4.5:1), the words get a halo of the other colour.
+    """
+    fill, other = ("#ffffff", INK)
+    if contrast_ratio(INK, colour) > contrast_ratio(fill, colour):
+        fill, other = other, fill
+    if contrast_ratio(fill, colour) >= 4.5:
+        return {"fill": fill}
+    return {"fill": fill, "stroke": other, "stroke_width": "3", "paint_order": "stroke"}
 
 
 def times(x: float) -> str:
@@ -271,7 +284,7 @@ def conflict_heatmap(
                 f"<g><title>{escape(text)}</title>"
                 f'<rect x="{_fmt(x)}" y="{_fmt(y)}" width="{_fmt(cell_w)}" '
                 f'height="{_fmt(cell_h)}" fill="{fill}"/>'
-                + _text(x + cell_w / 2, mid, escape(label), "middle", text_on(fill))
+                + _text(x + cell_w / 2, mid, escape(label), "middle", **text_on(fill))
                 + ring
                 + "</g>"
             )
@@ -520,13 +533,13 @@ def participant_map(
 
     Each point carries only its group (as its tooltip); nothing identifies a person.
     Each opinion cluster is outlined by its convex hull, padded so that edge points sit
-    inside, and labelled ``clusters[c]``.
+    inside, tagged "Cluster c + 1" and described by ``clusters[c]`` below the plot.
 
     Parameters
     ----------
     points : (x, y, group, cluster) per participant, in any order
     groups : group names (colours and shapes follow this order)
-    clusters : cluster number → short label
+    clusters : cluster number → label (e.g. its size and leading outcomes)
     """
     colours, shapes = group_colours(groups), group_shapes(groups)
     legend_h, pad = 34.0, 36.0
@@ -535,13 +548,15 @@ def participant_map(
     span_x, span_y = max(max(xs) - min(xs), 1e-6), max(max(ys) - min(ys), 1e-6)
     plot_w = width - 2 * pad
     scale = plot_w / span_x
-    plot_h = min(max(span_y * scale, 260.0), 520.0)
+    plot_h = min(max(span_y * scale, 240.0), 400.0)
     scale = min(scale, plot_h / span_y)
     cx0 = pad + (plot_w - span_x * scale) / 2
     cy0 = legend_h + pad + (plot_h - span_y * scale) / 2
 
+    x_min, y_max = min(xs), max(ys)
+
     def at(x: float, y: float) -> tuple[float, float]:
-        return cx0 + (x - min(xs)) * scale, cy0 + (max(ys) - y) * scale
+        return cx0 + (x - x_min) * scale, cy0 + (y_max - y) * scale
 
     body = []
     lx = 0.0
@@ -584,7 +599,7 @@ def participant_map(
             + _text(
                 mx,
                 max(top_y - 6, legend_h + 12),
-                escape(_short(label, 48)),
+                f"Cluster {number + 1}",
                 "middle",
                 font_weight="600",
                 font_size="12",
@@ -603,6 +618,11 @@ def participant_map(
         for x, y, group, _ in sorted(points, key=lambda p: (p[0], p[1]))
     )
     body.append("</g>")
+    body.extend(
+        _text(pad / 2, height + 18 * line, escape(label), font_size="12")
+        for line, (_, label) in enumerate(sorted(clusters.items()))
+    )
+    height += 18 * len(clusters) + 4
     counts = {g: sum(1 for p in points if p[2] == g) for g in groups}
     description = (
         f"{len(points)} participants placed by their priorities (first two principal "
@@ -615,71 +635,88 @@ def participant_map(
     return svg(width, height, title, description, "".join(body))
 
 
+def _spread(ys: Sequence[float], gap: float) -> list[float]:
+    """Move label positions apart so that neighbours are at least ``gap`` apart."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    out = list(ys)
+    for previous, current in itertools.pairwise(order):
+        out[current] = max(out[current], out[previous] + gap)
+    return out
+
+
 def trend_lines(
     series: Mapping[str, Sequence[float | None]],
     labels: Sequence[str],
     *,
     title: str,
+    overall: str | None = None,
     bands: Sequence[tuple[float, str]] = (),
     width: float = 560,
 ) -> Markup:
     """Lines of a 0–1 measure per series across ``labels`` (e.g. consensus by round).
 
-    ``series`` maps a name (a group, or "Everyone") to one value per label (None where
-    missing); ``bands`` are (upper bound, name) lines drawn as faint guides.
+    ``series`` maps a name to one value per label (None where missing). The series named
+    ``overall`` is drawn in black with diamonds; the others take the group colours and
+    shapes in their order. The axis starts at 50 % (lower if a value is lower); ``bands``
+    are (upper bound, name) guide lines.
     """
-    names = list(series)
-    colours = group_colours(names)
-    shapes = group_shapes(names)
+    groups = [name for name in series if name != overall]
+    colours, shapes = group_colours(groups), group_shapes(groups)
+    if overall in series:
+        colours[overall], shapes[overall] = INK, "diamond"
+    values_seen = [v for values in series.values() for v in values if v is not None]
+    floor = min([0.5, *(math.floor(v * 10) / 10 for v in values_seen)])
     left, right, top, bottom = 48.0, 150.0, 16.0, 32.0
     plot_h = 220.0
     x0, x1 = left, width - right
     step = (x1 - x0) / max(len(labels) - 1, 1)
 
     def at(i: int, v: float) -> tuple[float, float]:
-        return x0 + i * step, top + plot_h * (1 - v)
+        return x0 + i * step, top + plot_h * (1 - v) / (1 - floor)
 
     body = []
-    for v in (0.0, 0.25, 0.5, 0.75, 1.0):
-        _, y = at(0, v)
+    for tick in range(round(floor * 10), 11):
+        _, y = at(0, tick / 10)
         body.append(
             f'<path d="M{_fmt(x0)} {_fmt(y)}H{_fmt(x1)}" stroke="{GRID}"/>'
-            + _text(x0 - 6, y + 4, f"{100 * v:.0f}%", "end", MUTED, font_size="11")
+            + _text(x0 - 6, y + 4, f"{10 * tick}%", "end", MUTED, font_size="11")
         )
     for bound, name in bands:
+        if bound <= floor:
+            continue
         _, y = at(0, bound)
         body.append(
-            f'<path d="M{_fmt(x0)} {_fmt(y)}H{_fmt(x1)}" stroke="{GRID}" stroke-dasharray="2 3"/>'
+            f'<path d="M{_fmt(x0)} {_fmt(y)}H{_fmt(x1)}" stroke="{MUTED}" stroke-dasharray="2 3"/>'
             + _text(x0 + 4, y - 3, escape(f"≤ {name}"), fill=MUTED, font_size="10")
         )
     for i, label in enumerate(labels):
-        x, _ = at(i, 0)
+        x, _ = at(i, floor)
         body.append(_text(x, top + plot_h + 20, escape(label), "middle"))
-    described = []
-    for name in names:
-        values = series[name]
-        known = [(i, v) for i, v in enumerate(values) if v is not None]
+    described, ends = [], []
+    for name in series:
+        known = [(i, v) for i, v in enumerate(series[name]) if v is not None]
         coords = [at(i, v) for i, v in known]
         if len(coords) >= 2:
             body.append(
                 f'<path d="M{"L".join(f"{_fmt(x)} {_fmt(y)}" for x, y in coords)}" '
                 f'fill="none" stroke="{colours[name]}" stroke-width="2.5"/>'
             )
-        for (i, v), (x, y) in zip(known, coords, strict=True):
-            body.append(
-                marker(
-                    shapes[name],
-                    x,
-                    y,
-                    5,
-                    colours[name],
-                    f"<title>{escape(name)}, {escape(labels[i])}: {percent(v)}</title>",
-                )
+        body.extend(
+            marker(
+                shapes[name],
+                x,
+                y,
+                5,
+                colours[name],
+                f"<title>{escape(name)}, {escape(labels[i])}: {percent(v)}</title>",
             )
+            for (i, v), (x, y) in zip(known, coords, strict=True)
+        )
         if coords:
-            x, y = coords[-1]
-            body.append(_text(x1 + 12, y + 4, escape(_short(name, 18)), fill=colours[name]))
+            ends.append((name, coords[-1][1]))
         described.append(
             f"{name}: " + ", ".join(f"{labels[i]} {percent(v)}" for i, v in known) + "."
         )
+    for (name, _), y in zip(ends, _spread([y for _, y in ends], 15.0), strict=True):
+        body.append(_text(x1 + 12, y + 4, escape(_short(name, 18)), fill=colours[name]))
     return svg(width, top + plot_h + bottom, title, " ".join(described), "".join(body))

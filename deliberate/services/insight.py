@@ -341,6 +341,7 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
         series,
         labels,
         title="Consensus (S*) by round, for everyone and each group",
+        overall="Everyone",
         bands=[(bound, name) for bound, name in S_BANDS],
     )
     return {
