@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from ..access import memberships_of, require_membership
 from ..charts import priority_bars
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Consultation, Membership, Role, Round, StakeholderGroup, Status
 from ..services.invitations import InvitationError, find_invitation, invitation_url, redeem
 from ..services.judgments import (
@@ -35,6 +35,9 @@ from .forms import CodeForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
 
+#: Registration codes may be short words: slow down anyone trying codes one after another.
+CODE_ATTEMPTS = "60/minute"
+
 
 @bp.get("/my")
 @login_required
@@ -45,7 +48,7 @@ def index() -> str:
     for m in memberships:
         sequence = voting.steps(m)
         given = voting.answers(m, m.consultation.current_round)
-        answered = sum(1 for s in sequence if s.canonical in given)
+        answered = voting.answered(sequence, given)
         open_now = voting.voting_round(m.consultation) is not None
         progress[m.id] = (answered, len(sequence), open_now)
     return render_template("stakeholder/index.html", memberships=memberships, progress=progress)
@@ -63,9 +66,7 @@ def _sign_in(membership: Membership, token: str) -> Response:
     session.clear()
     login_user(membership.user)
     session["return_links"] = {str(membership.consultation_id): token}
-    if membership.role is Role.STAKEHOLDER:
-        return redirect(url_for(".compare", consultation_id=membership.consultation_id))
-    return redirect(url_for("auth.home"))
+    return redirect(url_for(".compare", consultation_id=membership.consultation_id))
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -75,6 +76,10 @@ def join(token: str) -> Any:
         invitation = find_invitation(token)
     except InvitationError as error:
         return _problem(str(error), error.status)
+    if invitation.role is not Role.STAKEHOLDER:
+        return _problem(
+            "This is not a stakeholder's link. Open the link in your invitation e-mail.", 404
+        )
     if invitation.membership is not None:
         return _sign_in(invitation.membership, token)
     form = JoinForm()
@@ -102,6 +107,7 @@ def join_by_code() -> Any:
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
+@limiter.limit(CODE_ATTEMPTS)
 def register(code: str) -> Any:
     """Self-registration: choose a name and one's own stakeholder group."""
     consultation = db.session.scalar(db.select(Consultation).filter_by(registration_code=code))
@@ -133,7 +139,9 @@ def _return_link(consultation_id: int) -> str | None:
     return invitation_url(token) if token else None
 
 
-def _feedback_view(membership: Membership, round_: Any, sequence: list[voting.Step]) -> dict:
+def _feedback_view(
+    membership: Membership, round_: Round | None, sequence: list[voting.Step]
+) -> dict[str, Any]:
     """Live feedback in words: the chart, consistency, and the pair to revisit, if any."""
     feedback = participant_feedback(membership, round_) if round_ is not None else None
     view: dict[str, Any] = {"feedback": feedback, "chart": None, "revisit": None}
@@ -155,7 +163,7 @@ def _feedback_view(membership: Membership, round_: Any, sequence: list[voting.St
 
 def _render_compare(
     membership: Membership,
-    round_: Any,
+    round_: Round,
     sequence: list[voting.Step],
     number: int,
     *,
@@ -177,7 +185,7 @@ def _render_compare(
     elif chosen is None and step.canonical in before:
         earlier = before[step.canonical]
         chosen, reason, prefilled = voting.point_key(step.shown(earlier)), earlier.reason, True
-    answered = sum(1 for s in sequence if s.canonical in given)
+    answered = voting.answered(sequence, given)
     page = render_template(
         "stakeholder/compare.html",
         consultation=consultation,
@@ -287,17 +295,15 @@ def save(consultation_id: int, number: int) -> Any:
             status=400,
         )
     if _wants_json():
-        given = voting.answers(membership, round_)
-        return jsonify(saved=action != "skip", answered=len(given), total=len(sequence))
-    target = {"back": number - 1, "skip": number + 1}.get(action, number + 1)
+        answered = voting.answered(sequence, voting.answers(membership, round_))
+        return jsonify(saved=action != "skip", answered=answered, total=len(sequence))
+    target = max(1, number - 1) if action == "back" else number + 1
     if action == "save":
         names = {o.id: o.name for o in membership.consultation.outcomes}
         flash(
             f"Saved: {voting.describe(names[step.left_id], names[step.right_id], value)}.",
             "success",
         )
-    if target < 1:
-        target = 1
     if target > len(sequence):
         return redirect(url_for(".summary", consultation_id=consultation_id), 303)
     return redirect(url_for(".compare", consultation_id=consultation_id, pair=target), 303)
@@ -344,7 +350,7 @@ def summary(consultation_id: int) -> str:
         round_=round_,
         open_now=open_now,
         sequence=sequence,
-        given=given,
+        answered=voting.answered(sequence, given),
         outcomes={o.id: o for o in consultation.outcomes},
         unanswered=[s for s in sequence if s.canonical not in given],
         compared=compared,

@@ -152,6 +152,11 @@ def voting_round(consultation: Consultation) -> Round | None:
     return round_
 
 
+def answered(sequence: list[Step], given: dict[tuple[int, int], Judgment]) -> int:
+    """How many pairs of the sequence have an answer."""
+    return sum(1 for s in sequence if s.canonical in given)
+
+
 def first_unanswered(sequence: list[Step], given: dict[tuple[int, int], Judgment]) -> int:
     """The number of the first pair without an answer, or 0 when all are answered."""
     return next((s.number for s in sequence if s.canonical not in given), 0)

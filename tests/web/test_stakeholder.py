@@ -172,6 +172,14 @@ def test_bad_links_are_explained_with_their_status(app: Flask, client: FormClien
     expired = client.get(f"/i/{data['token']}")
     assert expired.status_code == 410
     assert "has expired" in expired.get_data(as_text=True)
+    with app.app_context():
+        consultation = db.session.get(Consultation, data["id"])
+        _, board_token = create_invitation(consultation, Role.BOARD)
+        db.session.commit()
+    board = client.get(f"/i/{board_token}")
+    assert board.status_code == 404 and "not a stakeholder" in board.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Membership.id))) == 1  # facilitator
 
 
 def test_self_registration_by_code_puts_people_in_the_group_they_choose(
@@ -512,3 +520,9 @@ def test_reduced_design_asks_fewer_connected_pairs(app: Flask, client: FormClien
     _join(client, data["token"])
     assert "Pair 1 of 14" in client.get(f"/c/{data['id']}/compare").get_data(as_text=True)
     assert client.get(f"/c/{data['id']}/compare?pair=15").status_code == 404
+
+
+def test_trying_codes_one_after_another_is_slowed_down(app: Flask, client: FormClient) -> None:
+    statuses = [client.get(f"/join/guess-{i}").status_code for i in range(61)]
+    assert statuses[:60] == [404] * 60
+    assert statuses[60] == 429
