@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from ..extensions import db
 from ..models import (
     Consultation,
@@ -156,7 +158,14 @@ def _check_unlocked(consultation: Consultation) -> None:
 
 def _commit(consultation: Consultation, user: User, action: str, detail: str) -> None:
     record(consultation, user, action, detail)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # a simultaneous change took the same name
+        db.session.rollback()
+        raise SetupError(
+            "Someone changed this consultation at the same moment; reload the page and try again.",
+            409,
+        ) from error
 
 
 # --------------------------------------------------------------------------- consultations
