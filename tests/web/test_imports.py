@@ -1,0 +1,169 @@
+"""Importing a judgments CSV into a round: from the facilitator's page and the command line."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from deliberate.cli import cli
+from deliberate.extensions import db
+from deliberate.models import Consultation, Judgment, Membership, Role, Round
+from deliberate.services.imports import ImportRejected, import_csv, read_csv_rows
+from deliberate.services.results import judgments_csv
+from tests.conftest import login
+from tests.factories import make_consultation, make_member
+
+WORKSHOP = (
+    "\ufeffParticipant,Group,Outcome_A,Outcome_B,Value,Reason\n"
+    "Table 1,Funders,Efficiency,Equity,5,Budgets are tight\n"
+    "\n"
+    'Table 1,Funders,Prevention,Efficiency,1/3,"Later, maybe"\n'
+    "Table 2,Service users,Equity,Efficiency,7,\n"
+)
+BAD_LINE_4 = WORKSHOP.replace("Prevention,Efficiency,1/3", "Prevention,Efficiency,12")
+
+
+def _count() -> int:
+    return db.session.scalar(db.select(db.func.count(Judgment.id)))
+
+
+def _workshop_round() -> Round:
+    return make_consultation(outcomes=("Efficiency", "Equity", "Prevention")).rounds[0]
+
+
+def test_rows_keep_their_line_numbers_and_the_engine_reading_rules() -> None:
+    rows = read_csv_rows(WORKSHOP)
+    assert [(r.line, r.participant, r.value, r.reason) for r in rows] == [
+        (2, "Table 1", "5", "Budgets are tight"),
+        (4, "Table 1", "1/3", "Later, maybe"),
+        (5, "Table 2", "7", ""),
+    ]
+    with pytest.raises(ImportRejected) as caught:
+        read_csv_rows(BAD_LINE_4)
+    assert str(caught.value).startswith("line 4:")
+    with pytest.raises(ImportRejected, match="missing column"):
+        read_csv_rows("participant,group,outcome_a,value\n")
+
+
+def test_a_csv_imported_twice_is_saved_once(app: Flask) -> None:
+    with app.app_context():
+        round_ = _workshop_round()
+        first = import_csv(round_, WORKSHOP, user=None)
+        assert (first.judgments, first.participants, first.created) == (
+            3,
+            2,
+            ["Table 1", "Table 2"],
+        )
+        again = import_csv(round_, WORKSHOP, user=None)
+        assert again.created == []
+        assert _count() == 3
+        table1 = db.session.scalar(db.select(Membership).filter_by(label="Table 1"))
+        ids = {o.name: o.id for o in table1.consultation.outcomes}
+        values = {(j.outcome_a_id, j.outcome_b_id): j.value for j in table1.judgments}
+        assert values == {
+            (ids["Efficiency"], ids["Equity"]): 5.0,
+            (ids["Efficiency"], ids["Prevention"]): pytest.approx(3.0),
+        }
+
+
+def test_one_bad_line_and_nothing_is_imported(app: Flask) -> None:
+    with app.app_context():
+        round_ = _workshop_round()
+        with pytest.raises(ImportRejected) as caught:
+            import_csv(round_, BAD_LINE_4, user=None)
+        assert caught.value.status == 400
+        assert caught.value.errors[0].line == 4 and "12" in caught.value.errors[0].detail
+        unknown = WORKSHOP.replace("Table 2,Service users", "Table 2,Staff")
+        with pytest.raises(ImportRejected, match="line 5, group: 'Staff' is not a stakeholder"):
+            import_csv(round_, unknown, user=None)
+        assert _count() == 0
+        assert db.session.scalar(db.select(Membership).filter_by(label="Table 1")) is None
+
+
+def test_a_round_exported_as_csv_imports_into_the_next_round(app: Flask, demo: int) -> None:
+    with app.app_context():
+        consultation = db.session.get(Consultation, demo)
+        first, second = consultation.rounds
+        before = _count()
+        summary = import_csv(second, judgments_csv(first), user=None)
+        assert summary.judgments == 60 * 21 and summary.participants == 60
+        assert _count() - before <= 60 * 21
+        imported = db.session.scalars(
+            db.select(Judgment)
+            .join(Membership)
+            .filter(Judgment.round_id == second.id, Membership.label.is_not(None))
+        ).all()
+        assert len(imported) == 60 * 21
+
+
+def test_the_command_imports_or_names_the_bad_line(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    with app.app_context():
+        consultation_id = _workshop_round().consultation_id
+    path = tmp_path / "workshop.csv"
+    path.write_text(BAD_LINE_4, encoding="utf-8")
+    failed = runner.invoke(cli, ["import-judgments", str(consultation_id), "1", str(path)])
+    assert failed.exit_code == 1
+    assert "nothing was imported" in failed.output and "line 4" in failed.output
+    path.write_text(WORKSHOP, encoding="utf-8")
+    done = runner.invoke(cli, ["import-judgments", str(consultation_id), "1", str(path)])
+    assert done.exit_code == 0, done.output
+    assert "Imported 3 judgments of 2 participants into round 1 (2 new)" in done.output
+    missing = runner.invoke(cli, ["import-judgments", str(consultation_id), "7", str(path)])
+    assert missing.exit_code == 2 and "no round 7" in missing.output
+    with app.app_context():
+        assert _count() == 3
+
+
+def _upload(client: Any, url: str, text: str) -> Any:
+    return client.submit(
+        url,
+        {"file": (io.BytesIO(text.encode()), "workshop.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_facilitator_uploads_a_workshop_file(app: Flask, client: Any) -> None:
+    with app.app_context():
+        consultation_id = _workshop_round().consultation_id
+    url = f"/facilitate/{consultation_id}/rounds/1/import"
+    assert client.get(url).status_code == 302  # signed out: to the sign-in page
+    login(client, "fac@example.org", "pw")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'type="file"' in page.get_data(as_text=True)
+    bad = _upload(client, url, BAD_LINE_4)
+    assert bad.status_code == 400
+    html = bad.get_data(as_text=True)
+    assert "Nothing was imported" in html and "line 4" in html
+    with app.app_context():
+        assert _count() == 0
+    done = _upload(client, url, WORKSHOP)
+    assert done.status_code == 302
+    assert "Imported 3 judgments of 2 participants, 2 of them new" in client.get(url).get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert _count() == 3
+
+
+def test_only_this_consultations_facilitators_import_and_not_into_closed_rounds(
+    app: Flask, client: Any, demo: int
+) -> None:
+    with app.app_context():
+        consultation = db.session.get(Consultation, demo)
+        make_member(consultation, Role.BOARD, email="member@example.org")
+        before = _count()
+    login(client, "facilitator@example.org")
+    closed = _upload(client, f"/facilitate/{demo}/rounds/1/import", WORKSHOP)
+    assert closed.status_code == 409 and "closed" in closed.get_data(as_text=True)
+    assert client.get(f"/facilitate/{demo}/rounds/9/import").status_code == 404
+    board = app.test_client()
+    login(board, "member@example.org", "pw")
+    assert board.get(f"/facilitate/{demo}/rounds/2/import").status_code == 403
+    with app.app_context():
+        assert _count() == before
