@@ -132,7 +132,11 @@ def test_stakeholder_votes_with_the_keyboard_and_resolves_an_inconsistency(
     expect(page.get_by_role("heading", name="Clinic")).to_be_visible()
     expect(page.get_by_text("never shown to other stakeholders")).to_be_visible()
     expect(page.get_by_text("at least 3 members")).to_be_visible()
-    page.get_by_label("Your name").fill("Rowan")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(artifacts / "stakeholder-join-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _tab_until(page, "el.name === 'display_name'")
+    page.keyboard.type("Rowan")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Pair 1 of 10")).to_be_visible()
 
@@ -169,7 +173,9 @@ def test_stakeholder_votes_with_the_keyboard_and_resolves_an_inconsistency(
         if page.get_by_text("Your answers hang together well").count():
             break
         suggestion = page.locator(".consistency-warn q").nth(1).inner_text()
-        page.get_by_role("link", name="Revisit this pair").click()
+        _tab_until(page, "el.textContent.trim() === 'Revisit this pair'")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         left, right = _names(page)
         assert {left, right} == {"Access", "Efficiency"}
         _answer_with_keyboard(page, _value_in_words(suggestion, left, right))
@@ -177,7 +183,9 @@ def test_stakeholder_votes_with_the_keyboard_and_resolves_an_inconsistency(
         page.goto(f"{live_server.url}/c/{cid}/summary")
     expect(page.get_by_text("Your answers hang together well")).to_be_visible()
     expect(page.get_by_text("Some answers contradict")).to_have_count(0)
-    page.get_by_role("button", name="I'm done").click()
+    _tab_until(page, 'el.textContent.trim() === "I\'m done"')
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     expect(page.get_by_text("Thank you: your answers are in")).to_be_visible()
     assert _serious_violations(page) == []
     page.screenshot(path=str(artifacts / "stakeholder-summary.png"), full_page=True)

@@ -526,3 +526,15 @@ def test_trying_codes_one_after_another_is_slowed_down(app: Flask, client: FormC
     statuses = [client.get(f"/join/guess-{i}").status_code for i in range(61)]
     assert statuses[:60] == [404] * 60
     assert statuses[60] == 429
+
+
+def test_before_voting_opens_the_pages_say_so(app: Flask, client: FormClient) -> None:
+    data = _invite(app, open_round=False)
+    cid = data["id"]
+    joined = _join(client, data["token"])
+    page = client.get(joined.location, follow_redirects=True)
+    assert page.status_code == 200
+    assert "Voting is not open just now" in page.get_data(as_text=True)
+    assert "Voting is not open just now." in client.get("/my").get_data(as_text=True)
+    refused = client.submit(f"/c/{cid}/compare/1", {"value": "3"}, page=f"/c/{cid}/summary")
+    assert refused.status_code == 409 and _stored(app) == {}
