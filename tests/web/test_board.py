@@ -11,10 +11,10 @@ from flask import Flask
 from deliberate.board import routes
 from deliberate.demo import BOARD_EMAIL, DEMO_TITLE, FACILITATOR_EMAIL
 from deliberate.extensions import db
-from deliberate.models import AuditEvent, Consultation, Role, ShareLink, hash_token, utcnow
+from deliberate.models import AuditEvent, Consultation, Role, Round, ShareLink, hash_token, utcnow
 from deliberate.services import pdf
 from tests.conftest import FormClient, login
-from tests.factories import make_consultation, make_member
+from tests.factories import add_judgments, make_consultation, make_member
 
 SHARE_URL = re.compile(r'value="https?://[^"]+/s/([A-Za-z0-9_-]+)"')
 
@@ -135,7 +135,7 @@ def test_board_member_cannot_edit_the_note_or_share(client: FormClient, demo: in
 
 
 def test_read_only_link_shows_the_summary_until_revoked(
-    app: Flask, client: FormClient, demo: int
+    app: Flask, client: FormClient, demo: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     login(client, FACILITATOR_EMAIL)
     url = f"/board/{demo}/rounds/1"
@@ -159,6 +159,12 @@ def test_read_only_link_shows_the_summary_until_revoked(
     assert shared.headers["Referrer-Policy"] == "no-referrer"
     assert not [name for name in _stakeholder_names(app, demo) if name in html]
     assert anonymous.get(f"/s/{token}x").status_code == 404
+    printed: list[str] = []
+    monkeypatch.setattr(routes, "html_to_pdf", lambda html: printed.append(html) or b"%PDF-1.7")
+    shared_pdf = anonymous.get(f"/s/{token}.pdf")
+    assert shared_pdf.status_code == 200 and shared_pdf.mimetype == "application/pdf"
+    assert shared_pdf.headers["Cache-Control"] == "no-store"
+    assert DEMO_TITLE in printed[0] and "Download PDF" not in printed[0]
     assert anonymous.get("/board/").status_code == 302  # the link opens nothing else
 
     revoke = f"/board/{demo}/links/{link_id}/revoke"
@@ -285,3 +291,62 @@ def test_featuring_is_checked(client: FormClient, demo: int) -> None:
         f"{url}/reasons", data={"csrf_token": token, "a": "Efficiency", "b": "Equity"}
     )
     assert forbidden.status_code == 403
+
+
+def _closed_consultation(rounds: int, small_group: bool) -> int:
+    """Two groups of three (and optionally a group of two) answering ``rounds`` closed rounds."""
+    groups = ("Funders", "Service users", *(("Staff",) if small_group else ()))
+    consultation = make_consultation(outcomes=("Efficiency", "Equity"), groups=groups, k=3)
+    make_member(consultation, Role.BOARD, email="b@example.org")
+    members = [
+        (make_member(consultation, group=group, name=f"Hidden Name {group} {index}"), value)
+        for group, size, value in (
+            ("Funders", 3, 3.0),
+            ("Service users", 3, 1 / 3),
+            ("Staff", 2, 5.0),
+        )
+        if group in groups
+        for index in range(size)
+    ]
+    for number in range(1, rounds + 1):
+        round_ = (
+            consultation.rounds[-1]
+            if number == 1
+            else Round(consultation=consultation, number=number)
+        )
+        db.session.add(round_)
+        round_.closed_at = utcnow()
+        db.session.commit()
+        for member, value in members:
+            add_judgments(member, round_, {("Efficiency", "Equity"): value if number == 1 else 2.0})
+    return consultation.id
+
+
+def test_a_small_group_is_withheld_and_the_page_says_so(app: Flask, client: FormClient) -> None:
+    with app.app_context():
+        cid = _closed_consultation(rounds=1, small_group=True)
+    login(client, "b@example.org", "pw")
+    html = client.get(f"/board/{cid}/").get_data(as_text=True)
+    text = " ".join(html.split())
+    assert (
+        "Staff has fewer than 3 members, so the answers of its 2 members count in the overall "
+        "results but are not shown as a group" in text
+    )
+    assert '<th scope="row">Staff</th>' not in html
+    assert "is not shown: a group is smaller than 3" in text
+    assert "Hidden Name" not in html
+
+
+def test_consensus_across_closed_rounds(app: Flask, client: FormClient) -> None:
+    with app.app_context():
+        cid = _closed_consultation(rounds=2, small_group=False)
+    login(client, "b@example.org", "pw")
+    html = " ".join(client.get(f"/board/{cid}/").get_data(as_text=True).split())
+    assert "Consensus summary · Round 2" in html
+    assert "<h3>Across rounds</h3>" in html
+    assert re.search(
+        r"Consensus rose from \d+% \(\w[\w ]*\) in round 1 to 100% \(very high\) in round 2\.", html
+    )
+    round_one = client.get(f"/board/{cid}/rounds/1").get_data(as_text=True)
+    assert "Across rounds" not in round_one
+    assert "Efficiency against Equity divides the groups" in round_one
