@@ -210,15 +210,18 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
         counts = by_id[membership.group_id]
         group_of[membership.id] = counts
         counts.joined += 1
+        if round_ is None:
+            continue
         count, last = answered.get(membership.id, (0, None))
         counts.started += count > 0
         done_at = membership.finished_at
+        if done_at is not None and done_at < round_.opened_at:
+            done_at = None  # finished an earlier round, not this one
         if done_at is None and count and count >= pairs_asked(consultation, membership):
             done_at = last
         if done_at is not None:
             counts.finished += 1
-            if round_ is not None:
-                durations.append(done_at - max(membership.joined_at, round_.opened_at))
+            durations.append(done_at - max(membership.joined_at, round_.opened_at))
     if analyse and round_ is not None and answered:
         report = round_report(round_, bootstrap=0)
         if report is not None:

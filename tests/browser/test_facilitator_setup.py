@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from deliberate.demo import DEMO_TITLE
 from deliberate.extensions import db
 from deliberate.models import Consultation, Invitation, User
 from tests.browser import flows
@@ -85,3 +86,27 @@ def test_facilitator_sets_up_invites_and_runs_two_rounds(
         assert [g.name for g in consultation.groups] == list(GROUPS)
         assert [(r.number, r.is_open) for r in consultation.rounds] == [(1, False), (2, True)]
         assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 30
+
+
+def test_demo_pages_read_well_and_pass_axe(
+    page: Page, live_server: LiveServer, demo: int, artifacts: Path
+) -> None:
+    url = live_server.url
+    page.set_viewport_size({"width": 1280, "height": 900})
+    flows.sign_in(page, url, "facilitator@example.org", "demo")
+    for path, heading, shot in [
+        ("", DEMO_TITLE, "facilitator-overview.png"),
+        ("participation", "Participation", "facilitator-participation.png"),
+        ("rounds", "Rounds", "facilitator-rounds-demo.png"),
+        ("setup", "Set-up", "facilitator-setup-locked.png"),
+        ("audit", "Audit log", "facilitator-audit.png"),
+    ]:
+        page.goto(f"{url}/facilitate/{demo}/{path}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        if AXE.exists():
+            assert flows.serious_violations(page, url) == [], path
+        page.screenshot(path=str(artifacts / shot), full_page=True)
+    page.goto(f"{url}/facilitate/{demo}/setup")
+    expect(
+        page.get_by_role("heading", name="Outcomes and groups are fixed for now")
+    ).to_be_visible()

@@ -189,6 +189,16 @@ def test_participation_with_a_reduced_design_counts_each_persons_pairs(app: Flas
         assert rounds.participation(consultation).total.finished == 1
 
 
+def test_finishing_an_earlier_round_does_not_count_in_this_one(app: Flask) -> None:
+    with app.app_context():
+        consultation = make_consultation(outcomes=("A", "B", "C"), groups=("G",))
+        member = make_member(consultation)
+        member.finished_at = consultation.rounds[0].opened_at - timedelta(days=2)
+        db.session.commit()
+        result = rounds.participation(consultation)
+    assert (result.total.joined, result.total.finished, result.median_time) == (1, 0, None)
+
+
 def test_participation_before_any_round(client: FormClient, cid: int) -> None:
     page = client.get(f"/facilitate/{cid}/participation").get_data(as_text=True)
     assert "No round has been opened yet" in page
