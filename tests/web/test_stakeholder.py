@@ -61,9 +61,11 @@ def _pairs(client: FormClient, cid: int, count: int) -> list[tuple[str, str, int
     return shown
 
 
-def _answer(client: FormClient, cid: int, values: dict[tuple[str, str], float]) -> None:
-    """Answer every pair so that ``values`` (first over second, by name) hold."""
-    for left, right, number in _pairs(client, cid, len(values)):
+def _answer(
+    client: FormClient, cid: int, values: dict[tuple[str, str], float], count: int | None = None
+) -> None:
+    """Answer the first ``count`` pairs (default: one per entry of ``values``) by ``values``."""
+    for left, right, number in _pairs(client, cid, count or len(values)):
         value = values.get((left, right)) or 1 / values[(right, left)]
         key = voting.point_key(value)
         response = client.submit(
@@ -518,8 +520,17 @@ def test_reduced_design_asks_fewer_connected_pairs(app: Flask, client: FormClien
         consultation.design = Design.REDUCED
         db.session.commit()
     _join(client, data["token"])
-    assert "Pair 1 of 14" in client.get(f"/c/{data['id']}/compare").get_data(as_text=True)
-    assert client.get(f"/c/{data['id']}/compare?pair=15").status_code == 404
+    cid = data["id"]
+    assert "Pair 1 of 14" in client.get(f"/c/{cid}/compare").get_data(as_text=True)
+    assert client.get(f"/c/{cid}/compare?pair=15").status_code == 404
+    # Consistent answers on the 14 pairs recover the priorities exactly: 8:4:4:2:2:2:1:1:1.
+    weights = dict(zip(names, (8, 4, 4, 2, 2, 2, 1, 1, 1), strict=True))
+    everything = {(a, b): weights[a] / weights[b] for a in names for b in names if a != b}
+    _answer(client, cid, everything, count=14)
+    assert len(_stored(app)) == 14
+    summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Your answers hang together well" in summary
+    assert "Outcome 0 32.0%; Outcome 1 16.0%; Outcome 2 16.0%; Outcome 3 8.0%" in summary
 
 
 def test_trying_codes_one_after_another_is_slowed_down(app: Flask, client: FormClient) -> None:
