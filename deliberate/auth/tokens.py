@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
-from wtforms import RadioField, StringField, SubmitField
+from wtforms import RadioField, SelectChoice, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from ..api.tokens import create_token, revoke_token, tokens_of
@@ -22,8 +22,8 @@ class TokenForm(FlaskForm):
     scope = RadioField(
         "Access",
         choices=[
-            (Scope.READ.value, "Read: consultations, results and judgments"),
-            (Scope.WRITE.value, "Read and write: also submit judgments"),
+            SelectChoice(Scope.READ.value, "Read: consultations, results and judgments"),
+            SelectChoice(Scope.WRITE.value, "Read and write: also submit judgments"),
         ],
         default=Scope.READ.value,
         validators=[DataRequired()],
