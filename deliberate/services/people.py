@@ -101,6 +101,8 @@ def _email(value: str | None) -> str | None:
 
 def _person(name: str | None, email: str | None) -> tuple[str, str | None]:
     name = (name or "").strip()
+    if not name.isprintable():
+        raise PeopleError("The name contains a line break or another control character.")
     if len(name) > MAX_NAME:
         raise PeopleError(
             f"The name is {len(name)} characters long; at most {MAX_NAME} are allowed."

@@ -203,6 +203,7 @@ def test_a_csv_file_invites_everyone_and_offers_the_links_as_csv(
         ("name,email,group\n,,Funders\n", "Row 2: Give a name or an e-mail address"),
         (f"name,email,group\n{'x' * 81},,Funders\n", "Row 2: The name is 81 characters long"),
         ("name,email,group\n", "nobody in it"),
+        ('name,email,group\n"Two\nlines",,Funders\n', "Row 2: The name contains a line break"),
         ("", "The first row must be the header"),
     ],
 )  # fmt: skip
@@ -215,6 +216,18 @@ def test_a_bad_row_rejects_the_whole_file(
     assert "Nobody was invited" in body
     assert message in body
     assert invitations(app, cid) == []
+
+
+def test_downloaded_links_cannot_run_as_spreadsheet_formulas(
+    app: Flask, client: FormClient, cid: int
+) -> None:
+    response = upload(client, cid, "name,email,group\n=HYPERLINK(1),,Funders\n")
+    links = LINK.findall(response.get_data(as_text=True))
+    download = client.submit(
+        f"/facilitate/{cid}/people/links.csv", {"link": links}, page=f"/facilitate/{cid}/people"
+    )
+    (row,) = csv.DictReader(io.StringIO(download.get_data(as_text=True)))
+    assert row["name"] == "'=HYPERLINK(1)"
 
 
 def test_a_file_that_is_not_utf8_is_refused(app: Flask, client: FormClient, cid: int) -> None:
