@@ -418,3 +418,4 @@ def test_too_many_requests_are_429(app: Flask) -> None:
     assert limited.mimetype == PROBLEM and limited.get_json()["status"] == 429
     assert "Retry-After" in limited.headers
     assert client.get("/api/v1/consultations", headers=_auth(other)).status_code == 200
+    assert {client.get("/api/v1/health").status_code for _ in "12345"} == {200}
