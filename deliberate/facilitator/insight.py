@@ -34,12 +34,17 @@ def _exclude() -> bool:
     return request.args.get("exclude_inconsistent") == "1"
 
 
-def _answered(consultation: Consultation) -> tuple[Round, dict[str, Any]]:
-    """The round asked for and its report (as ``?exclude_inconsistent`` says), or 404."""
+def _answered(consultation: Consultation, *, drawn: bool = True) -> tuple[Round, dict[str, Any]]:
+    """The round asked for and its report (as ``?exclude_inconsistent`` says), or 404.
+
+    With ``drawn``, a report that leaves nobody to draw is refused with 409.
+    """
     round_ = _round(consultation)
     report = round_report(round_, exclude_inconsistent=_exclude()) if round_ else None
     if round_ is None or report is None:
         abort(404, description="Nobody has answered in this round yet.")
+    if drawn and not insight.has_results(report):
+        abort(409, description="Leaving out the inconsistent participants leaves nobody.")
     return round_, report
 
 
@@ -69,6 +74,8 @@ def disagreement_map(cid: int) -> str:
     if original is None:
         return render_template("facilitator/map.html", report=None, **context)
     report = round_report(round_, exclude_inconsistent=True) if exclude else original
+    if not insight.has_results(report):
+        context["nobody_left"], report = True, original
     return render_template(
         "facilitator/map.html",
         report=report,
@@ -82,7 +89,7 @@ def disagreement_map(cid: int) -> str:
         inconsistent=insight.inconsistent_participants(
             original, insight.participant_labels(consultation)
         ),
-        changes=insight.priority_changes(original, report) if exclude else None,
+        changes=insight.priority_changes(original, report) if report is not original else None,
         outcome_ids={o.name: o.id for o in consultation.outcomes},
         **context,
     )
@@ -167,7 +174,7 @@ def export_judgments(cid: int) -> Response:
 @bp.get("/<int:cid>/export/results.json", endpoint="export_results")
 def export_results(cid: int) -> Response:
     """The round's full analysis as JSON, exactly as ``deliberate analyze`` prints it."""
-    round_, report = _answered(_consultation(cid))
+    round_, report = _answered(_consultation(cid), drawn=False)
     return _download(
         to_json(report),
         "application/json",

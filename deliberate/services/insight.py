@@ -61,6 +61,11 @@ def choose_round(consultation: Consultation, number: int | None) -> Round | None
     return answered[-1] if answered else consultation.current_round
 
 
+def has_results(report: Mapping[str, Any]) -> bool:
+    """False when a report has nobody left to aggregate (e.g. everyone was excluded)."""
+    return report["overall"]["size"] > 0 and None not in report["overall"]["weights"].values()
+
+
 def conflict_order(pairs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Pairs by conflict between groups (the engine's ``conflict_score``), most first."""
     return sorted(

@@ -443,3 +443,24 @@ def test_the_map_follows_new_judgments(app: Flask, client: FormClient) -> None:
             make_member(consultation, group="Service users"), consultation.rounds[0], values
         )
     assert "5 participants in" in client.get(f"/facilitate/{cid}/map").get_data(as_text=True)
+
+
+def test_leaving_out_everyone_is_explained_not_drawn(app: Flask, client: FormClient) -> None:
+    cyclic = {("Efficiency", "Equity"): 9.0, ("Equity", "Prevention"): 9.0}
+    cyclic[("Prevention", "Efficiency")] = 9.0
+    with app.app_context():
+        consultation = make_consultation()
+        cid = consultation.id
+        for k in range(4):
+            member = make_member(consultation, group=("Funders", "Service users")[k % 2])
+            add_judgments(member, consultation.rounds[0], cyclic)
+    login(client, "fac@example.org", "pw")
+    page = client.get(f"/facilitate/{cid}/map?exclude_inconsistent=1")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "4 of 4 participants are above the consistency" in text
+    assert "leaving them out would leave nobody" in text
+    svg = client.get(f"/facilitate/{cid}/map/priorities.svg?exclude_inconsistent=1")
+    assert svg.status_code == 409
+    exported = client.get(f"/facilitate/{cid}/export/results.json?exclude_inconsistent=1")
+    assert json.loads(exported.get_data())["overall"]["size"] == 0
