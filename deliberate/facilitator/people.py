@@ -20,8 +20,8 @@ from .forms import AccountForm, ImportForm, InviteForm
 from .setup import facilitated, form_errors
 
 
-def _invite_form(consultation: Consultation) -> InviteForm:
-    form = InviteForm(prefix="invite")
+def _invite_form(consultation: Consultation, **kwargs: Any) -> InviteForm:
+    form = InviteForm(prefix="invite", **kwargs)
     form.group.choices = [SelectChoice(str(g.id), g.name) for g in consultation.groups]
     return form
 
@@ -40,8 +40,8 @@ def _people_page(
         invitations=invitations,
         status_of=people.status_of,
         links=links,
-        invite_form=invite_form or _invite_form(consultation),
-        import_form=ImportForm(prefix="import"),
+        invite_form=invite_form or _invite_form(consultation, formdata=None),
+        import_form=ImportForm(formdata=None, prefix="import"),
         mail_ready=mail.mail_settings(current_app.config) is not None,
     ), status
 

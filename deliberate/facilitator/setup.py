@@ -29,10 +29,7 @@ AUDIT_PAGE_SIZE = 100
 
 def facilitated(cid: int) -> Consultation:
     """The consultation, if the current user facilitates it (403/404 otherwise)."""
-    require_membership(cid, Role.FACILITATOR)
-    consultation = db.session.get(Consultation, cid)
-    assert consultation is not None  # require_membership answered 404 otherwise
-    return consultation
+    return require_membership(cid, Role.FACILITATOR).consultation
 
 
 def form_errors(form: FlaskForm) -> str:
@@ -97,7 +94,9 @@ def overview(cid: int) -> str:
 
 
 def _setup_page(consultation: Consultation, status: int = 200, **forms: Any) -> tuple[str, int]:
+    """Render the set-up page; forms not passed in show what is saved, not what was posted."""
     settings = forms.pop("settings_form", None) or SettingsForm(
+        formdata=None,
         obj=consultation,
         weighting=consultation.weighting.value,
         design=consultation.design.value,
@@ -108,12 +107,17 @@ def _setup_page(consultation: Consultation, status: int = 200, **forms: Any) -> 
         consultation=consultation,
         locked=consultations.structure_locked(consultation),
         settings_form=settings,
-        outcome_form=forms.pop("outcome_form", None) or OutcomeForm(prefix="new-outcome"),
-        group_form=forms.pop("group_form", None) or GroupForm(prefix="new-group"),
+        outcome_form=forms.pop("outcome_form", None)
+        or OutcomeForm(formdata=None, prefix="new-outcome"),
+        group_form=forms.pop("group_form", None) or GroupForm(formdata=None, prefix="new-group"),
         outcome_forms={
-            o.id: OutcomeForm(prefix=f"outcome-{o.id}", obj=o) for o in consultation.outcomes
+            o.id: OutcomeForm(formdata=None, prefix=f"outcome-{o.id}", obj=o)
+            for o in consultation.outcomes
         },
-        group_forms={g.id: GroupForm(prefix=f"group-{g.id}", obj=g) for g in consultation.groups},
+        group_forms={
+            g.id: GroupForm(formdata=None, prefix=f"group-{g.id}", obj=g)
+            for g in consultation.groups
+        },
         limits=consultations,
         base_url=current_app.config["BASE_URL"],
     ), status

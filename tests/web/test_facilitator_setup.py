@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -580,3 +581,15 @@ def test_signed_out_people_are_sent_to_sign_in(
 
 def test_a_missing_consultation_is_a_404(client: FormClient, cid: int) -> None:
     assert client.get(f"/facilitate/{cid + 999}/setup").status_code == 404
+
+
+def test_a_refused_outcome_leaves_the_settings_form_showing_what_is_saved(
+    app: Flask, client: FormClient, cid: int
+) -> None:
+    client.submit(f"/facilitate/{cid}/setup", {**SETTINGS, "self_registration": "y"})
+    response = client.submit(f"/facilitate/{cid}/outcomes", {"new-outcome-name": "reach"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Library services 2027"' in body
+    assert re.search(r'<input[^>]* checked [^>]*name="self_registration"', body)
+    assert re.search(r'<input[^>]* checked [^>]*value="groups"', body)
