@@ -10,7 +10,7 @@ from ..services.board import DEFAULT_SHARE_DAYS, MAX_NOTE_LENGTH, MAX_SHARE_DAYS
 class NoteForm(FlaskForm):
     """The facilitator's note: context, caveats and next steps for the board."""
 
-    note = TextAreaField("Facilitator's note", validators=[Length(max=MAX_NOTE_LENGTH)])
+    note = TextAreaField("Note for the board", validators=[Length(max=MAX_NOTE_LENGTH)])
     submit = SubmitField("Save the note")
 
 

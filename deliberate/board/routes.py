@@ -81,8 +81,11 @@ def _pdf(context: dict[str, Any]) -> Response:
 @bp.get("/")
 @login_required
 def index() -> str:
-    """The consultations this board member follows."""
-    memberships = memberships_of(current_user, Role.BOARD)
+    """The consultations whose summaries this person reads: as a board member or facilitator."""
+    memberships = sorted(
+        memberships_of(current_user, Role.BOARD) + memberships_of(current_user, Role.FACILITATOR),
+        key=lambda m: -m.consultation_id,
+    )
     return render_template("board/index.html", memberships=memberships)
 
 
@@ -139,7 +142,7 @@ def save_note(cid: int, number: int) -> Response | tuple[str, int]:
         return _summary_page(cid, round_.number), 400
     service.set_note(consultation, current_user, form.note.data or "")
     flash("The note is saved.", "success")
-    return redirect(url_for("board.summary", cid=cid, number=number, _anchor="note"))
+    return redirect(url_for("board.summary", cid=cid, number=number, _anchor="facilitator-note"))
 
 
 @bp.post("/<int:cid>/rounds/<int:number>/reasons")

@@ -8,15 +8,18 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from deliberate.demo import BOARD_EMAIL, DEMO_TITLE
+from deliberate.demo import BOARD_EMAIL, DEMO_TITLE, FACILITATOR_EMAIL
 from deliberate.extensions import db
 from deliberate.models import Membership, Role, User
+from tests.browser.flows import serious_violations
 from tests.conftest import LiveServer
 
 
-def _sign_in_and_open_summary(page: Page, live_server: LiveServer) -> None:
+def _sign_in_and_open_summary(
+    page: Page, live_server: LiveServer, email: str = BOARD_EMAIL
+) -> None:
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("E-mail").fill(BOARD_EMAIL)
+    page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{live_server.url}/board/")
@@ -47,6 +50,7 @@ def test_board_member_reads_a_summary_with_no_names_on_it(
     text = page.inner_text("body")
     assert [name for name in names if name in html or name in text] == []
     assert "Save the note" not in text
+    assert serious_violations(page, live_server.url) == []
     page.screenshot(path=str(artifacts / "board-summary.png"), full_page=True)
     page.emulate_media(media="print")
     expect(page.get_by_role("link", name="Download PDF")).to_be_hidden()
@@ -72,3 +76,39 @@ def test_board_member_downloads_the_pdf(
     assert "Where they conflict" in flat
     assert "Efficiency against Equity divides the groups" in flat
     assert "Download PDF" not in flat and "Sign out" not in flat
+
+
+def test_facilitator_adds_a_note_and_shares_a_read_only_link(
+    page: Page, live_server: LiveServer, demo: int, artifacts: Path
+) -> None:
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("E-mail").fill(FACILITATOR_EMAIL)
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto(f"{live_server.url}/board/{demo}/")
+    note = page.get_by_label("Note for the board")
+    note.fill("Caveat: staff were under-represented.\nNext step: a second workshop in March.")
+    page.get_by_role("button", name="Save the note").click()
+    expect(page.get_by_text("The note is saved.")).to_be_visible()
+    expect(page.locator(".note-text")).to_have_text(
+        "Caveat: staff were under-represented.\nNext step: a second workshop in March."
+    )
+    assert serious_violations(page, live_server.url) == []
+    page.get_by_label("Link works for (days)").fill("3")
+    page.get_by_role("button", name="Create a read-only link").click()
+    link = page.get_by_label("Link").input_value()
+    assert "/s/" in link
+    path = link[link.index("/s/") :]
+
+    visitor = page.context.browser.new_context()
+    try:
+        other = visitor.new_page()
+        other.goto(f"{live_server.url}{path}")
+        expect(other.get_by_role("heading", level=1, name=DEMO_TITLE)).to_be_visible()
+        expect(other.get_by_text("Next step: a second workshop in March.")).to_be_visible()
+        expect(other.get_by_role("link", name="Download PDF")).to_be_visible()
+        expect(other.get_by_role("button", name="Save the note")).to_have_count(0)
+        other.screenshot(path=str(artifacts / "board-summary-shared.png"))
+    finally:
+        visitor.close()

@@ -56,6 +56,12 @@ def test_board_member_reads_the_summary_of_the_closed_round(
     assert not [name for name in names if name in html]
 
 
+def test_facilitators_find_their_summaries_on_the_board_page(client: FormClient, demo: int) -> None:
+    login(client, FACILITATOR_EMAIL)
+    index = client.get("/board/").get_data(as_text=True)
+    assert f'href="/board/{demo}/"' in index and "Read the summary of round 1" in index
+
+
 def test_an_open_round_has_no_summary_yet(client: FormClient, demo: int) -> None:
     login(client, BOARD_EMAIL)
     response = client.get(f"/board/{demo}/rounds/2")
