@@ -145,9 +145,9 @@ def structure_locked(consultation: Consultation) -> bool:
 
 
 LOCKED_MESSAGE = (
-    "Outcomes and groups cannot change while the open round holds judgments: people "
-    "would have compared a different list. Close the round and start a new one, or copy "
-    "the consultation."
+    "Outcomes, groups and the comparison design cannot change while the open round holds "
+    "judgments: people would have compared a different list. Close the round and start a "
+    "new one, or copy the consultation."
 )
 
 
@@ -206,8 +206,10 @@ def create_consultation(user: User, settings: Settings, groups: Sequence[str] = 
 
 
 def update_settings(consultation: Consultation, user: User, settings: Settings) -> None:
-    """Change the title, question and analysis settings (always allowed: nothing is lost)."""
+    """Change the title, question and analysis settings; the design is fixed like the outcomes."""
     _check_settings(settings, len(consultation.outcomes))
+    if settings.design is not consultation.design:
+        _check_unlocked(consultation)
     _apply_settings(consultation, settings)
     changed = sorted(
         attr.key for attr in db.inspect(consultation).attrs if attr.history.has_changes()

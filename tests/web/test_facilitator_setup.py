@@ -13,9 +13,11 @@ from deliberate.models import (
     AuditEvent,
     Consultation,
     Design,
+    Judgment,
     Membership,
     Outcome,
     Role,
+    Round,
     StakeholderGroup,
     Status,
     User,
@@ -201,6 +203,16 @@ def test_a_reduced_design_is_accepted_with_more_than_seven_outcomes(
 ) -> None:
     cid = draft(app, tuple(f"Outcome {i}" for i in range(8)))
     login(client, "fac@example.org", "pw")
+    with app.app_context():
+        consultation = db.session.get(Consultation, cid)
+        db.session.add(Round(consultation=consultation, number=1))
+        member = make_member(consultation, group="Staff")
+        add_judgments(member, consultation.rounds[0], {("Outcome 0", "Outcome 1"): 2})
+    locked = client.submit(f"/facilitate/{cid}/setup", {**SETTINGS, "design": "reduced"})
+    assert locked.status_code == 409  # not while the open round holds judgments
+    with app.app_context():
+        db.session.execute(db.delete(Judgment))
+        db.session.commit()
     assert (
         client.submit(f"/facilitate/{cid}/setup", {**SETTINGS, "design": "reduced"}).status_code
         == 302
@@ -417,6 +429,8 @@ def test_outcomes_and_groups_are_fixed_once_the_open_round_has_judgments(
     assert weight.status_code == 302  # weights may still change
     with app.app_context():
         assert db.session.get(StakeholderGroup, h).weight == 3
+    settings = client.submit(setup, {**SETTINGS, "weighting": "custom"})
+    assert settings.status_code == 302  # so may the weighting
 
 
 def test_a_closed_rounds_outcome_cannot_be_removed_in_the_next_round(
