@@ -89,16 +89,25 @@ def index() -> str:
     return render_template("board/index.html", memberships=memberships)
 
 
-def _summary_page(cid: int, number: int | None) -> str:
+def _summary_page(
+    cid: int,
+    number: int | None,
+    note_form: NoteForm | None = None,
+    share_form: ShareForm | None = None,
+) -> str:
+    """The summary page; facilitators also get its forms (as submitted, after an error)."""
     membership = require_membership(cid, Role.BOARD, Role.FACILITATOR)
     consultation = membership.consultation
     round_ = _closed_round(consultation, number)
     facilitator = membership.role is Role.FACILITATOR
+    if facilitator:
+        note_form = note_form or NoteForm(note=consultation.facilitator_note)
+        share_form = share_form or ShareForm()
     return render_template(
         "board/summary.html",
         facilitator=facilitator,
-        note_form=NoteForm(note=consultation.facilitator_note) if facilitator else None,
-        share_form=ShareForm() if facilitator else None,
+        note_form=note_form,
+        share_form=share_form,
         revoke_form=RevokeForm() if facilitator else None,
         feature_form=FeatureForm() if facilitator else None,
         links=service.active_links(round_) if facilitator else [],
@@ -138,8 +147,7 @@ def save_note(cid: int, number: int) -> Response | tuple[str, int]:
     round_ = _closed_round(consultation, number)
     form = NoteForm()
     if not form.validate_on_submit():
-        flash("The note was not saved: " + " ".join(form.note.errors), "error")
-        return _summary_page(cid, round_.number), 400
+        return _summary_page(cid, round_.number, note_form=form), 400
     service.set_note(consultation, current_user, form.note.data or "")
     flash("The note is saved.", "success")
     return redirect(url_for("board.summary", cid=cid, number=number, _anchor="facilitator-note"))
@@ -170,8 +178,7 @@ def create_link(cid: int, number: int) -> str | tuple[str, int]:
     round_ = _closed_round(membership.consultation, number)
     form = ShareForm()
     if not form.validate_on_submit():
-        flash("No link was made: " + " ".join(form.days.errors), "error")
-        return _summary_page(cid, round_.number), 400
+        return _summary_page(cid, round_.number, share_form=form), 400
     token = service.create_share_link(round_, current_user, form.days.data)
     return render_template(
         "board/link_created.html",

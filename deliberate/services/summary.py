@@ -110,7 +110,6 @@ def ranking(block: Mapping[str, Any]) -> list[dict[str, Any]]:
             "weight": w,
             "interval": intervals.get(o),
             "rank": ranks[o][0],
-            "rank_words": rank_words(ranks[o]),
         }
         for o, w in weights.items()
         if w is not None
@@ -318,7 +317,7 @@ def voice_weights(view: Mapping[str, Any]) -> dict[str, Any]:
             moved = ", ".join(f"{g} {percent(w)}" for g, w in flip["weights"].items())
             flip_text += (
                 f" The smallest change that puts another outcome on top moves "
-                f"{percent(flip['distance'])} of the voice between groups ({moved}): "
+                f"{percent(flip['distance'])} of the voice between groups (to {moved}): "
                 f"{flip['new_top']} then comes first."
             )
         else:

@@ -126,8 +126,11 @@ def test_facilitator_edits_the_note_escaped_with_line_breaks(
         assert db.session.get(Consultation, demo).facilitator_note == note
         assert db.session.scalar(db.select(AuditEvent).filter_by(action="summary.note"))
     assert client.post(f"{url}/note", data={"note": "no token"}).status_code == 400
-    too_long = client.submit(f"{url}/note", {"note": "x" * 5001}, page=url)
+    too_long = client.submit(f"{url}/note", {"note": "y" * 5001}, page=url)
     assert too_long.status_code == 400
+    kept = too_long.get_data(as_text=True)
+    assert "y" * 5001 in kept  # what was typed is not lost
+    assert "5000 characters" in kept
     with app.app_context():
         assert db.session.get(Consultation, demo).facilitator_note == note
 
@@ -197,7 +200,9 @@ def test_share_link_lifetime_is_bounded(client: FormClient, demo: int) -> None:
     login(client, FACILITATOR_EMAIL)
     url = f"/board/{demo}/rounds/1"
     assert client.submit(f"{url}/links", {"days": 0}, page=url).status_code == 400
-    assert client.submit(f"{url}/links", {"days": 91}, page=url).status_code == 400
+    too_long = client.submit(f"{url}/links", {"days": 91}, page=url)
+    assert too_long.status_code == 400
+    assert "between 1 and 90" in too_long.get_data(as_text=True)
     assert client.submit(f"/board/{demo}/rounds/2/links", {"days": 5}, page=url).status_code == 409
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from deliberate.extensions import db
-from deliberate.models import Consultation, Round
+from deliberate.models import Consultation, Round, Weighting
 from deliberate.services import board, results, summary
 from tests.factories import add_judgments, make_consultation, make_member
 
@@ -279,3 +279,30 @@ def test_in_brief_opens_with_the_top_priority_and_the_deepest_divide(app: Flask)
             "Efficiency against Equity (Funders on one side, Service users on the other)."
         )
         assert brief[3] == "Prevention comes first however voices are counted."
+
+
+def test_the_top_priority_can_depend_on_whose_voice_counts(app: Flask) -> None:
+    # Six funders put A three times above B; three service users put B five times above A.
+    # One person, one voice: (3^6 · 5^-3)^(1/9) > 1, so A leads; equal groups:
+    # (3 · 1/5)^(1/2) < 1, so B leads.
+    with app.app_context():
+        consultation = make_consultation(outcomes=("A", "B"), groups=("Funders", "Users"), k=3)
+        consultation.weighting = Weighting.GROUPS
+        round_ = consultation.rounds[0]
+        for group, size, value in (("Funders", 6, 3.0), ("Users", 3, 1 / 5)):
+            for _ in range(size):
+                add_judgments(make_member(consultation, group=group), round_, {("A", "B"): value})
+        db.session.commit()
+        voice = _summary(round_)["voice"]
+        assert voice["text"] == (
+            "The top priority depends on whose voice counts: A with one person, one voice; "
+            "B with each group an equal voice."
+        )
+        assert [r["chosen"] for r in voice["rows"]] == [False, True]
+        flip = voice["flip"]
+        assert flip["new_top"] == "A"
+        assert "then comes first" in voice["flip_text"]
+        # B leads while the users' share of voice w satisfies (1-w)·ln 3 < w·ln 5.
+        w_needed = np.log(3) / (np.log(3) + np.log(5))
+        assert flip["weights"]["Users"] == pytest.approx(w_needed, abs=0.01)
+        assert flip["distance"] == pytest.approx(0.5 - w_needed, abs=0.01)
