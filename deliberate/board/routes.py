@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from ..access import memberships_of, require_membership
+from ..extensions import limiter
 from ..models import Consultation, Role, Round, utcnow
 from ..services import board as service
 from ..services.pdf import PdfUnavailable, html_to_pdf
@@ -29,6 +30,12 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 share = Blueprint("share", __name__)
 
 STYLESHEETS = ("css/style.css", "css/board.css")
+#: Each PDF starts a Chromium process: one count per address across both PDF routes.
+pdf_limit = limiter.shared_limit(
+    "30/minute",
+    scope="summary-pdf",
+    error_message="Too many PDFs asked for in a minute. Wait a minute, then try again.",
+)
 
 
 def _fail(error: service.BoardError) -> NoReturn:
@@ -132,6 +139,7 @@ def summary(cid: int, number: int) -> str:
 
 @bp.get("/<int:cid>/rounds/<int:number>.pdf")
 @login_required
+@pdf_limit
 def summary_pdf(cid: int, number: int) -> Response:
     """The summary as an A4 PDF."""
     membership = require_membership(cid, Role.BOARD, Role.FACILITATOR)
@@ -236,6 +244,7 @@ def shared(token: str) -> Response:
 
 
 @share.get("/s/<token>.pdf")
+@pdf_limit
 def shared_pdf(token: str) -> Response:
     """The PDF of a summary opened through a read-only link."""
     return _private(_pdf(_context(_shared_round(token))))
