@@ -1,0 +1,181 @@
+"""A fixture world for the security tests: the demo, a second consultation, every kind of visitor.
+
+The world is built once per module into a SQLite file; each test gets its own copy of the
+file, so a test that changes things (a facilitator closing a round) cannot affect another.
+Security is a property of the code, not of the database, so these tests run on SQLite only.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from deliberate import create_app
+from deliberate.api.tokens import create_token
+from deliberate.demo import BOARD_EMAIL, FACILITATOR_EMAIL, load_demo
+from deliberate.extensions import db
+from deliberate.models import Role, Scope, ShareLink, User
+from deliberate.services import board
+from deliberate.services.invitations import create_invitation, redeem
+from tests.conftest import FormClient, login
+from tests.factories import make_consultation, make_member
+
+ROLES = (
+    "anonymous",
+    "stakeholder",
+    "other_stakeholder",
+    "facilitator",
+    "other_facilitator",
+    "board",
+    "link_holder",
+)
+OTHER_FACILITATOR = "other-facilitator@example.org"
+REGISTRATION_CODE = "HEALTH-2027"
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@dataclass
+class World:
+    """Ids and one-time secrets of everything the tests visit."""
+
+    demo_id: int
+    other_id: int
+    group_id: int
+    outcome_ids: list[int]
+    invitation_id: int
+    link_id: int
+    stakeholder_token: str
+    other_stakeholder_token: str
+    fresh_token: str
+    staff_token: str
+    share_token: str
+    spare_api_token_id: int
+    api_tokens: dict[str, str] = field(default_factory=dict)
+
+
+def make_app(uri: str) -> Flask:
+    """The app on ``uri``, with rate limits off (they have their own tests)."""
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SECRET_KEY": "test-secret",
+            "SERVER_NAME": None,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+def build_world() -> World:
+    """The demo (round 1 closed, round 2 open) and a second consultation with its own people."""
+    _, demo = load_demo()
+    demo.registration_code = REGISTRATION_CODE
+    funders = demo.groups[0]
+    invitation, stakeholder_token = create_invitation(
+        demo, Role.STAKEHOLDER, funders, name="Invited Stakeholder"
+    )
+    db.session.flush()
+    redeem(invitation, "Invited Stakeholder")
+    _, fresh_token = create_invitation(demo, Role.STAKEHOLDER, funders, name="Not Yet Joined")
+    revocable, _ = create_invitation(demo, Role.STAKEHOLDER, funders, name="To Be Revoked")
+    _, staff_token = create_invitation(demo, Role.BOARD, name="New Board Member")
+    db.session.commit()
+    facilitator = db.session.scalar(db.select(User).filter_by(email=FACILITATOR_EMAIL))
+    share_token = board.create_share_link(demo.rounds[0], facilitator)
+    link = db.session.scalar(db.select(ShareLink).order_by(ShareLink.id.desc()))
+
+    other = make_consultation(title="Other consultation", facilitator_email=OTHER_FACILITATOR)
+    other_invitation, other_token = create_invitation(other, Role.STAKEHOLDER, other.groups[0])
+    db.session.flush()
+    redeem(other_invitation, "Other Stakeholder")
+    make_member(other, Role.BOARD, name="Other Board", email="other-board@example.org")
+    db.session.commit()
+
+    users = {
+        "stakeholder": invitation.membership.user,
+        "other_stakeholder": other_invitation.membership.user,
+        "facilitator": facilitator,
+        "other_facilitator": db.session.scalar(db.select(User).filter_by(email=OTHER_FACILITATOR)),
+        "board": db.session.scalar(db.select(User).filter_by(email=BOARD_EMAIL)),
+    }
+    api_tokens = {role: create_token(user, role, Scope.WRITE)[1] for role, user in users.items()}
+    spare, _ = create_token(facilitator, "spare", Scope.READ)
+    return World(
+        demo_id=demo.id,
+        other_id=other.id,
+        group_id=funders.id,
+        outcome_ids=[o.id for o in demo.outcomes],
+        invitation_id=revocable.id,
+        link_id=link.id,
+        stakeholder_token=stakeholder_token,
+        other_stakeholder_token=other_token,
+        fresh_token=fresh_token,
+        staff_token=staff_token,
+        share_token=share_token,
+        spare_api_token_id=spare.id,
+        api_tokens=api_tokens,
+    )
+
+
+@pytest.fixture(scope="module")
+def world_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
+    """The world, built once per module into a SQLite file."""
+    path = tmp_path_factory.mktemp("world") / "world.sqlite3"
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        db.create_all()
+        world = build_world()
+        db.session.remove()
+        db.engine.dispose()
+    return path, world
+
+
+@pytest.fixture
+def world(world_file: tuple[Path, World]) -> World:
+    """The world's ids and secrets."""
+    return world_file[1]
+
+
+@pytest.fixture
+def world_app(world_file: tuple[Path, World], tmp_path: Path) -> Iterator[Flask]:
+    """The app on this test's own copy of the world."""
+    copy = tmp_path / "world.sqlite3"
+    shutil.copy(world_file[0], copy)
+    app = make_app(f"sqlite:///{copy}")
+    app.test_client_class = FormClient
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def visitor(app: Flask, world: World, role: str) -> FormClient:
+    """A client signed in as ``role``, the way that person signs in."""
+    client: FormClient = app.test_client()  # type: ignore[assignment]
+    if role == "stakeholder":
+        assert client.get(f"/i/{world.stakeholder_token}").status_code == 302
+    elif role == "other_stakeholder":
+        assert client.get(f"/i/{world.other_stakeholder_token}").status_code == 302
+    elif role == "facilitator":
+        assert login(client, FACILITATOR_EMAIL).status_code == 302
+    elif role == "other_facilitator":
+        assert login(client, OTHER_FACILITATOR, "pw").status_code == 302
+    elif role == "board":
+        assert login(client, BOARD_EMAIL).status_code == 302
+    return client
+
+
+def api_headers(world: World, role: str) -> dict[str, Any]:
+    """The ``Authorization`` header a role's API client sends (none for people without accounts)."""
+    token = world.api_tokens.get(role)
+    return {"Authorization": f"Bearer {token}"} if token else {}

@@ -1,0 +1,253 @@
+"""Every route of the app, visited by every kind of person, answers with the status it should.
+
+The table below is the authorisation policy written down: one row per endpoint, one
+status per role. A route missing from it fails the test, so no new route goes unchecked.
+GET routes are fetched; POST routes are sent a valid CSRF token and an empty form (or an
+empty JSON object for the API), so the answer is the authorisation decision or a
+validation error, never a crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from tests.security.conftest import REGISTRATION_CODE, ROLES, World, api_headers, visitor
+
+# Columns, in ROLES order:
+#   anon = anonymous visitor                stake = stakeholder of the demo
+#   o_st = stakeholder of another consult.  fac   = the demo's facilitator
+#   o_fa = another consultation's facil.    board = the demo's board member
+#   link = holder of a read-only summary link (no account)
+# 302 from anonymous people is the redirect to sign in; other 302s and 200s are successes.
+MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
+    # Public: home, sign-in, joining by link or code, the API's description, static files.
+    "auth.home": {"GET": (200, 302, 302, 302, 302, 302, 200)},
+    # An empty sign-in or joining form is shown again with its errors (200).
+    "auth.login": {
+        "GET": (200, 200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200, 200),
+    },
+    "static": {"GET": (200, 200, 200, 200, 200, 200, 200)},
+    "api_docs.docs": {"GET": (200, 200, 200, 200, 200, 200, 200)},
+    "api.health": {"GET": (200, 200, 200, 200, 200, 200, 200)},
+    "api.openapi": {"GET": (200, 200, 200, 200, 200, 200, 200)},
+    "stakeholder.join": {
+        "GET": (200, 200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200, 200),
+    },
+    "stakeholder.join_by_code": {
+        "GET": (200, 200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200, 200),
+    },
+    "stakeholder.register": {
+        "GET": (200, 200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200, 200),
+    },
+    # A staff invitation link: accepting it signs up or adds a membership (302); 409 for
+    # people already in the consultation; 400 for an empty new-account form.
+    "facilitator.accept": {
+        "GET": (200, 200, 200, 200, 200, 200, 200),
+        "POST": (400, 400, 400, 409, 302, 409, 400),
+    },
+    # Anyone signed in: their own lists, tokens and sign-out (each lists only their own).
+    "auth.logout": {"POST": (302, 302, 302, 302, 302, 302, 302)},
+    "auth.tokens": {
+        "GET": (302, 200, 200, 200, 200, 200, 302),
+        "POST": (302, 400, 400, 400, 400, 400, 302),
+    },
+    "auth.revoke": {"POST": (302, 404, 404, 302, 404, 404, 302)},
+    "stakeholder.index": {"GET": (302, 200, 200, 200, 200, 200, 302)},
+    "board.index": {"GET": (302, 200, 200, 200, 200, 200, 302)},
+    "facilitator.index": {"GET": (302, 200, 200, 200, 200, 200, 302)},
+    # Creating a consultation needs an account with a password (not an invited stakeholder).
+    "facilitator.new": {
+        "GET": (302, 403, 403, 200, 200, 200, 302),
+        "POST": (302, 403, 403, 400, 400, 400, 302),
+    },
+    # The demo's stakeholders only.
+    "stakeholder.compare": {"GET": (302, 200, 403, 403, 403, 403, 302)},
+    "stakeholder.summary": {"GET": (302, 200, 403, 403, 403, 403, 302)},
+    "stakeholder.save": {"POST": (302, 400, 403, 403, 403, 403, 302)},
+    "stakeholder.copy_previous": {"POST": (302, 303, 403, 403, 403, 403, 302)},
+    "stakeholder.finish": {"POST": (302, 303, 403, 403, 403, 403, 302)},
+    # The demo's board members and facilitators read summaries; only facilitators change them.
+    "board.latest": {"GET": (302, 403, 403, 200, 403, 200, 302)},
+    "board.summary": {"GET": (302, 403, 403, 200, 403, 200, 302)},
+    "board.summary_pdf": {"GET": (302, 403, 403, 200, 403, 200, 302)},
+    "board.save_note": {"POST": (302, 403, 403, 302, 403, 403, 302)},
+    "board.feature": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "board.create_link": {"POST": (302, 403, 403, 200, 403, 403, 302)},
+    "board.revoke_link": {"POST": (302, 403, 403, 302, 403, 403, 302)},
+    # Whoever holds a read-only link (the token is in the URL, so every column holds it).
+    "share.shared": {"GET": (200, 200, 200, 200, 200, 200, 200)},
+    "share.shared_pdf": {"GET": (200, 200, 200, 200, 200, 200, 200)},
+    # The API: a bearer token of a member of the demo; judgments for facilitators only.
+    "api.consultations": {"GET": (401, 200, 200, 200, 200, 200, 401)},
+    "api.consultation": {"GET": (401, 200, 403, 200, 403, 200, 401)},
+    "api.groups": {"GET": (401, 200, 403, 200, 403, 200, 401)},
+    "api.outcomes": {"GET": (401, 200, 403, 200, 403, 200, 401)},
+    "api.rounds": {"GET": (401, 200, 403, 200, 403, 200, 401)},
+    "api.round_detail": {"GET": (401, 200, 403, 200, 403, 200, 401)},
+    "api.judgments": {"GET": (401, 403, 403, 200, 403, 403, 401)},
+    "api.results": {"GET": (401, 200, 403, 200, 403, 200, 401)},
+    "api.submit_judgments": {"POST": (401, 400, 403, 400, 403, 403, 401)},
+    # The demo's facilitators only.
+    "facilitator.overview": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.audit": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.export_judgments": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.export_results": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.map": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.map_chart": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.pair": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.participation": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.people_page": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.rounds_page": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.import_judgments_page": {
+        "GET": (302, 403, 403, 200, 403, 403, 302),
+        "POST": (302, 403, 403, 400, 403, 403, 302),
+    },
+    "facilitator.compare": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.compare_chart": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.setup": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.copy": {"POST": (302, 403, 403, 302, 403, 403, 302)},
+    "facilitator.add_group": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.edit_group": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.remove_group": {"POST": (302, 403, 403, 409, 403, 403, 302)},
+    "facilitator.add_outcome": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.edit_outcome": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.remove_outcome": {"POST": (302, 403, 403, 409, 403, 403, 302)},
+    "facilitator.move_outcome": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.reissue": {"POST": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.revoke": {"POST": (302, 403, 403, 302, 403, 403, 302)},
+    "facilitator.import_people": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.invite": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.links_csv": {"POST": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.round_action": {"POST": (302, 403, 403, 409, 403, 403, 302)},
+    "facilitator.save_settings": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+}
+
+
+def url_arguments(rule: Rule, world: World) -> dict[str, Any]:
+    """Values for the rule's placeholders, taken from the world."""
+    number = (
+        2 if rule.endpoint in {"api.submit_judgments", "facilitator.import_judgments_page"} else 1
+    )
+    tokens = {
+        "stakeholder.join": world.fresh_token,
+        "facilitator.accept": world.staff_token,
+        "share.shared": world.share_token,
+        "share.shared_pdf": world.share_token,
+    }
+    values: dict[str, Any] = {
+        "cid": world.demo_id,
+        "consultation_id": world.demo_id,
+        "number": number,
+        "gid": world.group_id,
+        "oid": world.outcome_ids[0],
+        "iid": world.invitation_id,
+        "link_id": world.link_id,
+        "first_id": world.outcome_ids[0],
+        "second_id": world.outcome_ids[1],
+        "name": "conflict",
+        "action": "open",
+        "code": REGISTRATION_CODE,
+        "token_id": world.spare_api_token_id,
+        "filename": "css/style.css",
+        "token": tokens.get(rule.endpoint),
+    }
+    return {name: values[name] for name in rule.arguments}
+
+
+def visits(app: Flask) -> list[tuple[str, Rule]]:
+    """(method, rule) for every route: GETs first, then POSTs, in a fixed order."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((method, rule))
+    return sorted(found, key=lambda item: (item[0] != "GET", item[1].rule, item[0]))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_matrix_says(
+    world_app: Flask, world: World, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Who may fetch a PDF is the question here, not Chromium's speed.
+    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda html: b"%PDF-1.7 test")
+    client = visitor(world_app, world, role)
+    if role == "link_holder":
+        assert client.get(f"/s/{world.share_token}").status_code == 200
+    csrf = client.csrf_token("/login")
+    session = client.get_cookie("session")
+    headers = api_headers(world, role)
+    column = ROLES.index(role)
+
+    wrong, missing = [], []
+    with world_app.test_request_context():
+        planned = [
+            (method, rule, rule.build(url_arguments(rule, world), append_unknown=False)[1])
+            for method, rule in visits(world_app)
+        ]
+    for method, rule, url in planned:
+        if method not in MATRIX.get(rule.endpoint, {}):
+            missing.append(rule.endpoint)
+            continue
+        # Every request starts from the signed-in session: a form that signs someone
+        # else in (joining, accepting) or out must not change who makes the next one.
+        client.set_cookie("session", session.value) if session else client.delete_cookie("session")
+        if method == "GET":
+            response = client.get(url, headers=headers)
+        elif rule.rule.startswith("/api/"):
+            response = client.post(url, json={}, headers=headers)
+        else:
+            response = client.post(url, data={"csrf_token": csrf})
+        response.close()
+        expected = MATRIX[rule.endpoint][method][column]
+        assert response.status_code != 500, f"{method} {url} as {role}: 500"
+        if response.status_code != expected:
+            wrong.append(
+                f"{method} {url} ({rule.endpoint}): {response.status_code}, not {expected}"
+            )
+    assert not missing, "\n".join(
+        f"new route {name} has no entry in the authorisation matrix"
+        for name in sorted(set(missing))
+    )
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_api_clients_get_a_problem(
+    world_app: Flask, world: World
+) -> None:
+    client = world_app.test_client()
+    page = client.get(f"/facilitate/{world.demo_id}/")
+    assert page.status_code == 302
+    assert page.headers["Location"].startswith("/login?next=")
+    api = client.get(f"/api/v1/consultations/{world.demo_id}")
+    assert api.status_code == 401
+    assert api.mimetype == "application/problem+json"
+    assert api.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_session_cookie_does_not_open_the_api(world_app: Flask, world: World) -> None:
+    client = visitor(world_app, world, "facilitator")
+    assert client.get(f"/facilitate/{world.demo_id}/").status_code == 200
+    assert client.get(f"/api/v1/consultations/{world.demo_id}").status_code == 401
+
+
+def test_a_read_only_token_cannot_submit_judgments(world_app: Flask, world: World) -> None:
+    with world_app.app_context():
+        from deliberate.api.tokens import create_token
+        from deliberate.extensions import db
+        from deliberate.models import Scope, User
+
+        user = db.session.scalar(db.select(User).filter_by(email="facilitator@example.org"))
+        _, secret = create_token(user, "read only", Scope.READ)
+    response = world_app.test_client().post(
+        f"/api/v1/consultations/{world.demo_id}/rounds/2/judgments",
+        json={"judgments": []},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 403
