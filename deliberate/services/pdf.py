@@ -7,7 +7,9 @@ Policy that forbids any load), and Chromium runs with its networking features of
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 
 # subprocess runs one fixed local binary with list arguments, never a shell.
 import subprocess  # nosec B404
@@ -66,13 +68,22 @@ def html_to_pdf(html: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
             f"--print-to-pdf={target}",
             source.as_uri(),
         ]
-        try:
-            # A fixed binary and flags; the only input is the file written above.
-            subprocess.run(command, capture_output=True, timeout=timeout, check=False)  # nosec B603
-        except subprocess.TimeoutExpired as error:
-            raise PdfUnavailable(
-                f"The PDF took longer than {timeout:.0f} seconds to make. Please try again."
-            ) from error
+        # A fixed binary and flags; the only input is the file written above. Chromium runs
+        # in its own session so that a timeout ends its helper processes too.
+        with subprocess.Popen(  # nosec B603
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        ) as process:
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired as error:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                raise PdfUnavailable(
+                    f"The PDF took longer than {timeout:.0f} seconds to make. Please try again."
+                ) from error
         if not target.is_file() or target.stat().st_size == 0:
             raise PdfUnavailable("Chromium could not make the PDF. Please try again later.")
         return target.read_bytes()
