@@ -37,6 +37,7 @@ def test_board_member_reads_the_summary_of_the_closed_round(
     assert DEMO_TITLE in html
     assert "Consensus summary · Round 1" in html
     for heading in (
+        "What was weighed",
         "Who took part",
         "The consensus priorities",
         "Where stakeholders converge",
@@ -49,6 +50,7 @@ def test_board_member_reads_the_summary_of_the_closed_round(
     assert "Efficiency ranks first for Funders but sixth for Service users." in html
     assert "Efficiency against Equity divides the groups: Funders put Efficiency first" in html
     assert "a workshop on the divisive pairs" in html  # the facilitator's note
+    assert "Getting the most care from every pound of public money." in html  # the outcomes
     assert 'role="img"' in html  # the inline SVG chart
     assert "Save the note" not in html and "read-only link" not in html.lower()
     names = _stakeholder_names(app, demo)

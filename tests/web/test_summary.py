@@ -58,6 +58,7 @@ def test_one_outcome_first_for_every_group_and_one_pair_dividing_two(app: Flask)
             "Equity ranks second for Service users but third for Funders. Overall it ranks third.",
         ]
         assert [o["outcome"] for o in found["converging_outcomes"]] == ["Prevention"]
+        assert "participants" not in found["view"]  # no individual's answers reach the board
 
         [conflict] = found["conflicts"]
         assert (conflict["a"], conflict["b"]) == ("Efficiency", "Equity")
