@@ -7,6 +7,8 @@ Security is a property of the code, not of the database, so these tests run on S
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -179,3 +181,43 @@ def api_headers(world: World, role: str) -> dict[str, Any]:
     """The ``Authorization`` header a role's API client sends (none for people without accounts)."""
     token = world.api_tokens.get(role)
     return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+@dataclass
+class Visited:
+    """One response the crawler saw."""
+
+    url: str
+    status: int
+    mimetype: str
+    headers: dict[str, str]
+    text: str
+
+
+LINK = re.compile(r'(?:href|src)="(/[^"#]*)')
+#: Never followed: static files.
+SKIPPED = ("/static/",)
+
+
+def crawl(
+    client: FormClient, seeds: list[str], headers: dict[str, str] | None = None, limit: int = 400
+) -> list[Visited]:
+    """Every same-site page reachable by GET from ``seeds``, following links and images."""
+    queue, seen, found = list(seeds), set(seeds), []
+    while queue and len(found) < limit:
+        url = queue.pop(0)
+        response = client.get(url, headers=headers or {})
+        text = response.get_data().decode("utf-8", "replace")
+        found.append(
+            Visited(url, response.status_code, response.mimetype, dict(response.headers), text)
+        )
+        response.close()
+        if response.status_code in (301, 302, 303) and response.location.startswith("/"):
+            links = [response.location]
+        else:
+            links = LINK.findall(html.unescape(text)) if response.mimetype == "text/html" else []
+        for link in links:
+            if link not in seen and not link.startswith(SKIPPED):
+                seen.add(link)
+                queue.append(link)
+    return found
