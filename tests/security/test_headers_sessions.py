@@ -1,0 +1,177 @@
+"""Security headers on every page, session cookies, sign-in without fixation, invitation links."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+
+from deliberate.extensions import db
+from deliberate.models import Invitation, Membership, Role, utcnow
+from deliberate.services.invitations import create_invitation
+from tests.conftest import FormClient, login
+from tests.security.conftest import ROLES, World, crawl, visitor
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    """A Content-Security-Policy as {directive: sources}."""
+    parsed = {}
+    for part in policy.split(";"):
+        name, *sources = part.split()
+        parsed[name] = sources
+    return parsed
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_html_page_forbids_inline_scripts_framing_and_sniffing(
+    world_app: Flask, world: World, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda document: b"%PDF-1.7")
+    client = visitor(world_app, world, role)
+    seeds = ["/", "/login", "/join", "/my", "/board/", "/facilitate/", "/settings/tokens"]
+    seeds += [f"/s/{world.share_token}", f"/i/{world.fresh_token}", "/api/docs"]
+    seeds += [f"/facilitate/{world.demo_id}/", f"/c/{world.demo_id}/compare"]
+    pages = [v for v in crawl(client, seeds) if v.mimetype == "text/html"]
+    assert len(pages) >= 8
+    for page in pages:
+        policy = directives(page.headers["Content-Security-Policy"])
+        scripts = policy.get("script-src", policy["default-src"])
+        assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, page.url
+        assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
+        assert page.headers["X-Content-Type-Options"] == "nosniff", page.url
+        assert page.headers["X-Frame-Options"] == "DENY", page.url
+        assert page.headers["Referrer-Policy"] in {"same-origin", "no-referrer"}, page.url
+        assert not INLINE_SCRIPT.search(page.text), f"inline script on {page.url}"
+        assert not EVENT_HANDLER.search(page.text), f"inline event handler on {page.url}"
+
+
+def session_cookie(response) -> str:  # type: ignore[no-untyped-def]
+    """The Set-Cookie header that carries the session."""
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert cookies, "the response sets the session cookie"
+    return cookies[-1]
+
+
+def test_session_cookies_are_http_only_lax_and_secure_when_configured(
+    world_app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client: FormClient = world_app.test_client()  # type: ignore[assignment]
+    cookie = session_cookie(login(client, "facilitator@example.org"))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain HTTP on one machine unless told otherwise
+
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
+    uri = world_app.config["SQLALCHEMY_DATABASE_URI"]
+    secure = create_secure_app(uri)
+    client = secure.test_client()  # type: ignore[assignment]
+    cookie = session_cookie(login(client, "facilitator@example.org"))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def create_secure_app(uri: str) -> Flask:
+    """The app as configured from the environment (which now asks for secure cookies)."""
+    from deliberate import create_app
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "t", "SERVER_NAME": None}
+    )
+    app.test_client_class = FormClient
+    return app
+
+
+def test_what_was_in_the_session_before_signing_in_does_not_survive_it(
+    world_app: Flask, world: World
+) -> None:
+    for sign_in in ("password", "invitation"):
+        client: FormClient = world_app.test_client()  # type: ignore[assignment]
+        client.get("/login")
+        with client.session_transaction() as session:
+            session["planted"] = "by someone else"
+            session["_user_id"] = "999999"
+            before = dict(session)
+        if sign_in == "password":
+            assert login(client, "board@example.org").status_code == 302
+        else:
+            assert client.get(f"/i/{world.stakeholder_token}").status_code == 302
+        with client.session_transaction() as session:
+            assert "planted" not in session, sign_in
+            assert session["_user_id"] != "999999"
+            assert session.get("csrf_token") != before.get("csrf_token"), sign_in
+            assert session["_id"] != before.get("_id")
+
+
+def test_signing_out_forgets_the_session(world_app: Flask, world: World) -> None:
+    client = visitor(world_app, world, "facilitator")
+    assert client.get(f"/facilitate/{world.demo_id}/").status_code == 200
+    client.submit("/logout", page="/facilitate/")
+    assert client.get(f"/facilitate/{world.demo_id}/").status_code == 302
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+def test_invitation_tokens_are_long_random_and_never_stored(world_app: Flask, world: World) -> None:
+    with world_app.app_context():
+        demo_group = db.session.get(Invitation, world.invitation_id).group
+        tokens = {create_invitation(demo_group.consultation, Role.STAKEHOLDER, demo_group)[1]}
+        tokens |= {create_invitation(demo_group.consultation, Role.BOARD)[1] for _ in range(20)}
+        db.session.commit()
+    assert len(tokens) == 21
+    for token in tokens:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        assert len(raw) * 8 >= 128
+    # No secret of the world (invitations, read-only links, API tokens) is in the database.
+    secrets = tokens | {world.stakeholder_token, world.fresh_token, world.staff_token}
+    secrets |= {world.share_token, *world.api_tokens.values()}
+    dump = "\n".join(_database_dump(world_app))
+    assert not [s for s in secrets if s in dump]
+
+
+def _database_dump(app: Flask) -> list[str]:
+    """Every value of every row of every table, as text."""
+    values = []
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(table.select()):
+                values += [str(value) for value in row]
+    return values
+
+
+def test_an_expired_invitation_link_does_not_open(world_app: Flask, world: World) -> None:
+    with world_app.app_context():
+        group = db.session.get(Invitation, world.invitation_id).group
+        invitation, token = create_invitation(group.consultation, Role.STAKEHOLDER, group)
+        invitation.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    response = world_app.test_client().get(f"/i/{token}")
+    assert response.status_code == 410
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_an_invitation_makes_one_membership_and_resumes_it(world_app: Flask, world: World) -> None:
+    def memberships() -> int:
+        with world_app.app_context():
+            return db.session.scalar(db.select(db.func.count(Membership.id)))
+
+    first: FormClient = world_app.test_client()  # type: ignore[assignment]
+    joined = first.submit(f"/i/{world.fresh_token}", {"display_name": "First Opener"})
+    assert joined.status_code == 302
+    count = memberships()
+    second: FormClient = world_app.test_client()  # type: ignore[assignment]
+    again = second.get(f"/i/{world.fresh_token}")
+    assert again.status_code == 302 and again.location == joined.location
+    second.post(f"/i/{world.fresh_token}", data={"display_name": "Second Opener"})
+    assert memberships() == count
+    with world_app.app_context():
+        names = db.session.scalars(
+            db.select(Membership).join(Invitation, Invitation.membership_id == Membership.id)
+        ).all()
+        assert "Second Opener" not in {m.user.display_name for m in names}
+        assert "First Opener" in {m.user.display_name for m in names}
+    with first.session_transaction() as a, second.session_transaction() as b:
+        assert a["_user_id"] == b["_user_id"]
