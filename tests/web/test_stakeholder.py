@@ -23,7 +23,7 @@ from deliberate.models import (
     hash_token,
     utcnow,
 )
-from deliberate.services.invitations import create_invitation
+from deliberate.services.invitations import create_invitation, reissue, revoke
 from deliberate.stakeholder import voting
 from tests.conftest import FormClient
 from tests.factories import add_judgments, make_consultation, make_member
@@ -549,3 +549,25 @@ def test_before_voting_opens_the_pages_say_so(app: Flask, client: FormClient) ->
     assert "Voting is not open just now." in client.get("/my").get_data(as_text=True)
     refused = client.submit(f"/c/{cid}/compare/1", {"value": "3"}, page=f"/c/{cid}/summary")
     assert refused.status_code == 409 and _stored(app) == {}
+
+
+def test_a_reissued_link_resumes_the_same_membership_and_the_old_one_stops(
+    app: Flask, client: FormClient
+) -> None:
+    data = _invite(app)
+    _join(client, data["token"])
+    first = _membership(app).id
+    with app.app_context():
+        new_token = reissue(db.session.get(Invitation, data["invitation"]))
+        db.session.commit()
+    fresh = app.test_client()
+    assert fresh.get(f"/i/{data['token']}").status_code == 404
+    resumed = fresh.get(f"/i/{new_token}")
+    assert resumed.status_code == 302 and resumed.location.endswith(f"/c/{data['id']}/compare")
+    assert "Pair 1 of 3" in fresh.get(resumed.location).get_data(as_text=True)
+    with app.app_context():
+        stakeholders = db.session.scalars(db.select(Membership).filter_by(role=Role.STAKEHOLDER))
+        assert [m.id for m in stakeholders] == [first]
+        revoke(db.session.get(Invitation, data["invitation"]))
+        db.session.commit()
+    assert app.test_client().get(f"/i/{new_token}").status_code == 404
