@@ -58,5 +58,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "deliberate"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300/minute"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/minute"),
+        "INVITATION_RATE_LIMIT": os.environ.get("INVITATION_RATE_LIMIT", "30/minute"),
     }

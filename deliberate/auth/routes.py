@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ..access import memberships_of
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Role, User
 from .forms import LoginForm
 
@@ -42,7 +52,20 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def login_attempt_key() -> str:
+    """Sign-in attempts count per address and e-mail, so one person cannot lock out another."""
+    email = request.form.get("email", "").strip().lower()[:254]
+    return f"login:{get_remote_address()}:{email}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=login_attempt_key,
+    methods=["POST"],
+    error_message="Too many sign-in attempts for this e-mail address. "
+    "Wait a minute, then try again.",
+)
 def login() -> str | Response:
     """Sign in with e-mail and password."""
     form = LoginForm()

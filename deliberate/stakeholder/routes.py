@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -37,6 +38,13 @@ bp = Blueprint("stakeholder", __name__)
 
 #: Registration codes may be short words: slow down anyone trying codes one after another.
 CODE_ATTEMPTS = "60/minute"
+#: Invitation links and the code form share one count per address (``INVITATION_RATE_LIMIT``).
+joining_limit = limiter.shared_limit(
+    lambda: current_app.config["INVITATION_RATE_LIMIT"],
+    scope="joining",
+    error_message="Too many attempts to open invitation links from here. "
+    "Wait a minute, then try again.",
+)
 
 
 @bp.get("/my")
@@ -70,6 +78,7 @@ def _sign_in(membership: Membership, token: str) -> Response:
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
+@joining_limit
 def join(token: str) -> Any:
     """Join a consultation through an invitation link, or resume with it."""
     try:
@@ -98,6 +107,7 @@ def join(token: str) -> Any:
 
 
 @bp.route("/join", methods=["GET", "POST"])
+@joining_limit
 def join_by_code() -> Any:
     """Ask for a consultation's registration code."""
     form = CodeForm()

@@ -1,0 +1,737 @@
+"""Many stakeholders at once, through the real pages, and nothing lost.
+
+Starts Deliberate under gunicorn (4 gthread workers) on 127.0.0.1, on SQLite and/or on a
+throwaway PostgreSQL database, seeds a 7-outcome consultation with an open round and N
+stakeholder invitations, then drives N simulated stakeholders as a browser would: each
+opens their invitation link, joins, answers all 21 pairs through the comparison form
+(CSRF token and cookies included), revises about a fifth of them and reads their summary.
+
+Every save the server acknowledges (a 303 redirect) is recorded; a 5xx answer or a broken
+connection is retried. Afterwards the database must hold every acknowledged answer exactly
+once with its last value. It prints throughput, p50/p95/p99 latency per kind of request,
+error counts and whether each target is met; the exit status is 1 when one is not.
+
+With ``--faults`` a gunicorn worker is killed (SIGKILL) mid-run and, on PostgreSQL, the
+database server is restarted: no acknowledged answer may be lost.
+
+Usage: ``python benchmarks/load.py [--stakeholders 200] [--backend sqlite|postgresql|both]
+[--duration 600] [--think 8] [--ramp 60] [--faults]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTCOMES = (
+    "Fewer people sleeping rough",
+    "Shorter waits for support",
+    "Stable tenancies",
+    "Better mental health",
+    "Lower cost per person helped",
+    "Fair access across districts",
+    "Prevention before crisis",
+)
+GROUPS = ("Funders", "Service users", "Staff")
+SCALE_KEYS = tuple([str(i) for i in range(9, 0, -1)] + [f"1/{i}" for i in range(2, 10)])
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+#: Targets for a run without faults.
+SAVE_P95_TARGET = 0.150
+RETRY_WINDOW = 60.0
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+FORM = re.compile(r'id="comparison"[^>]*action="([^"]+)"')
+HIDDEN = re.compile(r'name="(membership_id|left|right)" value="(\d+)"')
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def throwaway_postgres(server_url: str) -> Iterator[str]:
+    """A new database on the server ``server_url`` names, dropped afterwards."""
+    server = make_url(server_url)
+    name = f"deliberate_load_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class Seed:
+    """What the set-up step made: the consultation, its open round and invitation tokens."""
+
+    consultation_id: int
+    round_id: int
+    tokens: list[str]
+
+
+def seed(database_url: str, stakeholders: int) -> Seed:
+    """Create the schema and, through the services, a consultation with ``stakeholders`` links."""
+    from deliberate import create_app
+    from deliberate.extensions import db
+    from deliberate.models import Role, User
+    from deliberate.services import consultations, rounds
+    from deliberate.services.invitations import create_invitation
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "load"})
+    with app.app_context():
+        db.create_all()
+        facilitator = User(email="facilitator@load.example", display_name="Facilitator")
+        facilitator.set_password("load")
+        db.session.add(facilitator)
+        settings = consultations.Settings(
+            title="Homelessness services 2027",
+            question="Which outcomes should the homelessness budget buy first?",
+        )
+        consultation = consultations.create_consultation(facilitator, settings, GROUPS)
+        for name in OUTCOMES:
+            consultations.add_outcome(consultation, facilitator, name)
+        round_ = rounds.open_first_round(consultation, facilitator)
+        tokens = []
+        for i in range(stakeholders):
+            group = consultation.groups[i % len(consultation.groups)]
+            tokens.append(create_invitation(consultation, Role.STAKEHOLDER, group)[1])
+        db.session.commit()
+        result = Seed(consultation.id, round_.id, tokens)
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class Server:
+    """Deliberate under gunicorn on 127.0.0.1, as a context manager."""
+
+    def __init__(
+        self, database_url: str, *, workers: int = 4, env: dict[str, str] | None = None
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.instance = tempfile.TemporaryDirectory(prefix="deliberate-load-")
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--keep-alive",
+            "10",
+            "--no-control-socket",
+            "--graceful-timeout",
+            "2",
+            "--preload",  # listen only once the app is built; workers fork ready
+            "--log-level",
+            "warning",
+            "deliberate:create_app()",
+        ]
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "load-" + uuid.uuid4().hex,
+            "BASE_URL": self.url,
+            # Every simulated person comes from 127.0.0.1: raise the per-address limits.
+            "INVITATION_RATE_LIMIT": "1000000/minute",
+            "LOGIN_RATE_LIMIT": "1000000/minute",
+            **(env or {}),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        if self.process is None:
+            self.start()
+        self.wait()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start gunicorn; it listens once the app is built (see :meth:`wait`)."""
+        self.process = subprocess.Popen(
+            self.command, cwd=self.instance.name, env=self.env, stdin=subprocess.DEVNULL
+        )
+
+    def wait(self) -> None:
+        """Wait until gunicorn listens."""
+        assert self.process is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with status {self.process.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            self.stop()
+            raise RuntimeError("gunicorn did not start listening within 60 s")
+
+    def stop(self) -> None:
+        """Stop gunicorn and remove its instance folder."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # quick shutdown: every answer is in
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.instance.cleanup()
+
+    def workers(self) -> list[int]:
+        """The worker processes' ids."""
+        assert self.process is not None
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(child) for child in children]
+
+    def kill_worker(self) -> int:
+        """SIGKILL the worker holding most connections, as a crash would; the master starts
+        another."""
+        pid = max(self.workers(), key=_sockets)
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+
+def _sockets(pid: int) -> int:
+    """How many sockets process ``pid`` has open."""
+    folder = Path(f"/proc/{pid}/fd")
+    count = 0
+    for entry in folder.iterdir():
+        with suppress(OSError):
+            count += os.readlink(entry).startswith("socket:")
+    return count
+
+
+def restart_postgres() -> float:
+    """Restart the local PostgreSQL cluster; return how long it took in seconds."""
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    started = time.monotonic()
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True
+    )
+    return time.monotonic() - started
+
+
+# --------------------------------------------------------------------------- the client
+
+
+@dataclass
+class Stats:
+    """Latencies by kind of request, and the errors seen."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+
+    def percentile(self, kind: str, q: float) -> float:
+        """The ``q``-th percentile latency (nearest rank) of ``kind``, in seconds."""
+        values = sorted(self.latencies[kind])
+        if not values:
+            return math.nan
+        return values[min(len(values) - 1, max(0, math.ceil(q / 100 * len(values)) - 1))]
+
+
+class Retryable(Exception):
+    """A 5xx answer or a broken connection: the request may be sent again."""
+
+
+class Refused(Exception):
+    """An answer that retrying will not change (a 4xx, or a page without its form)."""
+
+
+@dataclass
+class Pair:
+    """What one stakeholder knows of one pair: the value last acknowledged, and any sent since.
+
+    A value sent without an acknowledgement (the worker died, the database was away) may or
+    may not have been committed, so the database may hold it or the acknowledged one.
+    """
+
+    acknowledged: float | None = None
+    unconfirmed: set[float] = field(default_factory=set)
+
+
+@dataclass
+class Person:
+    """One simulated stakeholder's record of what the server said it saved."""
+
+    token: str
+    membership_id: int | None = None
+    join_sent: bool = False
+    joined: bool = False
+    finished: bool = False
+    pairs: dict[tuple[int, int], Pair] = field(default_factory=dict)
+
+
+class Browser:
+    """One person's browser: its own cookies, one keep-alive connection, timed requests."""
+
+    def __init__(self, base: str, stats: Stats, deadline: float) -> None:
+        self.base = base
+        self.stats = stats
+        self.deadline = deadline
+        self.session = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=5),
+            timeout=aiohttp.ClientTimeout(total=30),
+        )
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self.session.close()
+
+    async def _once(
+        self, kind: str, method: str, path: str, data: dict[str, str] | None
+    ) -> tuple[int, str, str]:
+        started = time.perf_counter()
+        try:
+            async with self.session.request(
+                method, self.base + path, data=data, allow_redirects=False
+            ) as response:
+                body = await response.text()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            self.stats.errors["connection"] += 1
+            raise Retryable(f"{method} {path}: {type(error).__name__}") from error
+        self.stats.requests += 1
+        if response.status >= 500:
+            self.stats.errors["5xx"] += 1
+            raise Retryable(f"{method} {path}: {response.status}")
+        if response.status >= 400:
+            self.stats.errors["other"] += 1
+            raise Refused(f"{method} {path}: {response.status}")
+        self.stats.latencies[kind].append(time.perf_counter() - started)
+        return response.status, response.headers.get("Location", ""), body
+
+    async def request(
+        self, kind: str, method: str, path: str, data: dict[str, str] | None = None
+    ) -> tuple[int, str, str]:
+        """Send until answered, retrying 5xx and broken connections with backoff."""
+        delay = 0.1
+        give_up = max(self.deadline, time.monotonic()) + RETRY_WINDOW
+        while True:
+            try:
+                return await self._once(kind, method, path, data)
+            except Retryable:
+                if time.monotonic() + delay > give_up:
+                    raise
+                self.stats.errors["retried"] += 1
+                await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 2, 2.0)
+
+
+def _path(location: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", location)
+
+
+def _form(page: str) -> tuple[str, dict[str, str]]:
+    """The comparison form's action and hidden fields."""
+    action, token = FORM.search(page), CSRF.search(page)
+    if not action or not token:
+        raise Refused("the comparison page has no form")
+    fields = dict(HIDDEN.findall(page))
+    fields["csrf_token"] = token.group(1)
+    return action.group(1).replace("&amp;", "&"), fields
+
+
+def _canonical(fields: dict[str, str], key: str) -> tuple[tuple[int, int], float]:
+    left, right, value = int(fields["left"]), int(fields["right"]), float(Fraction(key))
+    return ((left, right), value) if left < right else ((right, left), 1 / value)
+
+
+async def _think(seconds: float) -> None:
+    if seconds > 0:
+        await asyncio.sleep(random.uniform(0.5, 1.5) * seconds)
+
+
+async def _answer(
+    browser: Browser, person: Person, page: str, key: str, reason: str
+) -> tuple[str, str]:
+    """Submit one answer on ``page``; return the next page's path and body."""
+    action, fields = _form(page)
+    person.membership_id = int(fields["membership_id"])
+    pair, value = _canonical(fields, key)
+    record = person.pairs.setdefault(pair, Pair())
+    record.unconfirmed.add(value)
+    _, location, _ = await browser.request(
+        "save", "POST", action, {**fields, "value": key, "reason": reason, "action": "save"}
+    )
+    record.acknowledged, record.unconfirmed = value, set()
+    target = _path(location)
+    kind = "summary" if target.endswith("/summary") else "page"
+    return target, (await browser.request(kind, "GET", target))[2]
+
+
+async def stakeholder(
+    base: str, person: Person, stats: Stats, deadline: float, think: float, revise: float
+) -> None:
+    """Join, answer every pair, revise some, read the summary; stop at ``deadline``."""
+    browser = Browser(base, stats, deadline)
+    try:
+        link = f"/i/{person.token}"
+        page = (await browser.request("open", "GET", link))[2]
+        token = CSRF.search(page)
+        if not token:
+            raise Refused("the invitation page has no form")
+        await _think(think)
+        person.join_sent = True
+        _, location, _ = await browser.request(
+            "join", "POST", link, {"csrf_token": token.group(1), "display_name": "Stakeholder"}
+        )
+        person.joined = True
+        target = _path(location)
+        page = (await browser.request("page", "GET", target))[2]
+        while not target.endswith("/summary"):
+            if time.monotonic() > deadline:
+                return
+            await _think(think)
+            reason = "It reaches more people." if random.random() < 0.3 else ""
+            target, page = await _answer(browser, person, page, random.choice(SCALE_KEYS), reason)
+        consultation = target.split("/")[2]
+        total = len(person.pairs)
+        for number in random.sample(range(1, total + 1), round(revise * total)):
+            if time.monotonic() > deadline:
+                return
+            await _think(think)
+            page = (
+                await browser.request("page", "GET", f"/c/{consultation}/compare?pair={number}")
+            )[2]
+            await _answer(browser, person, page, random.choice(SCALE_KEYS), "On reflection.")
+        await _think(think)
+        await browser.request("summary", "GET", f"/c/{consultation}/summary")
+        person.finished = True
+    except (Retryable, Refused) as error:
+        stats.errors["gave up"] += 1
+        print(f"  stakeholder gave up: {error}", file=sys.stderr)
+    finally:
+        await browser.close()
+
+
+async def drive(
+    base: str,
+    tokens: list[str],
+    *,
+    duration: float,
+    think: float,
+    revise: float = 0.2,
+    ramp: float = 0.0,
+    faults: Sequence[tuple[int, Callable[[], None]]] = (),
+) -> tuple[list[Person], Stats, float]:
+    """Run one simulated stakeholder per token; return their records, stats and wall time.
+
+    Stakeholders arrive spread over ``ramp`` seconds. Each fault ``(saves, action)`` runs
+    ``action`` in a thread once ``saves`` answers have been acknowledged, while the
+    stakeholders carry on.
+    """
+    stats = Stats()
+    people = [Person(token) for token in tokens]
+    started = time.monotonic()
+    deadline = started + duration
+
+    async def arrive(person: Person, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await stakeholder(base, person, stats, deadline, think, revise)
+
+    tasks = [
+        asyncio.ensure_future(arrive(p, ramp * i / max(1, len(people))))
+        for i, p in enumerate(people)
+    ]
+    for saves, action in sorted(faults, key=lambda fault: fault[0]):
+        while len(stats.latencies["save"]) < saves and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(action)
+    done, pending = await asyncio.wait(tasks, timeout=duration + RETRY_WINDOW + 30)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        task.result()
+    return people, stats, time.monotonic() - started
+
+
+# --------------------------------------------------------------------------- checking
+
+
+@dataclass
+class Check:
+    """The database against the stakeholders' records."""
+
+    acknowledged: int = 0
+    rows: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    unexpected: int = 0
+    memberships: int = 0
+    joined: int = 0
+    join_sent: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No acknowledged answer lost, none twice, nothing saved that nobody sent."""
+        return not (self.lost or self.duplicated or self.unexpected) and self.one_membership
+
+    @property
+    def one_membership(self) -> bool:
+        """Each stakeholder told they joined has one membership; no join made two."""
+        return self.joined <= self.memberships <= self.join_sent
+
+
+def check(database_url: str, seeded: Seed, people: list[Person]) -> Check:
+    """Compare every row of the round with what the stakeholders were told was saved."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT membership_id, outcome_a_id, outcome_b_id, value, count(*) "
+                "FROM judgments WHERE round_id = :round "
+                "GROUP BY membership_id, outcome_a_id, outcome_b_id, value"
+            ),
+            {"round": seeded.round_id},
+        ).all()
+        memberships = connection.execute(
+            text(
+                "SELECT count(*) FROM memberships "
+                "WHERE consultation_id = :id AND role = 'stakeholder'"
+            ),
+            {"id": seeded.consultation_id},
+        ).scalar_one()
+    engine.dispose()
+    stored: dict[tuple[int, int, int], list[float]] = defaultdict(list)
+    for membership, a, b, value, count in rows:
+        stored[(membership, a, b)].extend([value] * count)
+    result = Check(rows=sum(len(v) for v in stored.values()), memberships=memberships)
+    result.joined = sum(p.joined for p in people)
+    result.join_sent = sum(p.join_sent for p in people)
+    expected = set()
+    for person in people:
+        for (a, b), record in person.pairs.items():
+            key = (person.membership_id or -1, a, b)
+            expected.add(key)
+            values = stored.get(key, [])
+            result.acknowledged += record.acknowledged is not None
+            allowed = {record.acknowledged, *record.unconfirmed}
+            if len(values) > 1:
+                result.duplicated += 1
+                result.problems.append(f"pair {key} stored {len(values)} times")
+            elif not values:
+                if record.acknowledged is not None:
+                    result.lost += 1
+                    result.problems.append(f"pair {key}: acknowledged, not stored")
+            elif not any(v is not None and math.isclose(values[0], v) for v in allowed):
+                result.lost += 1
+                result.problems.append(
+                    f"pair {key}: stored {values[0]:.4g}, acknowledged {record.acknowledged}"
+                )
+    for key in set(stored) - expected:
+        result.unexpected += 1
+        result.problems.append(f"pair {key} stored but never sent")
+    return result
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+@dataclass
+class Run:
+    """One backend's run: what the clients saw and what the database holds."""
+
+    backend: str
+    stakeholders: int
+    finished: int
+    seconds: float
+    stats: Stats
+    check: Check
+    faults: list[str]
+
+    def targets(self) -> list[tuple[str, bool]]:
+        """Each target with whether it is met."""
+        targets = [
+            ("no acknowledged answer lost or changed", self.check.lost == 0),
+            ("no answer stored twice", self.check.duplicated == 0),
+            ("nothing stored that was not sent", self.check.unexpected == 0),
+            ("one membership per joined stakeholder", self.check.one_membership),
+            ("no stakeholder gave up", self.stats.errors["gave up"] == 0),
+        ]
+        if not self.faults:
+            save_p95 = self.stats.percentile("save", 95)
+            targets += [
+                ("no 5xx answers", self.stats.errors["5xx"] == 0),
+                ("no broken connections", self.stats.errors["connection"] == 0),
+                (f"save p95 under {SAVE_P95_TARGET * 1000:.0f} ms", save_p95 < SAVE_P95_TARGET),
+            ]
+        return targets
+
+    def report(self) -> str:
+        """The figures as text."""
+        stats = self.stats
+        lines = [
+            f"== {self.backend}: {self.stakeholders} stakeholders, "
+            f"{self.finished} finished, {self.seconds:.1f} s",
+            f"requests answered: {stats.requests} ({stats.requests / self.seconds:.0f}/s); "
+            f"judgments acknowledged: {self.check.acknowledged}, rows in the round: "
+            f"{self.check.rows}",
+            f"{'kind':<8} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}",
+        ]
+        for kind in ("open", "join", "page", "save", "summary"):
+            values = stats.latencies[kind]
+            lines.append(
+                f"{kind:<8} {len(values):>6} "
+                + " ".join(f"{stats.percentile(kind, q) * 1000:>8.1f}" for q in (50, 95, 99))
+            )
+        lines.append(
+            "errors: "
+            + ", ".join(
+                f"{name} {stats.errors[name]}"
+                for name in ("5xx", "connection", "other", "retried", "gave up")
+            )
+        )
+        lines += [f"fault: {fault}" for fault in self.faults]
+        lines += [f"problem: {problem}" for problem in self.check.problems[:20]]
+        lines += [f"[{'met' if ok else 'NOT MET'}] {name}" for name, ok in self.targets()]
+        return "\n".join(lines)
+
+
+def run_backend(
+    backend: str,
+    database_url: str,
+    stakeholders: int,
+    *,
+    duration: float,
+    think: float,
+    ramp: float,
+    kill_worker_after: int | None = None,
+    restart_database_after: int | None = None,
+) -> Run:
+    """Seed ``database_url``, serve it with gunicorn, drive the stakeholders, check the rows.
+
+    ``kill_worker_after`` and ``restart_database_after`` are numbers of acknowledged saves
+    after which a worker is killed or PostgreSQL restarted (None: never).
+    """
+    happened: list[str] = []
+    server = Server(database_url)
+    server.start()  # gunicorn builds the app while the database is seeded
+    try:
+        seeded = seed(database_url, stakeholders)
+        server.wait()
+        faults: list[tuple[int, Callable[[], None]]] = []
+        if kill_worker_after is not None:
+            faults.append(
+                (
+                    kill_worker_after,
+                    lambda: happened.append(
+                        f"killed gunicorn worker {server.kill_worker()} (SIGKILL)"
+                    ),
+                )
+            )
+        if restart_database_after is not None:
+            faults.append(
+                (
+                    restart_database_after,
+                    lambda: happened.append(f"restarted PostgreSQL ({restart_postgres():.1f} s)"),
+                )
+            )
+        people, stats, seconds = asyncio.run(
+            drive(
+                server.url, seeded.tokens, duration=duration, think=think, ramp=ramp, faults=faults
+            )
+        )
+    finally:
+        server.stop()
+    return Run(
+        backend,
+        stakeholders,
+        sum(p.finished for p in people),
+        seconds,
+        stats,
+        check(database_url, seeded, people),
+        happened,
+    )
+
+
+def main() -> int:
+    """Command line: run each backend and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stakeholders", type=int, default=200)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--duration", type=float, default=600, help="cap in seconds")
+    parser.add_argument(
+        "--think", type=float, default=8.0, help="mean seconds a person takes over each pair"
+    )
+    parser.add_argument("--ramp", type=float, default=60, help="arrivals spread over seconds")
+    parser.add_argument(
+        "--faults", action="store_true", help="kill a worker; restart PostgreSQL mid-run"
+    )
+    args = parser.parse_args()
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    ok = True
+    pairs = args.stakeholders * len(OUTCOMES) * (len(OUTCOMES) - 1) // 2
+    for backend in backends:
+        options = {
+            "duration": args.duration,
+            "think": args.think,
+            "ramp": args.ramp,
+            # A third of the way through the answers, and two thirds of the way.
+            "kill_worker_after": pairs // 3 if args.faults else None,
+            "restart_database_after": (
+                2 * pairs // 3 if args.faults and backend == "postgresql" else None
+            ),
+        }
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite:///{Path(folder) / 'load.sqlite3'}"
+                run = run_backend(backend, url, args.stakeholders, **options)
+        else:
+            server = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
+            with throwaway_postgres(server) as url:
+                run = run_backend(backend, url, args.stakeholders, **options)
+        print(run.report(), flush=True)
+        ok &= all(met for _, met in run.targets())
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
