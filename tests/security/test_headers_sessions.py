@@ -13,7 +13,7 @@ from deliberate.extensions import db
 from deliberate.models import Invitation, Membership, Role, utcnow
 from deliberate.services.invitations import create_invitation
 from tests.conftest import FormClient, login
-from tests.security.conftest import ROLES, World, crawl, visitor
+from tests.security.conftest import REGISTRATION_CODE, ROLES, World, crawl, visitor
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
@@ -85,25 +85,40 @@ def create_secure_app(uri: str) -> Flask:
     return app
 
 
+@pytest.mark.parametrize("sign_in", ["password", "invitation", "registration", "new account"])
 def test_what_was_in_the_session_before_signing_in_does_not_survive_it(
-    world_app: Flask, world: World
+    world_app: Flask, world: World, sign_in: str
 ) -> None:
-    for sign_in in ("password", "invitation"):
-        client: FormClient = world_app.test_client()  # type: ignore[assignment]
-        client.get("/login")
-        with client.session_transaction() as session:
-            session["planted"] = "by someone else"
-            session["_user_id"] = "999999"
-            before = dict(session)
-        if sign_in == "password":
-            assert login(client, "board@example.org").status_code == 302
-        else:
-            assert client.get(f"/i/{world.stakeholder_token}").status_code == 302
-        with client.session_transaction() as session:
-            assert "planted" not in session, sign_in
-            assert session["_user_id"] != "999999"
-            assert session.get("csrf_token") != before.get("csrf_token"), sign_in
-            assert session["_id"] != before.get("_id")
+    client: FormClient = world_app.test_client()  # type: ignore[assignment]
+    page = {
+        "password": "/login",
+        "invitation": "/login",
+        "registration": f"/join/{REGISTRATION_CODE}",
+        "new account": f"/facilitate/accept/{world.staff_token}",
+    }[sign_in]
+    token = client.csrf_token(page)
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+        session["_user_id"] = "999999"
+        before = dict(session)
+    if sign_in == "password":
+        response = client.post(
+            "/login", data={"csrf_token": token, "email": "board@example.org", "password": "demo"}
+        )
+    elif sign_in == "invitation":
+        response = client.get(f"/i/{world.stakeholder_token}")
+    elif sign_in == "registration":
+        form = {"csrf_token": token, "display_name": "Registered", "group": world.group_id}
+        response = client.post(page, data=form)
+    else:
+        form = {"display_name": "New", "email": "new@example.org", "password": "long enough pw"}
+        response = client.post(page, data={"csrf_token": token, **form})
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] not in ("999999", None)
+        assert session.get("csrf_token") != before.get("csrf_token")
+        assert session.get("_id") != before.get("_id")
 
 
 def test_signing_out_forgets_the_session(world_app: Flask, world: World) -> None:
