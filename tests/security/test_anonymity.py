@@ -157,8 +157,9 @@ def small_group(world_app: Flask) -> dict[str, Any]:
 
 
 def test_a_group_smaller_than_k_is_never_shown_apart(
-    world_app: Flask, small_group: dict[str, Any]
+    world_app: Flask, small_group: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda document: document.encode())
     cid = small_group["id"]
     with world_app.app_context():
         owner = db.session.scalar(db.select(User).filter_by(email="small-fac@example.org"))
@@ -183,6 +184,7 @@ def test_a_group_smaller_than_k_is_never_shown_apart(
         "board summary": board.get(f"/board/{cid}/rounds/1"),
         "stakeholder comparison with round 1": stakeholder.get(f"/c/{cid}/compare"),
         "stakeholder summary": stakeholder.get(f"/c/{cid}/summary"),
+        "printed board summary": board.get(f"/board/{cid}/rounds/1.pdf"),
     }
     for who, client in (("board", board), ("stakeholder", stakeholder)):
         headers = {"Authorization": f"Bearer {small_group['tokens'][who]}"}

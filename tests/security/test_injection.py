@@ -80,7 +80,11 @@ def hostile_world(world_app: Flask) -> dict[str, Any]:
             consultation, Role.STAKEHOLDER, consultation.groups[0], name=hostile("S")
         )
         db.session.flush()
-        redeem(invitation, hostile("S"))
+        own = redeem(invitation, hostile("S"))
+        db.session.commit()
+        add_judgments(own, round_, values)
+        for judgment in own.judgments:
+            judgment.reason = hostile("Own")
         make_member(consultation, Role.BOARD, name=hostile("B"), email="inj-board@example.org")
         round_.closed_at = utcnow()
         consultation.rounds.append(type(round_)(number=2))
@@ -218,6 +222,8 @@ def test_what_others_see_keeps_hostile_text_inert(
     for page in pages:
         assert_inert(page)
     assert shows_payload_as_text(pages)
+    if role == "stakeholder":  # their own reason from round 1, offered again in round 2
+        assert any(hostile("Own") in html.unescape(p.text) for p in pages)
 
 
 def test_the_api_returns_hostile_text_as_json_strings(
