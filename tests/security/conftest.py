@@ -1,6 +1,6 @@
 """A fixture world for the security tests: the demo, a second consultation, every kind of visitor.
 
-The world is built once per module into a SQLite file; each test gets its own copy of the
+The world is built once into a SQLite file; each test gets its own copy of the
 file, so a test that changes things (a facilitator closing a round) cannot affect another.
 Security is a property of the code, not of the database, so these tests run on SQLite only.
 """
@@ -129,9 +129,9 @@ def build_world() -> World:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
-    """The world, built once per module into a SQLite file."""
+    """The world, built once into a SQLite file."""
     path = tmp_path_factory.mktemp("world") / "world.sqlite3"
     app = make_app(f"sqlite:///{path}")
     with app.app_context():
