@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,3 +221,31 @@ def crawl(
                 seen.add(link)
                 queue.append(link)
     return found
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    """A Content-Security-Policy as {directive: sources}."""
+    parsed = {}
+    for part in policy.split(";"):
+        name, *sources = part.split()
+        parsed[name] = sources
+    return parsed
+
+
+def assert_protected(url: str, headers: Mapping[str, str], mimetype: str, text: str) -> None:
+    """Every answer: no sniffing, no framing, a referrer policy; pages: a CSP, no inline code."""
+    assert headers["X-Content-Type-Options"] == "nosniff", url
+    assert headers["X-Frame-Options"] == "DENY", url
+    assert headers["Referrer-Policy"] in {"same-origin", "no-referrer"}, url
+    if mimetype != "text/html":
+        return
+    policy = directives(headers["Content-Security-Policy"])
+    scripts = policy.get("script-src", policy["default-src"])
+    assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, url
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"], url
+    assert not INLINE_SCRIPT.search(text), f"inline script on {url}"
+    assert not EVENT_HANDLER.search(text), f"inline event handler on {url}"

@@ -4,7 +4,7 @@ The table below is the authorisation policy written down: one row per endpoint, 
 status per role. A route missing from it fails the test, so no new route goes unchecked.
 GET routes are fetched; POST routes are sent a valid CSRF token and an empty form (or an
 empty JSON object for the API), so the answer is the authorisation decision or a
-validation error, never a crash.
+validation error, never a crash. Every answer must carry the security headers too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
-from tests.security.conftest import REGISTRATION_CODE, ROLES, World, api_headers, visitor
+from tests.security.conftest import (
+    REGISTRATION_CODE,
+    ROLES,
+    World,
+    api_headers,
+    assert_protected,
+    visitor,
+)
 
 # Columns, in ROLES order:
 #   anon = anonymous visitor                stake = stakeholder of the demo
@@ -215,6 +222,8 @@ def test_every_route_answers_each_role_as_the_matrix_says(
             response = client.post(url, json={}, headers=headers)
         else:
             response = client.post(url, data={"csrf_token": csrf})
+        text = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        assert_protected(url, response.headers, response.mimetype, text)
         response.close()
         expected = MATRIX[rule.endpoint][method][column]
         assert response.status_code != 500, f"{method} {url} as {role}: 500"

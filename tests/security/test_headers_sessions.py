@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 from datetime import timedelta
 
 import pytest
@@ -13,42 +12,23 @@ from deliberate.extensions import db
 from deliberate.models import Invitation, Membership, Role, utcnow
 from deliberate.services.invitations import create_invitation
 from tests.conftest import FormClient, login
-from tests.security.conftest import REGISTRATION_CODE, ROLES, World, crawl, visitor
-
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
-EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+from tests.security.conftest import REGISTRATION_CODE, World, assert_protected, crawl, visitor
 
 
-def directives(policy: str) -> dict[str, list[str]]:
-    """A Content-Security-Policy as {directive: sources}."""
-    parsed = {}
-    for part in policy.split(";"):
-        name, *sources = part.split()
-        parsed[name] = sources
-    return parsed
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_every_html_page_forbids_inline_scripts_framing_and_sniffing(
+@pytest.mark.parametrize("role", ["facilitator", "board", "stakeholder"])
+def test_every_page_reached_by_links_is_protected(
     world_app: Flask, world: World, role: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Every route is fetched by every role in the authorisation matrix, which checks these
+    # headers on each answer; crawling adds the pages links lead to (rounds, pairs, charts).
     monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda document: b"%PDF-1.7")
     client = visitor(world_app, world, role)
-    seeds = ["/", "/login", "/join", "/my", "/board/", "/facilitate/", "/settings/tokens"]
-    seeds += [f"/s/{world.share_token}", f"/i/{world.fresh_token}", "/api/docs"]
+    seeds = ["/", "/my", "/board/", "/facilitate/", "/settings/tokens"]
     seeds += [f"/facilitate/{world.demo_id}/", f"/c/{world.demo_id}/compare"]
-    pages = [v for v in crawl(client, seeds) if v.mimetype == "text/html"]
-    assert len(pages) >= 8
+    pages = crawl(client, seeds)
+    assert len([p for p in pages if p.mimetype == "text/html"]) >= 5
     for page in pages:
-        policy = directives(page.headers["Content-Security-Policy"])
-        scripts = policy.get("script-src", policy["default-src"])
-        assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, page.url
-        assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
-        assert page.headers["X-Content-Type-Options"] == "nosniff", page.url
-        assert page.headers["X-Frame-Options"] == "DENY", page.url
-        assert page.headers["Referrer-Policy"] in {"same-origin", "no-referrer"}, page.url
-        assert not INLINE_SCRIPT.search(page.text), f"inline script on {page.url}"
-        assert not EVENT_HANDLER.search(page.text), f"inline event handler on {page.url}"
+        assert_protected(page.url, page.headers, page.mimetype, page.text)
 
 
 def session_cookie(response) -> str:  # type: ignore[no-untyped-def]
