@@ -76,11 +76,13 @@ def disagreement_map(cid: int) -> str:
     report = round_report(round_, exclude_inconsistent=True) if exclude else original
     if not insight.has_results(report):
         context["nobody_left"], report = True, original
+    pairs = insight.conflict_order(report["pairs"])
     return render_template(
         "facilitator/map.html",
         report=report,
         original=original,
-        pairs=insight.conflict_order(report["pairs"]),
+        pairs=pairs,
+        headlines=insight.conflict_sentences(pairs),
         by_outcome=insight.by_outcome(report),
         groups=list(report["groups"]),
         charts=insight.map_charts(report),

@@ -110,6 +110,7 @@ def test_demo_map_puts_the_built_in_conflict_near_the_top(
     top = [p.replace("&amp;", "&") for p in listed[:3]]
     assert "Efficiency vs Equity" in top
     assert "Efficiency vs Public confidence" in top
+    assert re.search(r"<li>Efficiency vs Equity: Funders \([\d.]+×\) lean to Efficiency; ", html)
     # The default round is the latest one with judgments.
     latest = client.get(f"/facilitate/{demo}/map").get_data(as_text=True)
     assert "Round 2 (still open)" in latest
