@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
+from deliberate import create_app
 from deliberate.extensions import db
 from deliberate.models import Invitation, Membership, Role, utcnow
 from deliberate.services.invitations import create_invitation
-from tests.conftest import FormClient, login
+from tests.conftest import FormClient
 from tests.security.conftest import REGISTRATION_CODE, World, assert_protected, crawl, visitor
 
 
@@ -31,38 +32,41 @@ def test_every_page_reached_by_links_is_protected(
         assert_protected(page.url, page.headers, page.mimetype, page.text)
 
 
-def session_cookie(response) -> str:  # type: ignore[no-untyped-def]
-    """The Set-Cookie header that carries the session."""
-    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
-    assert cookies, "the response sets the session cookie"
-    return cookies[-1]
+def cookies_of(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The cookies a response sets, by name, as their Set-Cookie headers."""
+    return {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+
+
+def sign_in_remembered(app: Flask) -> dict[str, str]:
+    """Sign in with 'keep me signed in' and return the cookies set."""
+    client: FormClient = app.test_client()  # type: ignore[assignment]
+    form = {"email": "facilitator@example.org", "password": "demo", "remember": "y"}
+    response = client.submit("/login", form)
+    assert response.status_code == 302
+    return cookies_of(response)
 
 
 def test_session_cookies_are_http_only_lax_and_secure_when_configured(
-    world_app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+    world_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client: FormClient = world_app.test_client()  # type: ignore[assignment]
-    cookie = session_cookie(login(client, "facilitator@example.org"))
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert "Secure" not in cookie  # plain HTTP on one machine unless told otherwise
+    cookies = sign_in_remembered(world_app)
+    assert {"session", "remember_token"} <= set(cookies)
+    for cookie in cookies.values():
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert "Secure" not in cookie  # plain HTTP on one machine unless told otherwise
 
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
-    uri = world_app.config["SQLALCHEMY_DATABASE_URI"]
-    secure = create_secure_app(uri)
-    client = secure.test_client()  # type: ignore[assignment]
-    cookie = session_cookie(login(client, "facilitator@example.org"))
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-def create_secure_app(uri: str) -> Flask:
-    """The app as configured from the environment (which now asks for secure cookies)."""
-    from deliberate import create_app
-
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "t", "SERVER_NAME": None}
+    secure = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": world_app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_ENABLED": False,
+        }
     )
-    app.test_client_class = FormClient
-    return app
+    secure.test_client_class = FormClient
+    for name, cookie in sign_in_remembered(secure).items():
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie, name
 
 
 @pytest.mark.parametrize("sign_in", ["password", "invitation", "registration", "new account"])
