@@ -3,8 +3,9 @@
 Starts Deliberate under gunicorn (4 gthread workers) on 127.0.0.1, on SQLite and/or on a
 throwaway PostgreSQL database, seeds a 7-outcome consultation with an open round and N
 stakeholder invitations, then drives N simulated stakeholders as a browser would: each
-opens their invitation link, joins, answers all 21 pairs through the comparison form
-(CSRF token and cookies included), revises about a fifth of them and reads their summary.
+opens their invitation link, joins (one in ten presses Join twice at once, as a double
+click does), answers all 21 pairs through the comparison form (CSRF token and cookies
+included), revises about a fifth of them and reads their summary.
 
 Every save the server acknowledges (a 303 redirect) is recorded; a 5xx answer or a broken
 connection is retried. Afterwards the database must hold every acknowledged answer exactly
@@ -165,7 +166,7 @@ class Server:
             "2",
             "--preload",  # listen only once the app is built; workers fork ready
             "--log-level",
-            "warning",
+            "critical",  # not the SIGKILLs of faults and of the quick shutdown
             "deliberate:create_app()",
         ]
         self.env = {
@@ -302,6 +303,7 @@ class Person:
 
     token: str
     membership_id: int | None = None
+    double_click: bool = False  # presses Join twice at once
     join_sent: bool = False
     joined: bool = False
     finished: bool = False
@@ -309,7 +311,7 @@ class Person:
 
 
 class Browser:
-    """One person's browser: its own cookies, one keep-alive connection, timed requests."""
+    """One person's browser: its own cookies, keep-alive connections, timed requests."""
 
     def __init__(self, base: str, stats: Stats, deadline: float) -> None:
         self.base = base
@@ -317,7 +319,7 @@ class Browser:
         self.deadline = deadline
         self.session = aiohttp.ClientSession(
             cookie_jar=aiohttp.CookieJar(unsafe=True),
-            connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=5),
+            connector=aiohttp.TCPConnector(limit=2, keepalive_timeout=5),
             timeout=aiohttp.ClientTimeout(total=30),
         )
 
@@ -419,9 +421,12 @@ async def stakeholder(
             raise Refused("the invitation page has no form")
         await _think(think)
         person.join_sent = True
-        _, location, _ = await browser.request(
-            "join", "POST", link, {"csrf_token": token.group(1), "display_name": "Stakeholder"}
+        fields = {"csrf_token": token.group(1), "display_name": "Stakeholder"}
+        clicks = 2 if person.double_click else 1
+        answers = await asyncio.gather(
+            *(browser.request("join", "POST", link, fields) for _ in range(clicks))
         )
+        location = answers[-1][1]
         person.joined = True
         target = _path(location)
         page = (await browser.request("page", "GET", target))[2]
@@ -468,7 +473,7 @@ async def drive(
     stakeholders carry on.
     """
     stats = Stats()
-    people = [Person(token) for token in tokens]
+    people = [Person(token, double_click=i % 10 == 0) for i, token in enumerate(tokens)]
     started = time.monotonic()
     deadline = started + duration
 

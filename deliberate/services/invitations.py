@@ -81,7 +81,12 @@ def find_invitation(token: str) -> Invitation:
 
 
 def redeem(invitation: Invitation, display_name: str) -> Membership:
-    """Join the consultation through ``invitation``, or resume the membership it already made."""
+    """Join the consultation through ``invitation``, or resume the membership it already made.
+
+    The invitation is claimed with a conditional update, so two requests racing with the
+    same link (a double click) make one membership: the later one rolls back its own and
+    resumes the first.
+    """
     if invitation.membership is not None:
         return invitation.membership
     name = display_name.strip() or invitation.name or "Participant"
@@ -92,9 +97,18 @@ def redeem(invitation: Invitation, display_name: str) -> Membership:
         role=invitation.role,
         group_id=invitation.group_id,
     )
-    invitation.membership = membership
-    invitation.used_at = utcnow()
     db.session.add_all([user, membership])
+    db.session.flush()
+    claimed = db.session.execute(
+        db.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.membership_id.is_(None))
+        .values(membership_id=membership.id, used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 0:
+        db.session.rollback()
+        return db.session.get(Invitation, invitation.id).membership  # type: ignore[union-attr]
+    db.session.expire(invitation, ["membership_id", "membership", "used_at"])
     return membership
 
 

@@ -21,7 +21,7 @@ def test_twenty_stakeholders_at_once_lose_nothing(database_url: str) -> None:
     check = run.check
     assert run.stats.errors["5xx"] == run.stats.errors["connection"] == 0
     assert run.stats.errors["other"] == run.stats.errors["gave up"] == 0
-    assert check.joined == check.memberships == 20
+    assert check.joined == check.memberships == 20  # two of them pressed Join twice
     assert check.lost == check.duplicated == check.unexpected == 0
     # Without faults every save was answered, so the round holds exactly what was acknowledged.
     assert check.rows == check.acknowledged >= 20
