@@ -275,3 +275,21 @@ def test_a_read_only_token_cannot_submit_judgments(world_app: Flask, world: Worl
         headers={"Authorization": f"Bearer {secret}"},
     )
     assert response.status_code == 403
+
+
+def test_every_form_refuses_a_post_without_its_csrf_token(world_app: Flask, world: World) -> None:
+    client = visitor(world_app, world, "facilitator")
+    with world_app.test_request_context():
+        posts = [
+            rule.build(url_arguments(rule, world), append_unknown=False)[1]
+            for method, rule in visits(world_app)
+            if method == "POST" and not rule.rule.startswith("/api/")
+        ]
+    assert len(posts) >= 30
+    for url in posts:
+        response = client.post(url, data={"name": "Forged", "note": "Forged"})
+        assert response.status_code == 400, url
+        assert "security token" in response.get_data(as_text=True), url
+    # Nothing was changed on the way: the facilitator is still signed in, the note unchanged.
+    page = client.get(f"/board/{world.demo_id}/rounds/1").get_data(as_text=True)
+    assert "Forged" not in page
