@@ -111,7 +111,7 @@ def inconsistent_participants(
 ) -> list[dict[str, Any]]:
     """Participants above the consistency threshold: label, group and CR, worst first."""
     rows = [
-        {"label": labels.get(p["id"], "Participant"), "group": p["group"], "cr": p["cr"]}
+        {"label": labels.get(int(p["id"]), "Participant"), "group": p["group"], "cr": p["cr"]}
         for p in report["participants"]
         if not p["consistent"]
     ]

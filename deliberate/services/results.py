@@ -65,13 +65,13 @@ def _rows(round_: Round, membership_id: int | None = None) -> list[tuple[Any, ..
 
 
 def round_table(round_: Round, membership_id: int | None = None) -> JudgmentTable | None:
-    """The round's judgments as an engine table (participants are membership ids)."""
+    """The round's judgments as an engine table (participants: membership ids as text)."""
     rows = _rows(round_, membership_id)
     if not rows:
         return None
     consultation = round_.consultation
     return JudgmentTable.from_records(
-        rows,
+        [(str(member), *rest) for member, *rest in rows],
         outcomes=[o.name for o in consultation.outcomes],
         groups=[g.name for g in consultation.groups],
     )

@@ -228,7 +228,7 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
             result.cr_threshold = report["method"]["cr_threshold"]
             crs = []
             for person in report["participants"]:
-                counts = group_of.get(person["id"])
+                counts = group_of.get(int(person["id"]))
                 if counts is None:
                     continue
                 counts.analysed += 1

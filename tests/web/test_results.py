@@ -89,5 +89,5 @@ def test_only_stakeholders_with_judgments_enter_the_analysis(app: Flask) -> None
         make_member(consultation, name="Silent")
         add_judgments(voter, round_, {("A", "B"): 2.0})
         report = results.round_report(round_, bootstrap=0)
-        assert [p["id"] for p in report["participants"]] == [voter.id]
+        assert [p["id"] for p in report["participants"]] == [str(voter.id)]
         assert db.session.scalar(db.select(db.func.count(Judgment.id))) == 1
