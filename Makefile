@@ -8,7 +8,10 @@ test:
 	./scripts/test.sh
 
 bench:
-	./scripts/setup.sh test && .venv/bin/python benchmarks/engine.py --quick
+	./scripts/setup.sh test
+	.venv/bin/python benchmarks/engine.py --quick
+	.venv/bin/python benchmarks/map.py
+	.venv/bin/python benchmarks/load.py --backend sqlite
 
 vendor:
 	./scripts/vendor.sh

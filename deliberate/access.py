@@ -22,6 +22,13 @@ def unauthorized() -> Response:
     """Send people to sign in; API clients get a 401 problem instead of a redirect."""
     if request.path.startswith("/api/"):
         raise Unauthorized("Send a valid API token as 'Authorization: Bearer <token>'.")
+    if request.blueprint == "stakeholder":
+        flash(
+            "To take part, open the link in your invitation again, or join with the "
+            "consultation's code.",
+            "info",
+        )
+        return redirect(url_for("auth.home"))
     flash("Please sign in to see that page.", "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
