@@ -66,14 +66,13 @@ class World:
 
 
 def make_app(uri: str) -> Flask:
-    """The app on ``uri``, with rate limits off (they have their own tests)."""
+    """The app on ``uri`` (rate limits count afresh for each app)."""
     return create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": uri,
             "SECRET_KEY": "test-secret",
             "SERVER_NAME": None,
-            "RATELIMIT_ENABLED": False,
         }
     )
 

@@ -61,7 +61,6 @@ def test_session_cookies_are_http_only_lax_and_secure_when_configured(
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": world_app.config["SQLALCHEMY_DATABASE_URI"],
             "SECRET_KEY": "test-secret",
-            "RATELIMIT_ENABLED": False,
         }
     )
     secure.test_client_class = FormClient
