@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 import pytest
@@ -205,4 +206,60 @@ def test_a_group_smaller_than_k_is_never_shown_apart(
         assert set(report["groups"]) == {"Residents"}
         assert "Pharmacists" not in json.dumps(
             {k: v for k, v in report.items() if k != "withheld_groups"}
+        )
+
+
+#: Quality three times Access and Cost: 3/5 = 60 % for this stakeholder alone.
+QUALITY_THIRD = {("Access", "Cost"): 1, ("Access", "Quality"): 1 / 3, ("Cost", "Quality"): 1 / 3}
+#: Two pharmacists, one answering QUALITY_FIRST and one QUALITY_THIRD: the geometric mean
+#: of their judgments puts Quality at sqrt(27) / (sqrt(27) + 2) = 72.2 %.
+PAIR_SHARE = ("72.2", "72%", "72 %", "0.722")
+
+
+def test_a_member_of_a_small_group_does_not_see_the_group_either(world_app: Flask) -> None:
+    with world_app.app_context():
+        consultation = make_consultation(
+            OUTCOMES, ("Residents", "Pharmacists"), title="Two pharmacists", k=3,
+            facilitator_email="pair-fac@example.org",
+        )  # fmt: skip
+        round_ = consultation.rounds[0]
+        for index in range(5):
+            add_judgments(make_member(consultation, name=f"Resident {index}"), round_, EVEN)
+        add_judgments(
+            make_member(consultation, group="Pharmacists", name="Pharmacist 0"),
+            round_,
+            QUALITY_FIRST,
+        )
+        pharmacists = consultation.groups[1]
+        invitation, token = create_invitation(consultation, Role.STAKEHOLDER, pharmacists)
+        db.session.flush()
+        member = redeem(invitation, "Pharmacist 1")
+        db.session.commit()
+        add_judgments(member, round_, QUALITY_THIRD)
+        round_.closed_at = utcnow()
+        db.session.add(Round(consultation=consultation, number=2))
+        db.session.commit()
+        cid = consultation.id
+        owner = db.session.scalar(db.select(User).filter_by(email="pair-fac@example.org"))
+        _, secret = create_token(owner, "facilitator", Scope.READ)
+    full = (
+        world_app.test_client()
+        .get(
+            f"/api/v1/consultations/{cid}/rounds/1/results",
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+        .get_json()
+    )
+    quality = full["groups"]["Pharmacists"]["weights"]["Quality"]
+    assert quality == pytest.approx(27**0.5 / (27**0.5 + 2), abs=1e-3)
+
+    pharmacist = world_app.test_client()
+    assert pharmacist.get(f"/i/{token}").status_code == 302
+    for url in (f"/c/{cid}/compare", f"/c/{cid}/summary"):
+        response = pharmacist.get(url)
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True)
+        assert re.search(r"\b60(\.0)?\s?%", text), f"{url} shows their own priorities"
+        assert not any(share in text for share in PAIR_SHARE + SMALL_GROUP_SHARE), (
+            f"{url} shows the pharmacists' group, from which the other's answers follow"
         )
