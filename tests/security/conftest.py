@@ -43,6 +43,7 @@ REGISTRATION_CODE = "HEALTH-2027"
 
 @pytest.fixture
 def backend() -> str:
+    """Security tests run on SQLite only."""
     return "sqlite"
 
 

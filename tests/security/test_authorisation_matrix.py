@@ -293,3 +293,26 @@ def test_every_form_refuses_a_post_without_its_csrf_token(world_app: Flask, worl
     # Nothing was changed on the way: the facilitator is still signed in, the note unchanged.
     page = client.get(f"/board/{world.demo_id}/rounds/1").get_data(as_text=True)
     assert "Forged" not in page
+
+
+def test_another_consultation_is_forbidden_and_a_missing_one_not_found(
+    world_app: Flask, world: World
+) -> None:
+    client = visitor(world_app, world, "facilitator")
+    headers = api_headers(world, "facilitator")
+    with world_app.test_request_context():
+        gets = [
+            rule
+            for method, rule in visits(world_app)
+            if method == "GET" and {"cid", "consultation_id"} & set(rule.arguments)
+        ]
+        urls = {}
+        for rule in gets:
+            arguments = url_arguments(rule, world)
+            for name, cid in (("other", world.other_id), ("missing", 999_999)):
+                key = "cid" if "cid" in arguments else "consultation_id"
+                urls[rule.endpoint, name] = rule.build({**arguments, key: cid})[1]
+    assert len(gets) >= 25
+    for (endpoint, name), url in urls.items():
+        status = client.get(url, headers=headers).status_code
+        assert status == {"other": 403, "missing": 404}[name], f"{url} ({endpoint}): {status}"
