@@ -246,3 +246,9 @@ def artifacts() -> Path:
     """Where tests save screenshots and other things a person may want to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright keeps an event loop running once it has started,
+    which would break later tests that run their own asyncio clients."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)

@@ -413,9 +413,9 @@ def _two_rounds(app: Flask, k: int = 2) -> dict[str, Any]:
     with app.app_context():
         consultation = db.session.get(Consultation, data["id"])
         first = consultation.rounds[0]
-        for name in ("P1", "P2"):
+        for name in ("Priya Other", "Pat Other"):
             add_judgments(make_member(consultation, name=name), first, CONSISTENT)
-        staff = make_member(consultation, group="Staff", name="S1")
+        staff = make_member(consultation, group="Staff", name="Sol Staffmember")
         add_judgments(staff, first, {("A", "B"): 1 / 2, ("B", "C"): 1 / 2, ("A", "C"): 1 / 4})
         data["first"] = first.id
     return data
@@ -483,7 +483,7 @@ def test_after_the_round_closes_the_summary_compares_with_group_and_everyone(
     assert by_outcome["A"][:2] == ("57.1%", "57.1%")
     assert by_outcome["C"][:2] == ("14.3%", "14.3%")
     assert by_outcome["A"][2] != "57.1%"
-    assert "P1" not in page and "S1" not in page
+    assert "Priya Other" not in page and "Sol Staffmember" not in page
     assert client.get(f"/c/{cid}/compare").status_code == 302  # voting is over
 
 
