@@ -85,6 +85,7 @@ def throwaway_postgres(server_url: str) -> Iterator[str]:
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()  # the server may restart meanwhile (--faults): drop on a new connection
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
