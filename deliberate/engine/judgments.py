@@ -249,11 +249,29 @@ def _parse_value(raw: object, line: int) -> float:
     return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would run as a formula.
+
+    Exports write text cells through this (OWASP's advice against CSV injection);
+    :func:`read_judgments_csv` removes the apostrophe again, so data round-trips.
+    """
+    return f"'{cell}" if cell[:1] in FORMULA_STARTS else cell
+
+
+def _unprotect(cell: str) -> str:
+    """Undo :func:`spreadsheet_safe`."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
+
+
 def read_judgments_csv(text: str) -> JudgmentTable:
     """Read a judgments CSV.
 
     The header must hold ``participant, group, outcome_a, outcome_b, value`` and may
-    hold ``reason``; columns may come in any order. Blank lines are ignored.
+    hold ``reason``; columns may come in any order. Blank lines are ignored, and a text
+    cell protected by :func:`spreadsheet_safe` (``'=…``) is read without its apostrophe.
 
     Parameters
     ----------
@@ -294,7 +312,12 @@ def read_judgments_csv(text: str) -> JudgmentTable:
                 raise JudgmentError(
                     f"expected {width} fields as in the header, got {len(row)}", reader.line_num
                 )
-            yield reader.line_num, [row[c] for c in order]
+            cells = [row[c] for c in order]
+            value_at = REQUIRED_COLUMNS.index("value")
+            yield (
+                reader.line_num,
+                [cell if i == value_at else _unprotect(cell) for i, cell in enumerate(cells)],
+            )
 
     try:
         return _build(records(), None, None)

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from .. import mail
+from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import (
     Consultation,
@@ -263,13 +264,8 @@ def links_csv(consultation: Consultation, urls: Sequence[str]) -> str:
             invitation.role.value,
             link_for(invitation, token),
         ]
-        writer.writerow([_inert(cell) for cell in cells])
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return buffer.getvalue()
-
-
-def _inert(cell: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 # --------------------------------------------------------------------------- co-facilitators

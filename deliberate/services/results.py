@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func
 
 from ..engine import JudgmentTable, analyze
+from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Round, StakeholderGroup, Weighting
 
@@ -141,10 +142,17 @@ def participant_feedback(membership: Membership, round_: Round) -> dict[str, Any
 
 
 def judgments_csv(round_: Round) -> str:
-    """The round's judgments in the CSV format that ``deliberate analyze`` reads."""
+    """The round's judgments in the CSV format that ``deliberate analyze`` reads.
+
+    Text that a spreadsheet would run as a formula is protected with an apostrophe,
+    which ``deliberate analyze`` removes again.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for membership_id, group, a, b, value, reason in _rows(round_):
-        writer.writerow([membership_id, group, a, b, repr(float(value)), reason or ""])
+        text = [str(membership_id), group, a, b]
+        writer.writerow(
+            [*map(spreadsheet_safe, text), repr(float(value)), spreadsheet_safe(reason or "")]
+        )
     return buffer.getvalue()

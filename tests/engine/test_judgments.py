@@ -119,3 +119,27 @@ def test_module_entry_point(tmp_path: Path) -> None:
     assert fail.returncode == 2
     assert "line 2: value '12' is outside Saaty's scale" in fail.stderr
     assert "Traceback" not in fail.stderr
+
+
+def test_spreadsheet_protected_cells_read_back_unchanged() -> None:
+    from deliberate.engine.judgments import spreadsheet_safe
+
+    names = ["=SUM(A1)", "+plus", "-minus", "@at", "plain"]
+    assert [spreadsheet_safe(n) for n in names] == [
+        "'=SUM(A1)",
+        "'+plus",
+        "'-minus",
+        "'@at",
+        "plain",
+    ]
+    rows = "\n".join(
+        f"{spreadsheet_safe('=p1')},{spreadsheet_safe('@group')},{spreadsheet_safe(a)},"
+        f"{spreadsheet_safe(b)},2,{spreadsheet_safe('=HYPERLINK(1)')}"
+        for a, b in [("=SUM(A1)", "+plus"), ("+plus", "-minus")]
+    )
+    table = read_judgments_csv("participant,group,outcome_a,outcome_b,value,reason\n" + rows)
+    assert table.outcomes == ("=SUM(A1)", "+plus", "-minus")
+    assert table.participants == ("=p1",) and table.groups == ("@group",)
+    assert set(table.reasons.values()) == {"=HYPERLINK(1)"}
+    kept = read_judgments_csv("participant,group,outcome_a,outcome_b,value\n'quoted,g,'a,b,2\n")
+    assert kept.participants == ("'quoted",) and kept.outcomes == ("'a", "b")

@@ -185,12 +185,6 @@ def test_facilitator_pages_charts_and_exports_keep_hostile_text_inert(
     assert shows_payload_as_text(pages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/results.judgments_csv (facilitator export judgments.csv and the API's "
-    "?format=csv) writes outcome names, group names and reasons starting with = + - @ as they "
-    "are; neutralising them needs deliberate analyze's CSV reader to read them back unchanged",
-)
 def test_judgment_exports_neutralise_formulas(
     world_app: Flask, hostile_world: dict[str, Any]
 ) -> None:
