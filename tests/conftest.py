@@ -27,18 +27,9 @@ from werkzeug.serving import make_server
 
 from deliberate import create_app
 from deliberate.extensions import db
+from deliberate.services.pdf import HEADLESS_FLAGS
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
@@ -238,7 +229,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
             "DELIBERATE_REQUIRE_BROWSER",
         )
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": list(HEADLESS_FLAGS)}
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-CHROMIUM_FLAGS = (
+#: Headless Chromium on a machine with no outside network (also used by the browser tests).
+HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -26,7 +27,6 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--no-pdf-header-footer",
 )
 TIMEOUT_SECONDS = 60
 
@@ -63,7 +63,8 @@ def html_to_pdf(html: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
         source.write_text(html, encoding="utf-8")
         command = [
             binary,
-            *CHROMIUM_FLAGS,
+            *HEADLESS_FLAGS,
+            "--no-pdf-header-footer",
             f"--user-data-dir={Path(folder) / 'profile'}",
             f"--print-to-pdf={target}",
             source.as_uri(),
