@@ -13,12 +13,8 @@ from ..extensions import db
 from ..models import (
     Consultation,
     FeaturedReason,
-    Judgment,
-    Membership,
-    Outcome,
     Round,
     ShareLink,
-    StakeholderGroup,
     User,
     hash_token,
     utcnow,
@@ -68,39 +64,6 @@ def closed_round(consultation: Consultation, number: int | None = None) -> Round
     return round_
 
 
-def reason_rows(round_: Round) -> list[tuple[int, str, str, str, float, str]]:
-    """(judgment id, outcome a, outcome b, group, value, reason) of judgments with a reason.
-
-    Pairs are in the consultation's outcome order, as in engine reports (the value is
-    inverted where the stored canonical order differs).
-    """
-    outcome_a, outcome_b = db.aliased(Outcome), db.aliased(Outcome)
-    query = (
-        db.select(
-            Judgment.id,
-            outcome_a.name,
-            outcome_a.position,
-            outcome_b.name,
-            outcome_b.position,
-            StakeholderGroup.name,
-            Judgment.value,
-            Judgment.reason,
-        )
-        .join(Membership, Judgment.membership_id == Membership.id)
-        .join(StakeholderGroup, Membership.group_id == StakeholderGroup.id)
-        .join(outcome_a, Judgment.outcome_a_id == outcome_a.id)
-        .join(outcome_b, Judgment.outcome_b_id == outcome_b.id)
-        .where(Judgment.round_id == round_.id, Judgment.reason != "")
-        .order_by(Judgment.id)
-    )
-    rows = []
-    for judgment_id, a, pos_a, b, pos_b, group, value, reason in db.session.execute(query):
-        if (pos_a, a) > (pos_b, b):
-            a, b, value = b, a, 1 / value
-        rows.append((judgment_id, a, b, group, value, reason))
-    return rows
-
-
 def featured_ids(round_: Round) -> set[int]:
     """The judgments whose reasons the facilitator chose to quote on the round's summary."""
     return set(
@@ -128,7 +91,11 @@ def round_summary(round_: Round) -> dict[str, Any] | None:
     rounds = [(n, rep) for n, rep in earlier if rep is not None] + [(round_.number, report)]
     found = summary.summarise(report, consultation.anonymity_k, rounds)
     if found["withheld"] is None:
-        candidates = summary.common_reasons(reason_rows(round_), found["view"]["groups"])
+        rows = [
+            (r.judgment_id, r.a, r.b, r.group, r.value, r.reason)
+            for r in results.judgment_rows(round_, with_reason=True)
+        ]
+        candidates = summary.common_reasons(rows, found["view"]["groups"])
         featured = featured_ids(round_)
         for conflict in found["conflicts"]:
             conflict["candidates"] = candidates.get((conflict["a"], conflict["b"]), [])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
 
@@ -41,15 +41,37 @@ def analysis_options(consultation: Consultation) -> dict[str, Any]:
     return options
 
 
-def _rows(round_: Round, membership_id: int | None = None) -> list[tuple[Any, ...]]:
-    """(membership id, group, outcome a, outcome b, value, reason) for a round's stakeholders."""
+class JudgmentRow(NamedTuple):
+    """One stored judgment, named for reading: ``a`` matters ``value`` times more than ``b``."""
+
+    judgment_id: int
+    membership_id: int
+    group: str
+    a: str
+    b: str
+    value: float
+    reason: str
+
+
+def judgment_rows(
+    round_: Round, membership_id: int | None = None, *, with_reason: bool = False
+) -> list[JudgmentRow]:
+    """A round's stakeholder judgments, each pair in the consultation's display order.
+
+    The database keeps each pair in canonical (id) order; here ``a`` comes before ``b`` in
+    the outcomes' display order, with the value inverted where the two orders differ.
+    Rows come by membership, then pair. ``with_reason`` keeps only judgments with a reason.
+    """
     outcome_a, outcome_b = db.aliased(Outcome), db.aliased(Outcome)
     query = (
         db.select(
+            Judgment.id,
             Judgment.membership_id,
             StakeholderGroup.name,
             outcome_a.name,
+            outcome_a.position,
             outcome_b.name,
+            outcome_b.position,
             Judgment.value,
             Judgment.reason,
         )
@@ -58,21 +80,29 @@ def _rows(round_: Round, membership_id: int | None = None) -> list[tuple[Any, ..
         .join(outcome_a, Judgment.outcome_a_id == outcome_a.id)
         .join(outcome_b, Judgment.outcome_b_id == outcome_b.id)
         .where(Judgment.round_id == round_.id)
-        .order_by(Judgment.membership_id, outcome_a.position, outcome_b.position)
+        .order_by(Judgment.membership_id, Judgment.id)
     )
     if membership_id is not None:
         query = query.where(Judgment.membership_id == membership_id)
-    return [tuple(row) for row in db.session.execute(query)]
+    if with_reason:
+        query = query.where(Judgment.reason != "")
+    keyed = []
+    for judgment_id, member, group, a, pos_a, b, pos_b, value, reason in db.session.execute(query):
+        if (pos_a, a) > (pos_b, b):
+            a, b, value, pos_a, pos_b = b, a, 1 / value, pos_b, pos_a
+        row = JudgmentRow(judgment_id, member, group, a, b, value, reason or "")
+        keyed.append(((member, pos_a, pos_b, judgment_id), row))
+    return [row for _, row in sorted(keyed)]
 
 
 def round_table(round_: Round, membership_id: int | None = None) -> JudgmentTable | None:
     """The round's judgments as an engine table (participants: membership ids as text)."""
-    rows = _rows(round_, membership_id)
+    rows = judgment_rows(round_, membership_id)
     if not rows:
         return None
     consultation = round_.consultation
     return JudgmentTable.from_records(
-        [(str(member), *rest) for member, *rest in rows],
+        [(str(r.membership_id), r.group, r.a, r.b, r.value, r.reason) for r in rows],
         outcomes=[o.name for o in consultation.outcomes],
         groups=[g.name for g in consultation.groups],
     )
@@ -150,9 +180,9 @@ def judgments_csv(round_: Round) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for membership_id, group, a, b, value, reason in _rows(round_):
-        text = [str(membership_id), group, a, b]
+    for row in judgment_rows(round_):
+        text = [str(row.membership_id), row.group, row.a, row.b]
         writer.writerow(
-            [*map(spreadsheet_safe, text), repr(float(value)), spreadsheet_safe(reason or "")]
+            [*map(spreadsheet_safe, text), repr(float(row.value)), spreadsheet_safe(row.reason)]
         )
     return buffer.getvalue()

@@ -190,17 +190,11 @@ def test_reasons_from_the_database_follow_the_report_pair_order(app: Flask) -> N
         )
         judgment.reason = "Stop crises early."
         db.session.commit()
-        rows = board.reason_rows(round_)
-        assert rows == [
-            (
-                judgment.id,
-                "Efficiency",
-                "Prevention",
-                "Service users",
-                pytest.approx(1 / 4),
-                "Stop crises early.",
-            )
+        rows = results.judgment_rows(round_, with_reason=True)
+        assert [(r.judgment_id, r.a, r.b, r.group, r.reason) for r in rows] == [
+            (judgment.id, "Efficiency", "Prevention", "Service users", "Stop crises early.")
         ]
+        assert rows[0].value == pytest.approx(1 / 4)
 
 
 @pytest.mark.parametrize(
