@@ -212,3 +212,14 @@ def test_participation_on_the_demo(client: FormClient, demo: int) -> None:
     for group in ("Funders", "Service users", "Staff"):
         assert f'<th scope="row">{group}</th>' in body
     assert "Distribution of CR" in body
+
+
+def test_rounds_page_links_to_import_and_board_summary(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, "facilitator@example.org", "demo")
+    page = client.get(f"/facilitate/{demo}/rounds").get_data(as_text=True)
+    assert f"/facilitate/{demo}/rounds/2/import" in page
+    assert f"/board/{demo}/rounds/1" in page
+    overview = client.get(f"/facilitate/{demo}/").get_data(as_text=True)
+    assert f"/facilitate/{demo}/map" in overview and f"/board/{demo}/" in overview
