@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from .extensions import db
+from .extensions import db, login_manager
 
 
 def wants_problem_json() -> bool:
@@ -49,15 +49,22 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(error)
 
     @app.errorhandler(OperationalError)
-    def _database_down(error: OperationalError) -> tuple[str, int] | Response:
+    def _database_down(error: OperationalError) -> Response:
         db.session.rollback()
         app.logger.error("database unavailable: %s", error)
-        return render_error(
-            ServiceUnavailable(
-                "The database is not answering just now. Nothing you saved is lost; "
-                "please try again in a minute."
+        # Draw the page for an anonymous visitor: looking up the signed-in user would need
+        # the database that just failed (Flask-Login caches the request's user in g).
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(
+            render_error(
+                ServiceUnavailable(
+                    "The database is not answering just now. Nothing you saved is lost; "
+                    "please try again in a minute."
+                )
             )
         )
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(InternalServerError)
     def _server_error(error: InternalServerError) -> tuple[str, int] | Response:

@@ -112,6 +112,27 @@ def test_database_unavailable_is_a_clear_503(tmp_path: Path) -> None:
     assert "Nothing you saved is lost" in page.get_data(as_text=True)
 
 
+def test_database_lost_while_signed_in_is_still_a_503(
+    client: FormClient, demo: int, app: Flask
+) -> None:
+    login(client, "facilitator@example.org")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        }
+    )
+    other = broken.test_client()
+    other.set_cookie("session", cookie.value)
+    response = other.get("/facilitate/")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "Nothing you saved is lost" in response.get_data(as_text=True)
+
+
 def test_secret_key_is_generated_once_and_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
