@@ -36,12 +36,20 @@ from .forms import CodeForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
 
+def _failed(response: Response) -> bool:
+    """Only failed attempts count against the limits: a workshop of people joining from one
+    network never waits, while someone guessing links or codes soon does."""
+    return response.status_code >= 400
+
+
 #: Registration codes may be short words: slow down anyone trying codes one after another.
 CODE_ATTEMPTS = "60/minute"
-#: Invitation links and the code form share one count per address (``INVITATION_RATE_LIMIT``).
+#: Invitation links and the code form share one count of failures per address
+#: (``INVITATION_RATE_LIMIT``).
 joining_limit = limiter.shared_limit(
     lambda: current_app.config["INVITATION_RATE_LIMIT"],
     scope="joining",
+    deduct_when=_failed,
     error_message="Too many attempts to open invitation links from here. "
     "Wait a minute, then try again.",
 )
@@ -117,7 +125,7 @@ def join_by_code() -> Any:
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
-@limiter.limit(CODE_ATTEMPTS)
+@limiter.limit(CODE_ATTEMPTS, deduct_when=_failed)
 def register(code: str) -> Any:
     """Self-registration: choose a name and one's own stakeholder group."""
     consultation = db.session.scalar(db.select(Consultation).filter_by(registration_code=code))
