@@ -1,6 +1,6 @@
 """Deliberate's aggregation engine: AHP on stacks of pairwise judgments (numpy + scipy only).
 
-See METHODS.md for the mathematics. Typical use::
+See docs/METHODS.md for the mathematics, with sources. Typical use::
 
     table = read_judgments_csv(text)
     report = analyze(table, priority="ev", aggregate="aij", weighting="person")

@@ -2,7 +2,7 @@
 
 Everything is computed on whole stacks: individual priorities and consistency (§2–3),
 group aggregation (§4), consensus (§5), the disagreement map (§6), bootstrap and
-voice-weight sensitivity (§7) of METHODS.md.
+voice-weight sensitivity (§7) of docs/METHODS.md.
 """
 
 from __future__ import annotations

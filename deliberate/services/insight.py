@@ -24,7 +24,7 @@ from .results import round_report
 
 #: Verbal bands of Kendall's W (Schmidt 1997): upper bound (exclusive) → words.
 W_BANDS = ((0.1, "very weak"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong"))
-#: Bands of S* drawn as guides on the round comparison chart (METHODS.md §5).
+#: Bands of S* drawn as guides on the round comparison chart (docs/METHODS.md §5).
 S_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"))
 #: A change in S* smaller than this is "held steady".
 STEADY = 0.02
