@@ -176,3 +176,19 @@ def test_home_sends_signed_in_board_member_to_the_board(client: FormClient, demo
 def test_app_factory_accepts_overrides(app: Flask) -> None:
     assert app.config["TESTING"] is True
     assert set(app.blueprints) >= {"auth", "stakeholder", "facilitator", "board", "api"}
+
+
+def test_forwarded_addresses_are_trusted_only_behind_configured_proxies() -> None:
+    seen: list[str | None] = []
+
+    def remember() -> str:
+        from flask import request
+
+        seen.append(request.remote_addr)
+        return "ok"
+
+    for hops in (0, 1):
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "TRUSTED_PROXIES": hops})
+        app.add_url_rule("/whoami", "whoami", remember)
+        app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen == ["127.0.0.1", "203.0.113.9"]
