@@ -14,7 +14,6 @@ from deliberate.models import Consultation, Invitation, User
 from tests.browser import flows
 from tests.conftest import LiveServer
 
-AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
 OUTCOMES = [
     ("Lending", "Books and media people can borrow."),
     ("Study space", "Quiet places to work and learn."),
@@ -51,8 +50,7 @@ def test_facilitator_sets_up_invites_and_runs_two_rounds(
     # Reorder without JavaScript: the form buttons post and the page comes back.
     page.get_by_role("button", name="Move Cost up").click()
     expect(items.nth(4)).to_have_text("Cost")
-    if AXE.exists():
-        assert flows.serious_violations(page, url) == []
+    assert flows.serious_violations(page, url) == []
     page.screenshot(path=str(artifacts / "facilitator-setup.png"), full_page=True)
 
     rows = [(f"Person {i}", f"person{i}@example.org", GROUPS[i % 3]) for i in range(30)]
@@ -63,8 +61,7 @@ def test_facilitator_sets_up_invites_and_runs_two_rounds(
         page.get_by_role("button", name="Download these links as CSV").click()
     saved = Path(download.value.path()).read_text()
     assert saved.count("\n") == 31 and links[0] in saved
-    if AXE.exists():
-        assert flows.serious_violations(page, url) == []
+    assert flows.serious_violations(page, url) == []
     page.screenshot(path=str(artifacts / "facilitator-people.png"), full_page=True)
 
     flows.open_round(page, url, cid, 1)
@@ -77,8 +74,7 @@ def test_facilitator_sets_up_invites_and_runs_two_rounds(
     expect(page.get_by_role("cell", name="30")).to_be_visible()  # invited, all groups
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_text("invitation.import")).to_be_visible()
-    if AXE.exists():
-        assert flows.serious_violations(page, url) == []
+    assert flows.serious_violations(page, url) == []
 
     with app.app_context():
         consultation = db.session.get(Consultation, cid)
@@ -103,8 +99,7 @@ def test_demo_pages_read_well_and_pass_axe(
     ]:
         page.goto(f"{url}/facilitate/{demo}/{path}")
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
-        if AXE.exists():
-            assert flows.serious_violations(page, url) == [], path
+        assert flows.serious_violations(page, url) == [], path
         page.screenshot(path=str(artifacts / shot), full_page=True)
     page.goto(f"{url}/facilitate/{demo}/setup")
     expect(

@@ -4,39 +4,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from deliberate.demo import FACILITATOR_EMAIL
+from tests.browser import flows
 from tests.conftest import LiveServer
-
-AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
-
-
-def sign_in(page: Page, url: str) -> None:
-    page.goto(f"{url}/login")
-    page.get_by_label("E-mail").fill(FACILITATOR_EMAIL)
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
-
-
-def serious_violations(page: Page, url: str) -> list[dict[str, Any]]:
-    """axe-core's serious and critical findings; the script loads from the site (CSP-safe)."""
-    page.add_script_tag(url=f"{url}/static/vendor/axe-core/axe.min.js")
-    found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                        nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
 def test_the_demo_map_shows_its_conflict_and_the_reasons_behind_it(
     page: Page, live_server: LiveServer, demo: int, artifacts: Path
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
-    sign_in(page, live_server.url)
+    flows.sign_in(page, live_server.url, FACILITATOR_EMAIL, "demo")
     page.goto(f"{live_server.url}/facilitate/{demo}/map")
     expect(page.get_by_role("heading", name="Disagreement map")).to_be_visible()
 
@@ -56,8 +36,7 @@ def test_the_demo_map_shows_its_conflict_and_the_reasons_behind_it(
     assert "Efficiency vs Equity: Funders Efficiency" in description
     assert "Service users Equity" in description
 
-    if AXE.exists():
-        assert serious_violations(page, live_server.url) == []
+    assert flows.serious_violations(page, live_server.url) == []
     page.screenshot(path=str(artifacts / "facilitator-map.png"), full_page=True)
 
     # Step through the participant map with the keyboard: only a group is ever said.
@@ -72,8 +51,7 @@ def test_the_demo_map_shows_its_conflict_and_the_reasons_behind_it(
     expect(page.get_by_role("heading", name="For Equity")).to_be_visible()
     expect(page.locator("#side-first ~ ul.reasons").first).to_contain_text("Every pound")
     expect(page.get_by_text("The people with the greatest need")).to_be_visible()
-    if AXE.exists():
-        assert serious_violations(page, live_server.url) == []
+    assert flows.serious_violations(page, live_server.url) == []
     page.screenshot(path=str(artifacts / "facilitator-pair-reasons.png"), full_page=True)
 
     page.goto(f"{live_server.url}/facilitate/{demo}/rounds/compare")

@@ -13,10 +13,9 @@ from playwright.sync_api import Page, expect
 from deliberate.extensions import db
 from deliberate.models import Consultation, Judgment, Role, StakeholderGroup
 from deliberate.services.invitations import create_invitation
+from tests.browser import flows
 from tests.conftest import LiveServer
 from tests.factories import make_consultation
-
-AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
 
 #: The points of the scale in page order: left 9 … 2, equal, right 2 … 9 (left over right).
 POINTS = [*range(9, 1, -1), 1, *(1 / i for i in range(2, 10))]
@@ -108,16 +107,6 @@ def _answer_with_keyboard(page: Page, value: float) -> None:
         page.keyboard.press("Enter")
 
 
-def _serious_violations(page: Page) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                        nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    return [v for v in found if v["impact"] in ("serious", "critical")]
-
-
 def _judgments(app: Flask) -> dict[tuple[int, int, int], float]:
     with app.app_context():
         rows = db.session.scalars(db.select(Judgment))
@@ -141,7 +130,7 @@ def test_stakeholder_votes_with_the_keyboard_and_resolves_an_inconsistency(
     expect(page.get_by_text("Pair 1 of 10")).to_be_visible()
 
     # Accessibility and screenshots of the comparison page, at phone and desktop widths.
-    assert _serious_violations(page) == []
+    assert flows.serious_violations(page, live_server.url) == []
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(artifacts / "stakeholder-compare-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -164,7 +153,7 @@ def test_stakeholder_votes_with_the_keyboard_and_resolves_an_inconsistency(
     expect(page.get_by_role("heading", name="Your summary")).to_be_visible()
     expect(page.get_by_text("Some answers contradict each other")).to_be_visible()
     expect(page.get_by_text("you said")).to_contain_text("Access is more important than Efficiency")
-    assert _serious_violations(page) == []
+    assert flows.serious_violations(page, live_server.url) == []
     page.screenshot(path=str(artifacts / "stakeholder-summary-inconsistent.png"), full_page=True)
 
     # Follow the suggestion (revisit the pair the page names, choose the value it says
@@ -187,7 +176,7 @@ def test_stakeholder_votes_with_the_keyboard_and_resolves_an_inconsistency(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_text("Thank you: your answers are in")).to_be_visible()
-    assert _serious_violations(page) == []
+    assert flows.serious_violations(page, live_server.url) == []
     page.screenshot(path=str(artifacts / "stakeholder-summary.png"), full_page=True)
 
     # What is stored is what was chosen, in canonical order.
@@ -272,7 +261,7 @@ def test_a_returning_stakeholder_sees_round_one_and_starts_from_their_answers(
     table = page.get_by_role("table", name="Priorities in round 1")
     expect(table.get_by_role("columnheader", name="You (round 1)")).to_be_visible()
     expect(table.get_by_role("row")).to_have_count(8)
-    assert _serious_violations(page) == []
+    assert flows.serious_violations(page, live_server.url) == []
     page.screenshot(path=str(artifacts / "stakeholder-round-two.png"), full_page=True)
     page.get_by_role("button", name="Start from my previous answers").click()
     expect(page.get_by_text("21 answers copied from round 1")).to_be_visible()
