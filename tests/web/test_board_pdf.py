@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from deliberate.services import pdf
+from tests.conftest import unavailable
 
 
 def _fake_chromium(tmp_path: Path, body: str) -> str:
@@ -18,8 +19,9 @@ def _fake_chromium(tmp_path: Path, body: str) -> str:
     return str(script)
 
 
-@pytest.mark.skipif(pdf.chromium() is None, reason="needs Chromium (apt-get install chromium)")
 def test_a_document_prints_to_an_a4_pdf_with_its_text(tmp_path: Path) -> None:
+    if pdf.chromium() is None:
+        unavailable("needs Chromium (apt-get install chromium)", "DELIBERATE_REQUIRE_BROWSER")
     html = (
         "<!doctype html><html><head><meta charset='utf-8'><style>@page { size: A4 }</style>"
         "</head><body><h1>Where they conflict</h1><p>Prevention ranks first.</p></body></html>"
