@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, Response, g, make_response, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -53,8 +53,8 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         app.logger.error("database unavailable: %s", error)
         # Draw the page for an anonymous visitor: looking up the signed-in user would need
-        # the database that just failed (Flask-Login caches the request's user in g).
-        g._login_user = login_manager.anonymous_user()
+        # the database that just failed (the same Flask-Login call the API uses for tokens).
+        login_manager._update_request_context_with_user()
         response = make_response(
             render_error(
                 ServiceUnavailable(
