@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from deliberate.engine import JudgmentError, analyze, read_judgments_csv, to_json, to_text
-
 __all__ = ["analyze_command"]
 
 USAGE_ERROR = 2
@@ -108,6 +106,8 @@ def analyze_command(
     much more outcome_a matters than outcome_b, from 1/9 to 9. Exit status 2 on bad
     input, with the line number.
     """
+    from deliberate.engine import JudgmentError, analyze, read_judgments_csv, to_json, to_text
+
     if weighting == "custom" and not group_weights:
         _fail("--weighting custom needs --group-weight NAME=W for each group")
     try:
