@@ -9,7 +9,7 @@ import copy
 import json
 from typing import Any
 
-__all__ = ["public_view", "to_json", "to_text"]
+__all__ = ["public_view", "to_json", "to_json_bytes", "to_text"]
 
 _TOP_PAIRS = 5
 
@@ -17,6 +17,17 @@ _TOP_PAIRS = 5
 def to_json(report: dict[str, Any]) -> str:
     """Serialise a report as JSON (UTF-8 text, 2-space indent, no NaN)."""
     return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def to_json_bytes(report: dict[str, Any]) -> bytes:
+    """The same JSON document as :func:`to_json`, as UTF-8 bytes, written by ``orjson``.
+
+    Many times faster for large reports; numbers may be spelled differently (``1e-5`` for
+    ``1e-05``), never valued differently.
+    """
+    import orjson
+
+    return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
