@@ -297,7 +297,7 @@ def read_judgments(
     notices: list[str] = []
     if name.lower().endswith((".xlsx", ".xlsm")) or data.startswith(_XLSX_MAGIC):
         rows, title = _xlsx_rows(data, sheet)
-        notices.append(f"read sheet {title!r}")
+        notices.append(f"read from sheet {title!r}")
 
         def line(r: int) -> int:
             return r + 1
