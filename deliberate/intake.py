@@ -49,6 +49,7 @@ _ENCODING_NAMES = {
     "mac_roman": "Mac Roman",
 }
 _XLSX_MAGIC = b"PK\x03\x04"
+_WESTERN = "cp1252"
 _VS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 
 
@@ -90,9 +91,14 @@ def decode(data: bytes) -> tuple[str, str | None]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise JudgmentError("the file is not text in any encoding recognised; save it as UTF-8")
+    # Short files often fit several code pages equally well: prefer Windows-1252, which
+    # spreadsheets on Western European systems write.
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    best = next((m for m in tied if _WESTERN in m.could_be_from_charset), best)
     name = _ENCODING_NAMES.get(best.encoding, best.encoding)
     return str(best), f"read as {name} text (not UTF-8); save as UTF-8 to be sure of every letter"
 

@@ -9,7 +9,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import NotFound
-from wtforms import SubmitField
+from wtforms import BooleanField, StringField, SubmitField
+from wtforms.validators import Length, Optional
 
 from ..access import require_membership
 from ..extensions import db
@@ -22,6 +23,8 @@ class JudgmentsFileForm(FlaskForm):
     """One judgments file in a layout ``deliberate analyze`` reads (CSV, TSV, .xlsx)."""
 
     file = FileField("Judgments file", validators=[FileRequired("Choose a CSV or .xlsx file.")])
+    sheet = StringField("Sheet (.xlsx only)", validators=[Optional(), Length(max=100)])
+    signed = BooleanField("Pair columns run from −9 to 9 (negative: the second matters more)")
     submit = SubmitField("Import judgments")
 
 
@@ -43,7 +46,12 @@ def import_judgments_page(cid: int, number: int) -> Any:
         upload = form.file.data
         try:
             summary = import_file(
-                round_, upload.read(), user=current_user, name=upload.filename or ""
+                round_,
+                upload.read(),
+                user=current_user,
+                name=upload.filename or "",
+                sheet=form.sheet.data or None,
+                signed=form.signed.data,
             )
         except ImportRejected as error:
             db.session.rollback()
