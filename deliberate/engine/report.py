@@ -77,19 +77,21 @@ def to_text(report: dict[str, Any]) -> str:
     groups = report.get("groups") or {}
     out: list[str] = ["Deliberate analysis", "=" * 19, ""]
     blocks = [("overall", overall), *groups.items()]
-    header = ["outcome"]
+    header = ["rank", "outcome"]
     for name, block in blocks:
         header += [f"{name} (n={block['size']})", "95% interval" if block.get("intervals") else ""]
+    ranked = sorted(outcomes, key=lambda o: -overall["weights"][o])
     rows = []
-    for o in outcomes:
-        row = [o]
+    for rank, o in enumerate(ranked, 1):
+        row = [str(rank), o]
         for _, block in blocks:
             row += [_pct(block["weights"][o]), _interval(block, o)]
         rows.append(row)
     keep = [c for c in range(len(header)) if any(r[c] for r in [header, *rows])]
-    out += ["Priorities", ""]
+    top = ranked[0]
+    out += ["Priorities, highest first", ""]
     out += _table([header[c] for c in keep], [[r[c] for c in keep] for r in rows])
-    out.append("")
+    out += ["", f"Top outcome: {top} ({_pct(overall['weights'][top])} of the overall weight).", ""]
     out += ["Consensus", ""]
     cons_rows = [
         [
@@ -157,6 +159,10 @@ def to_text(report: dict[str, Any]) -> str:
         f"- bootstrap: {method['bootstrap']} stratified resamples, seed {method['seed']}",
         f"- clusters: {clusters.get('method', '–')}",
         f"- sensitivity: {sens.get('method', '–')}",
+        "",
+        "n: participants; S*: Goepel's consensus (0–100%); W: Kendall's coefficient of "
+        "concordance, p its p-value; CR: consistency ratio (random index "
+        f"{method['random_index']}); AIJ/AIP: aggregation of individual judgments/priorities.",
     ]
     return "\n".join(out) + "\n"
 
