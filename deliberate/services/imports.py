@@ -22,13 +22,34 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ..engine.judgments import SCALE_POINTS, Columns, JudgmentError, table_from_columns
 from ..extensions import db
-from ..models import Membership, Role, Round, User, utcnow
+from ..models import Membership, Role, Round, User, UTCDateTime, utcnow
 from . import audit
-from .judgments import MAX_REASON_LENGTH, JudgmentRejected, check_can_judge, judgment_upsert
+from .judgments import (
+    MAX_REASON_LENGTH,
+    CanonicalJudgment,
+    JudgmentRejected,
+    check_can_judge,
+    judgment_upsert,
+    save_judgments,
+)
 
 MAX_LABEL_LENGTH = 80
 MAX_ERRORS = 50
@@ -229,57 +250,95 @@ def _reciprocals(values: np.ndarray) -> np.ndarray:
     return points[::-1][np.searchsorted(points, values)]
 
 
-def _write(
-    round_: Round,
-    rows: _Rows,
-    people: dict[str, tuple[Membership | None, int | None]],
-    progress: Progress | None,
-) -> list[str]:
-    """Create the new stakeholders and upsert every judgment; the caller commits."""
-    consultation = round_.consultation
-    created = [label for label, (member, _) in people.items() if member is None]
-    new = {
-        label: Membership(
-            user=User(display_name=label),
-            consultation=consultation,
-            role=Role.STAKEHOLDER,
-            group_id=people[label][1],
-            label=label,
-        )
-        for label in created
-    }
-    db.session.add_all(new.values())
-    db.session.flush()
-    member_id = {label: (member or new[label]).id for label, (member, _) in people.items()}
-    outcome_id = {o.name.strip(): o.id for o in consultation.outcomes}
+#: Where a file's judgments wait, outside the shared tables, until they are all checked and
+#: written: a temporary table, private to the database connection (for SQLite it lives in a
+#: separate temporary database, so filling it takes no lock on the shared one).
+_STAGING = Table(
+    "judgment_import_staging",
+    MetaData(),
+    Column("label", String(MAX_LABEL_LENGTH)),
+    Column("outcome_a_id", Integer),
+    Column("outcome_b_id", Integer),
+    Column("value", Float),
+    Column("reason", Text),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _canonical(round_: Round, rows: _Rows) -> tuple[list[int], list[int], list[float]]:
+    """Each row's pair as outcome ids in canonical order (a < b) and its value for that order."""
+    outcome_id = {o.name.strip(): o.id for o in round_.consultation.outcomes}
     a = np.fromiter(map(outcome_id.__getitem__, rows.a), np.int64, len(rows.a))
     b = np.fromiter(map(outcome_id.__getitem__, rows.b), np.int64, len(rows.b))
     values = np.where(a < b, rows.values, _reciprocals(rows.values))
-    now = utcnow()
-    records = [
-        {
-            "membership_id": m,
-            "round_id": round_.id,
-            "outcome_a_id": lo,
-            "outcome_b_id": hi,
-            "value": v,
-            "reason": reason,
-            "updated_at": now,
-        }
-        for m, lo, hi, v, reason in zip(
-            map(member_id.__getitem__, rows.labels),
-            np.minimum(a, b).tolist(),
-            np.maximum(a, b).tolist(),
-            values.tolist(),
-            rows.reasons,
-            strict=True,
-        )
-    ]
-    statement = judgment_upsert()
+    return np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), values.tolist()
+
+
+def _stage(round_: Round, rows: _Rows, progress: Progress | None) -> None:
+    """Fill the staging table with every judgment, canonical pair order, in chunks."""
+    names = ("label", "outcome_a_id", "outcome_b_id", "value", "reason")
+    columns = (rows.labels, *_canonical(round_, rows), rows.reasons)
+    records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    connection = db.session.connection()
+    _STAGING.drop(connection, checkfirst=True)
+    _STAGING.create(connection)
     for start in range(0, len(records), CHUNK_ROWS):
-        db.session.execute(statement, records[start : start + CHUNK_ROWS])
+        connection.execute(_STAGING.insert(), records[start : start + CHUNK_ROWS])
         if progress is not None:
             progress(min(start + CHUNK_ROWS, len(records)), len(records))
+
+
+def _swap(round_: Round, people: dict[str, tuple[Membership | None, int | None]]) -> list[str]:
+    """Create the new stakeholders and upsert the staged judgments into the round.
+
+    The only part of an import that writes shared tables: a few bulk statements, so the
+    write lock is held briefly. The caller commits.
+    """
+    consultation = round_.consultation
+    created = [label for label, (member, _) in people.items() if member is None]
+    now = utcnow()
+    if created:
+        users = User.__table__
+        ids = db.session.scalars(
+            insert(users).returning(users.c.id, sort_by_parameter_order=True),
+            [{"display_name": label, "created_at": now} for label in created],
+        ).all()
+        db.session.execute(
+            insert(Membership.__table__),
+            [
+                {
+                    "user_id": user_id,
+                    "consultation_id": consultation.id,
+                    "role": Role.STAKEHOLDER,
+                    "group_id": people[label][1],
+                    "label": label,
+                    "joined_at": now,
+                }
+                for user_id, label in zip(ids, created, strict=True)
+            ],
+        )
+    staged, member = _STAGING.c, Membership.__table__.c
+    rows_from = (
+        select(
+            member.id,
+            literal(round_.id),
+            staged.outcome_a_id,
+            staged.outcome_b_id,
+            staged.value,
+            staged.reason,
+            literal(now, UTCDateTime()),
+        )
+        .select_from(
+            _STAGING.join(
+                Membership.__table__,
+                and_(member.label == staged.label, member.consultation_id == consultation.id),
+            )
+        )
+        .where(true())  # SQLite needs a WHERE before ON CONFLICT after a join
+    )
+    db.session.execute(judgment_upsert(rows_from))
+    _STAGING.drop(db.session.connection())
+    db.session.expire(consultation, ["memberships"])
     return created
 
 
@@ -311,7 +370,8 @@ def import_columns(
         raise ImportRejected(errors, unit=unit)
     consultation = round_.consultation
     try:
-        created = _write(round_, rows, people, progress)
+        _stage(round_, rows, progress)
+        created = _swap(round_, people)
         audit.record(
             consultation,
             user,
@@ -389,6 +449,9 @@ def save_own_judgments(
     errors = _check_consultation(round_, checked, columns)
     if errors:
         raise ImportRejected(errors)
-    _write(round_, checked, {label: (membership, membership.group_id)}, None)
-    db.session.commit()
+    judgments = [
+        CanonicalJudgment(a, b, value, reason)
+        for a, b, value, reason in zip(*_canonical(round_, checked), checked.reasons, strict=True)
+    ]
+    save_judgments(membership, round_, judgments)
     return ImportSummary(len(own), 1)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..engine.judgments import SCALE_POINTS
@@ -103,11 +104,29 @@ def outcome_ids(consultation_id: int) -> list[int]:
     )
 
 
-def judgment_upsert() -> Any:
+#: The columns :func:`judgment_upsert` writes, in order.
+UPSERT_COLUMNS = (
+    "membership_id",
+    "round_id",
+    "outcome_a_id",
+    "outcome_b_id",
+    "value",
+    "reason",
+    "updated_at",
+)
+
+
+def judgment_upsert(rows_from: Select[Any] | None = None) -> Any:
     """``INSERT … ON CONFLICT DO UPDATE`` of judgments on their (membership, round, pair) key,
-    for the session's database; execute it with one parameter dict per judgment."""
+    for the session's database.
+
+    Execute it with one parameter dict per judgment, or pass ``rows_from``, a SELECT of the
+    :data:`UPSERT_COLUMNS`, to copy rows within the database in one statement.
+    """
     dialect = db.session.get_bind().dialect.name
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Judgment)
+    if rows_from is not None:
+        statement = statement.from_select(list(UPSERT_COLUMNS), rows_from)
     return statement.on_conflict_do_update(
         index_elements=["membership_id", "round_id", "outcome_a_id", "outcome_b_id"],
         set_={
