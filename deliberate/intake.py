@@ -30,6 +30,7 @@ from .engine.judgments import (
     JudgmentTable,
     line_numbers,
     long_columns,
+    long_columns_of_text,
     parse_value,
     split_csv,
     table_from_columns,
@@ -50,6 +51,8 @@ _ENCODING_NAMES = {
 }
 _XLSX_MAGIC = b"PK\x03\x04"
 _WESTERN = "cp1252"
+#: Header cells that mark the long layout.
+_LONG = {"outcome_a", "outcome_b", "value"}
 _VS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 
 
@@ -317,13 +320,18 @@ def read_judgments(
             notices.append(notice)
         if not text.strip():
             raise JudgmentError("the file is empty", 1)
+        first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+        if _LONG & {c.strip().strip('"').lower() for c in re.split("[,;\t]", first)}:
+            columns = long_columns_of_text(text)
+            columns.signed = signed
+            return Reading(columns, "long", notices)
         rows, delimiter = split_csv(text)
         line = line_numbers(text, delimiter, len(rows))
         decimal_comma = delimiter != ","
     if not rows or _blank(rows[0]):
         raise JudgmentError("the file is empty" if not rows else "the first line is empty", 1)
     header = {str(h).strip().lower() for h in rows[0]}
-    if header & {"outcome_a", "outcome_b", "value"}:
+    if header & _LONG:
         columns = long_columns(rows, line, decimal_comma=decimal_comma)
         columns.signed = signed
         layout = "long"

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from operator import methodcaller
 
 import numpy as np
 
@@ -579,11 +580,8 @@ def split_csv(text: str) -> tuple[list[list[str]], str]:
     is dropped. Blank lines are kept as empty rows, so row ``r`` is on line ``r + 1``
     unless a quoted cell spans lines (see :func:`line_numbers`).
     """
-    text = text.removeprefix("\ufeff")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    head = text[: text.find("\n")] if "\n" in text else text
-    delimiter = max((",", ";", "\t"), key=head.count) if head else ","
+    text = _text_lines(text)
+    delimiter = sniff_delimiter(text)
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
@@ -593,7 +591,7 @@ def split_csv(text: str) -> tuple[list[list[str]], str]:
 
 def line_numbers(text: str, delimiter: str, count: int) -> Callable[[int], int]:
     """Row index → line number for :func:`split_csv`'s rows (computed only when needed)."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _text_lines(text)
     if text.count("\n") + (not text.endswith("\n")) == count:
         return lambda row: row + 1
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -601,12 +599,9 @@ def line_numbers(text: str, delimiter: str, count: int) -> Callable[[int], int]:
     return lambda row: lines[row]
 
 
-def long_columns(
-    rows: list[list[object]], line: Callable[[int], int], *, decimal_comma: bool
-) -> Columns:
-    """Columns of a table with a ``participant, group, outcome_a, outcome_b, value
-    [, reason]`` header (any order, any case); ``line`` maps a row index to its line."""
-    header = [str(h or "").strip().lower() for h in rows[0]]
+def _long_header(cells: Sequence[object], line: int) -> list[str]:
+    """The column names of a long-layout header, checked (trailing empty cells dropped)."""
+    header = [str(h or "").strip().lower() for h in cells]
     while header and header[-1] == "":
         header.pop()
     unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
@@ -614,14 +609,83 @@ def long_columns(
         raise JudgmentError(
             f"unknown column(s) {', '.join(map(repr, unknown))}; expected "
             f"{', '.join(REQUIRED_COLUMNS)} and optionally reason",
-            line(0),
+            line,
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise JudgmentError(f"missing column(s) {', '.join(missing)}", line(0))
+        raise JudgmentError(f"missing column(s) {', '.join(missing)}", line)
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
-        raise JudgmentError(f"column(s) {', '.join(duplicated)} appear twice", line(0))
+        raise JudgmentError(f"column(s) {', '.join(duplicated)} appear twice", line)
+    return header
+
+
+def _text_lines(text: str) -> str:
+    """``text`` without a byte-order mark, every line ending a ``\\n``."""
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: whichever the first line holds most of."""
+    end = text.find("\n")
+    head = text[: end if end >= 0 else len(text)]
+    return max((",", ";", "\t"), key=head.count) if head else ","
+
+
+_CHUNK_LINES = 200_000
+
+
+def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Columns | None:
+    """Columns of a long-layout file read without the csv module, or None when it cannot be.
+
+    For the common file without quotes, blank lines or ragged rows: lines are split in
+    chunks and each cell is shared with its equals, so a million judgments take a few
+    hundred megabytes at most. Anything else returns None (use :func:`long_columns`).
+    """
+    text = _text_lines(text)
+    if '"' in text:
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return None
+    header = _long_header(lines[0].split(delimiter), 1)
+    width = len(header)
+    body = lines[1:]
+    del lines
+    if "" in body:
+        return None
+    shared: list[dict[str, str]] = [{} for _ in header]
+    cells: list[list[str]] = [[] for _ in header]
+    for start in range(0, len(body), _CHUNK_LINES):
+        chunk = body[start : start + _CHUNK_LINES]
+        if set(map(methodcaller("count", delimiter), chunk)) != {width - 1}:
+            return None
+        flat = delimiter.join(chunk).split(delimiter)
+        for c in range(width):
+            column = flat[c::width]
+            cells[c].extend(map(shared[c].setdefault, column, column))
+    column = dict(zip(header, cells, strict=True))
+    if any(not c.strip() for c in shared[header.index("participant")]):
+        return None
+    return Columns(
+        *(column[c] for c in REQUIRED_COLUMNS),
+        reason=column.get("reason"),
+        line=lambda index: index + 2,
+        empty_line=1,
+        protected=True,
+        decimal_comma=decimal_comma,
+    )
+
+
+def long_columns(
+    rows: list[list[object]], line: Callable[[int], int], *, decimal_comma: bool
+) -> Columns:
+    """Columns of a table with a ``participant, group, outcome_a, outcome_b, value
+    [, reason]`` header (any order, any case); ``line`` maps a row index to its line."""
+    header = _long_header(rows[0], line(0))
     width = len(header)
     kept = list(range(1, len(rows)))
     if set(map(len, rows[1:])) - {width}:
@@ -674,11 +738,19 @@ def read_judgments_csv(text: str) -> JudgmentTable:
     """
     if not text.strip():
         raise JudgmentError("the file is empty", 1)
-    rows, delimiter = split_csv(text)
-    columns = long_columns(
-        rows, line_numbers(text, delimiter, len(rows)), decimal_comma=delimiter != ","
-    )
-    return table_from_columns(columns)
+    return table_from_columns(long_columns_of_text(text))
+
+
+def long_columns_of_text(text: str) -> Columns:
+    """The columns of a long-layout CSV text (the quick reader when it can, else csv)."""
+    delimiter = sniff_delimiter(_text_lines(text))
+    decimal_comma = delimiter != ","
+    columns = fast_long_columns(text, delimiter, decimal_comma=decimal_comma)
+    if columns is None:
+        rows, delimiter = split_csv(text)
+        line = line_numbers(text, delimiter, len(rows))
+        columns = long_columns(rows, line, decimal_comma=decimal_comma)
+    return columns
 
 
 def components(mask: np.ndarray) -> np.ndarray:
