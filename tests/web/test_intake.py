@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from flask import Flask
@@ -293,3 +294,19 @@ def test_the_same_error_the_same_way_everywhere(
     assert message.replace("'", "&#39;") in uploaded.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Judgment.id))) == 0
+
+
+def test_the_readme_examples_read_as_documented() -> None:
+    from deliberate.intake import read_judgments
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    layouts = {}
+    for title, layout in (("*Long*", "long"), ("*Pairs*", "pairs"), ("*Matrices*", "matrices")):
+        block = readme.split(title, 1)[1].split("```csv\n", 1)[1].split("```", 1)[0]
+        reading = read_judgments(block.encode(), "example.csv")
+        assert reading.layout == layout
+        layouts[layout] = reading.table()
+    assert layouts["long"].participants == ("f1", "u1")
+    assert layouts["pairs"].size == 4 and layouts["matrices"].size == 1
+    matrix = layouts["matrices"]
+    assert matrix.log_judgments[0, 1, 2] == pytest.approx(-np.log(3), abs=1e-15)  # 0.3333 is 1/3
