@@ -310,3 +310,44 @@ def test_the_readme_examples_read_as_documented() -> None:
     assert layouts["pairs"].size == 4 and layouts["matrices"].size == 1
     matrix = layouts["matrices"]
     assert matrix.log_judgments[0, 1, 2] == pytest.approx(-np.log(3), abs=1e-15)  # 0.3333 is 1/3
+
+
+def test_an_api_batch_reads_values_by_the_same_rules(app: Flask) -> None:
+    from deliberate.api.tokens import create_token
+    from deliberate.models import Scope, User
+
+    client = app.test_client()
+    with app.app_context():
+        consultation_id = make_consultation(OUTCOMES, GROUPS).id
+        user = db.session.scalar(db.select(User).filter_by(email="fac@example.org"))
+        token = create_token(user, "test", Scope.WRITE)[1]
+    url = f"/api/v1/consultations/{consultation_id}/rounds/1/judgments"
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def row(a: str, b: str, value: object, who: str = "Ana") -> dict[str, object]:
+        return {
+            "participant": who,
+            "group": "Funders",
+            "outcome_a": a,
+            "outcome_b": b,
+            "value": value,
+        }
+
+    bad = client.post(
+        url,
+        json={"judgments": [row("Coût", "Équité", 3), row("Coût", "Prévention", "0.1")]},
+        headers=headers,
+    )
+    assert bad.status_code == 400
+    assert bad.get_json()["errors"][0]["row"] == 2
+    assert "could be 1/9, 1/8 or 1/7" in bad.get_json()["errors"][0]["detail"]
+    batch = [
+        row("Coût", "Équité", "0.3333"),
+        row("Coût", "Prévention", 0.1111),
+        row("Prévention", "Équité", "1/7"),
+        row("Coût", "Équité", 5, "Bo"),
+    ]
+    done = client.post(url, json={"judgments": batch}, headers=headers)
+    assert done.status_code == 200, done.get_json()
+    with app.app_context():
+        assert _stored_values() == {float(F(1, 3)), float(F(1, 9)), 7.0, 5.0}
