@@ -36,10 +36,8 @@ from .engine.judgments import (
     table_from_columns,
 )
 
-__all__ = ["LAYOUTS", "Reading", "decode", "read_judgments"]
+__all__ = ["Reading", "decode", "read_judgments"]
 
-#: The layouts :func:`read_judgments` recognises.
-LAYOUTS = ("long", "pairs", "matrices")
 _ENCODING_NAMES = {
     "cp1252": "Windows-1252",
     "latin_1": "Latin-1 (ISO-8859-1)",
@@ -58,7 +56,8 @@ _VS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 
 @dataclass
 class Reading:
-    """What a file held: its judgments column by column, and notices about how it was read."""
+    """What a file held: its judgments column by column, its layout (``long``, ``pairs`` or
+    ``matrices``) and notices about how it was read."""
 
     columns: Columns
     layout: str
@@ -132,6 +131,31 @@ def _xlsx_rows(data: bytes, sheet: str | None) -> tuple[list[list[object]], str]
         book.close()
 
 
+class _Collected:
+    """Judgments gathered from a wide layout, one at a time, with their lines."""
+
+    def __init__(self) -> None:
+        self.cells: tuple[list[object], ...] = ([], [], [], [], [])
+        self.lines: list[int] = []
+
+    def add(self, line: int, *record: object) -> None:
+        """``record``: participant, group, outcome_a, outcome_b, value."""
+        for column, cell in zip(self.cells, record, strict=True):
+            column.append(cell)
+        self.lines.append(line)
+
+    def columns(self, last_line: int, *, decimal_comma: bool, signed: bool = False) -> Columns:
+        """The gathered judgments as engine columns."""
+        return Columns(
+            *self.cells,
+            line=self.lines.__getitem__,
+            empty_line=last_line,
+            protected=True,
+            decimal_comma=decimal_comma,
+            signed=signed,
+        )
+
+
 def _blank(cells: Sequence[object]) -> bool:
     return not any(str(c).strip() for c in cells)
 
@@ -165,8 +189,7 @@ def _pairs_columns(
     pairs = [(c, *_pair(h, line(0))) for c, h in enumerate(header) if c not in (who, grp)]
     if not pairs:
         raise JudgmentError("no pair columns ('A vs B') after participant and group", line(0))
-    out: dict[str, list[object]] = {k: [] for k in ("p", "g", "a", "b", "v")}
-    lines: list[int] = []
+    found = _Collected()
     width = len(header)
     for r in range(1, len(rows)):
         cells = rows[r]
@@ -180,21 +203,8 @@ def _pairs_columns(
             value = cells[c]
             if isinstance(value, str) and not value.strip():
                 continue
-            for key, item in zip("pgabv", (cells[who], cells[grp], a, b, value), strict=True):
-                out[key].append(item)
-            lines.append(at)
-    return Columns(
-        out["p"],
-        out["g"],
-        out["a"],
-        out["b"],
-        out["v"],
-        line=lines.__getitem__,
-        empty_line=line(len(rows) - 1),
-        protected=True,
-        decimal_comma=decimal_comma,
-        signed=signed,
-    )
+            found.add(at, cells[who], cells[grp], a, b, value)
+    return found.columns(line(len(rows) - 1), decimal_comma=decimal_comma, signed=signed)
 
 
 def _matrix_columns(
@@ -202,13 +212,7 @@ def _matrix_columns(
 ) -> Columns:
     """Square reciprocal matrices, one block per participant."""
     filled = [r for r in range(len(rows)) if not _blank(rows[r])]
-    out: dict[str, list[object]] = {k: [] for k in ("p", "g", "a", "b", "v")}
-    lines: list[int] = []
-
-    def add(p: object, g: object, a: str, b: str, v: object, at: int) -> None:
-        for key, item in zip("pgabv", (p, g, a, b, v), strict=True):
-            out[key].append(item)
-        lines.append(at)
+    found = _Collected()
 
     def number(raw: object, at: int) -> float:
         try:
@@ -259,21 +263,11 @@ def _matrix_columns(
                             line(block[j]),
                         )
                 if upper is not None:
-                    add(person, group, names[i], names[j], upper, line(block[i]))
+                    found.add(line(block[i]), person, group, names[i], names[j], upper)
                 elif lower is not None:
-                    add(person, group, names[j], names[i], lower, line(block[j]))
+                    found.add(line(block[j]), person, group, names[j], names[i], lower)
         k += 2 + n
-    return Columns(
-        out["p"],
-        out["g"],
-        out["a"],
-        out["b"],
-        out["v"],
-        line=lines.__getitem__,
-        empty_line=line(len(rows) - 1) if rows else 1,
-        protected=True,
-        decimal_comma=decimal_comma,
-    )
+    return found.columns(line(len(rows) - 1), decimal_comma=decimal_comma)
 
 
 def read_judgments(
@@ -283,7 +277,7 @@ def read_judgments(
     sheet: str | None = None,
     signed: bool = False,
 ) -> Reading:
-    """Read a judgments file in any of :data:`LAYOUTS`.
+    """Read a judgments file in any of the three layouts (long, pairs, matrices).
 
     Parameters
     ----------
