@@ -7,7 +7,13 @@ individual-priority step, the time of a per-participant ``ahpy`` loop for the sa
 step (timed on a sample and extrapolated), the speed-up, and the peak traced memory
 of the full analysis.
 
-Usage: ``python benchmarks/engine.py [--quick] [--bootstrap 1000] [--ahpy-sample 100]``
+Then, end to end as a user feels it: ``deliberate analyze FILE.csv --format json`` run as a
+subprocess on a judgments CSV of K × 9 complete answers, against a per-participant ``ahpy``
+loop computing the individual priorities of the same judgments (already parsed: the loop
+alone), with the targets beside the ratios, and the command's peak resident memory.
+
+Usage: ``python benchmarks/engine.py [--quick] [--bootstrap 1000] [--ahpy-sample 100]
+[--end-to-end-only]``
 """
 
 from __future__ import annotations
@@ -15,19 +21,26 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import os
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 from deliberate.engine import analyze
 from deliberate.engine.consistency import consistency_ratio
 from deliberate.engine.priorities import eigenvector, harker_matrix, llsm
-from deliberate.engine.synthetic import synthetic_table
+from deliberate.engine.synthetic import synthetic_csv, synthetic_table
 
 FULL = list(itertools.product((100, 1_000, 10_000, 100_000), (5, 9, 15)))
 QUICK = [(100, 5), (1_000, 9), (10_000, 9)]
+#: (K, --bootstrap, at least this many times faster than the ahpy loop, or under this many s)
+END_TO_END = [(10_000, 0, 3.0, None), (10_000, 1000, 2.0, None), (100_000, 1000, None, 10.0)]
 
 
 def individual_step(logs: np.ndarray, mask: np.ndarray) -> None:
@@ -35,6 +48,62 @@ def individual_step(logs: np.ndarray, mask: np.ndarray) -> None:
     w_log = llsm(logs, mask)
     _, lam = eigenvector(harker_matrix(logs, mask), start=w_log)
     consistency_ratio(lam, logs.shape[-1])
+
+
+def run_analyze(path: Path, bootstrap: int) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of ``deliberate analyze`` as a subprocess."""
+    command = [str(Path(sys.executable).with_name("deliberate")), "analyze", str(path)]
+    command += ["--bootstrap", str(bootstrap), "--format", "json"]
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"deliberate analyze failed: {child.stderr.read().decode()}")
+    child.stderr.close()
+    return seconds, usage.ru_maxrss / 1024
+
+
+def end_to_end(repeats: int) -> None:
+    """``deliberate analyze`` end to end beside the ahpy loop, with the targets."""
+    print()
+    print(
+        "End to end: `deliberate analyze FILE --format json` (subprocess: start-up, reading, "
+        "analysis, JSON out) on K × 9 complete answers (36 rows each), best of "
+        f"{repeats}; ahpy: the per-participant loop alone on the same judgments."
+    )
+    header = (
+        f"{'K':>7} {'bootstrap':>9} {'analyze s':>10} {'ahpy loop s':>12} {'ratio':>7} "
+        f"{'target':>12} {'met':>4} {'peak MiB':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    ahpy_loop: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for K, bootstrap, ratio_target, seconds_target in END_TO_END:
+            table = synthetic_table(K, 9, seed=K, skip=0.0)
+            path = Path(folder) / f"judgments-{K}.csv"
+            if not path.exists():
+                path.write_text(synthetic_csv(table), encoding="utf-8")
+            runs = [run_analyze(path, bootstrap) for _ in range(repeats if K <= 10_000 else 1)]
+            seconds = min(r[0] for r in runs)
+            peak = max(r[1] for r in runs)
+            if ratio_target is not None:
+                if K not in ahpy_loop:
+                    ahpy_loop[K] = ahpy_seconds_per_participant(table, K) * K
+                ratio = ahpy_loop[K] / seconds
+                met = ratio >= ratio_target
+                cells = f"{ahpy_loop[K]:>12.2f} {ratio:>6.1f}× {f'≥ {ratio_target:g}×':>12}"
+            else:
+                met = seconds < seconds_target
+                cells = f"{'':>12} {'':>7} {f'< {seconds_target:g} s':>12}"
+            print(
+                f"{K:>7} {bootstrap:>9} {seconds:>10.2f} {cells} {'yes' if met else 'NO':>4} "
+                f"{peak:>9.0f}",
+                flush=True,
+            )
+    load = os.getloadavg()[0]
+    print(f"({os.cpu_count()} cores; load average {load:.1f} at the end of the run.)")
 
 
 def ahpy_seconds_per_participant(table, sample: int) -> float:
@@ -78,7 +147,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small subset of sizes")
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--ahpy-sample", type=int, default=100, help="participants timed")
+    parser.add_argument("--end-to-end-only", action="store_true", help="only the CLI timings")
+    parser.add_argument("--repeats", type=int, default=3, help="end-to-end runs per size")
     args = parser.parse_args()
+    if args.end_to_end_only:
+        end_to_end(args.repeats)
+        return
     sizes = QUICK if args.quick else FULL
     print(
         f"Synthetic workload: 3 groups, log-normal noise σ=0.5, 10% skipped pairs; "
@@ -117,6 +191,7 @@ def main() -> None:
         "'ahpy/complete s' on complete matrices of the same size; speed-up against the "
         "former. Peak MiB: tracemalloc peak of the full analysis (input table not counted)."
     )
+    end_to_end(args.repeats)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,59 @@
-"""``deliberate analyze``: analyse a judgments CSV from the command line."""
+"""``deliberate analyze``: analyse a judgments file from the command line.
+
+The engine and the file reader are imported inside the command, so ``--help`` is quick.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-__all__ = ["analyze_command"]
+if TYPE_CHECKING:
+    from deliberate.intake import Reading
+
+__all__ = ["USAGE_ERROR", "analyze_command", "read_file_or_fail", "reading_options"]
 
 USAGE_ERROR = 2
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     raise SystemExit(USAGE_ERROR)
+
+
+def reading_options(command: click.Command) -> click.Command:
+    """The options of every command that reads a judgments file (``--sheet``, ``--signed``)."""
+    command = click.option(
+        "--signed",
+        is_flag=True,
+        help="Values run from -9 to 9 (negative: the second outcome matters more).",
+    )(command)
+    return click.option(
+        "--sheet", metavar="NAME", default=None, help="Sheet of an .xlsx workbook (default: first)."
+    )(command)
+
+
+def read_file_or_fail(path: Path, sheet: str | None, signed: bool) -> Reading:
+    """Read a judgments file (any layout and encoding); notices go to standard error.
+
+    Exits with status 2, naming the file and line, when it cannot be read.
+    """
+    from deliberate.engine import JudgmentError
+    from deliberate.intake import read_judgments
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc}")
+    try:
+        reading = read_judgments(data, path.name, sheet=sheet, signed=signed)
+    except JudgmentError as exc:
+        _fail(f"{path}: {exc}")
+    for notice in reading.notices:
+        click.echo(f"Note: {path}: {notice}", err=True)
+    return reading
 
 
 def _group_weight(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
@@ -31,6 +71,7 @@ def _group_weight(ctx: click.Context, param: click.Parameter, values: tuple[str,
 
 @click.command("analyze")
 @click.argument("judgments", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@reading_options
 @click.option(
     "--priority",
     type=click.Choice(["ev", "rgm"]),
@@ -89,6 +130,8 @@ def _group_weight(ctx: click.Context, param: click.Parameter, values: tuple[str,
 )
 def analyze_command(
     judgments: Path,
+    sheet: str | None,
+    signed: bool,
     priority: str,
     aggregate: str,
     weighting: str,
@@ -100,23 +143,21 @@ def analyze_command(
     skip_disconnected: bool,
     fmt: str,
 ) -> None:
-    """Analyse the pairwise judgments in JUDGMENTS (CSV).
+    """Analyse the pairwise judgments in JUDGMENTS (CSV, TSV or .xlsx).
 
     Columns: participant, group, outcome_a, outcome_b, value [, reason]; value is how
-    much more outcome_a matters than outcome_b, from 1/9 to 9. Exit status 2 on bad
-    input, with the line number.
+    much more outcome_a matters than outcome_b, from 1/9 to 9. Also one row per
+    participant with a column per pair ('A vs B'), or one matrix per participant (see
+    the README). Exit status 2 on bad input, with the line number.
     """
-    from deliberate.engine import JudgmentError, analyze, read_judgments_csv, to_json, to_text
-
     if weighting == "custom" and not group_weights:
         _fail("--weighting custom needs --group-weight NAME=W for each group")
-    try:
-        text = judgments.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {judgments}: {exc}")
+    reading = read_file_or_fail(judgments, sheet, signed)
+    from deliberate.engine import JudgmentError, analyze, to_json_bytes, to_text
+
     try:
         report = analyze(
-            read_judgments_csv(text),
+            reading.table(),
             priority=priority,
             aggregate=aggregate,
             weighting=weighting,
@@ -131,7 +172,10 @@ def analyze_command(
         _fail(f"{judgments}: {exc}")
     except ValueError as exc:
         _fail(str(exc))
-    click.echo(to_json(report) if fmt == "json" else to_text(report), nl=fmt == "json")
+    if fmt == "json":
+        click.echo(to_json_bytes(report) + b"\n", nl=False)
+    else:
+        click.echo(to_text(report), nl=False)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from .analyze import analyze_command
+from .analyze import USAGE_ERROR, analyze_command, read_file_or_fail, reading_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,26 +146,32 @@ def import_command(file: click.utils.LazyFile) -> None:
 @cli.command("import-judgments")
 @click.argument("consultation_id", type=int)
 @click.argument("round_number", type=int)
-@click.argument("file", type=click.File(encoding="utf-8-sig"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@reading_options
 @with_appcontext
 def import_judgments_command(
-    consultation_id: int, round_number: int, file: click.utils.LazyFile
+    consultation_id: int, round_number: int, file: Path, sheet: str | None, signed: bool
 ) -> None:
-    """Import a judgments CSV (as `deliberate analyze` reads) into a round, all or nothing."""
+    """Import a judgments file (any layout `deliberate analyze` reads) into a round.
+
+    All or nothing. Exit status 2 on bad input, naming each bad line, as `deliberate analyze`.
+    """
     from .extensions import db
     from .models import Round
-    from .services.imports import ImportRejected, import_csv
+    from .services.imports import ImportRejected, import_columns
 
     round_ = db.session.scalar(
         db.select(Round).filter_by(consultation_id=consultation_id, number=round_number)
     )
     if round_ is None:
         raise click.UsageError(f"Consultation {consultation_id} has no round {round_number}.")
+    reading = read_file_or_fail(file, sheet, signed)
     try:
-        summary = import_csv(round_, file.read(), user=None)
+        summary = import_columns(round_, reading.columns, user=None, unit="line")
     except ImportRejected as rejected:
-        problems = "\n".join(rejected.describe(e) for e in rejected.errors)
-        raise click.ClickException(f"nothing was imported:\n{problems}") from None
+        problems = "\n".join(f"{file}: {rejected.describe(e)}" for e in rejected.errors)
+        click.echo(f"Error: nothing was imported:\n{problems}", err=True)
+        raise SystemExit(USAGE_ERROR if rejected.status == 400 else 1) from None
     click.echo(
         f"Imported {summary.judgments} judgments of {summary.participants} participants "
         f"into round {round_number} ({len(summary.created)} new)."

@@ -9,7 +9,7 @@ See docs/METHODS.md for the mathematics, with sources. Typical use::
 
 from .analysis import analyze
 from .judgments import JudgmentError, JudgmentTable, read_judgments_csv
-from .report import public_view, to_json, to_text
+from .report import public_view, to_json, to_json_bytes, to_text
 
 __all__ = [
     "JudgmentError",
@@ -18,5 +18,6 @@ __all__ = [
     "public_view",
     "read_judgments_csv",
     "to_json",
+    "to_json_bytes",
     "to_text",
 ]

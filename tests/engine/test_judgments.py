@@ -143,3 +143,55 @@ def test_spreadsheet_protected_cells_read_back_unchanged() -> None:
     assert set(table.reasons.values()) == {"=HYPERLINK(1)"}
     kept = read_judgments_csv("participant,group,outcome_a,outcome_b,value\n'quoted,g,'a,b,2\n")
     assert kept.participants == ("'quoted",) and kept.outcomes == ("'a", "b")
+
+
+def test_rounded_scale_values_read_as_the_exact_point() -> None:
+    from fractions import Fraction
+
+    from deliberate.engine.judgments import parse_value
+
+    for text, point in [
+        ("0.111111", Fraction(1, 9)),
+        ("0.1111", Fraction(1, 9)),
+        ("0.11111111", Fraction(1, 9)),
+        ("0.11", Fraction(1, 9)),
+        ("0.3333", Fraction(1, 3)),
+        ("0.142857", Fraction(1, 7)),
+        ("0.13", Fraction(1, 8)),
+        ("0.12", Fraction(1, 8)),
+        ("0,1667", Fraction(1, 6)),
+        ("4.999999999999999", Fraction(5)),
+        (" 1 / 7 ", Fraction(1, 7)),
+        ("9.0", Fraction(9)),
+    ]:
+        assert parse_value(text, decimal_comma=True) == float(point), text
+    assert parse_value("2.5") == 2.5  # between scale points: kept as written
+    with pytest.raises(ValueError, match="could be 1/9, 1/8 or 1/7"):
+        parse_value("0.1")
+    assert parse_value(0.3, rounded=False) == 0.3  # computed, not written: no rounding read
+
+
+def test_a_judgment_typed_as_5_prints_as_5(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "j.csv"
+    path.write_text(HEADER + "p1,g,a,b,5\np1,g,b,c,5\np1,g,a,c,1/5\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        analyze_command, [str(path), "--bootstrap", "0", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    worst = json.loads(result.stdout)["participants"][0]["most_inconsistent"]
+    assert worst["value"] in (5, 0.2) and '"value": 4.99' not in result.stdout
+
+
+def test_text_report_ranks_outcomes_names_the_top_and_explains_abbreviations(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "j.csv"
+    path.write_text(HEADER + "p1,g,low,high,1/5\np2,g,low,high,1/3\n", encoding="utf-8")
+    out = CliRunner().invoke(analyze_command, [str(path), "--bootstrap", "0"]).stdout
+    rows = [line.split() for line in out.splitlines() if line[:1] in {"1", "2"}]
+    assert [r[:2] for r in rows[:2]] == [["1", "high"], ["2", "low"]]
+    assert "Top outcome: high" in out
+    footer = out.strip().splitlines()[-1]
+    assert all(term in footer for term in ("S*:", "W:", "CR:", "n:"))

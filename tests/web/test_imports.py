@@ -12,7 +12,7 @@ from flask import Flask
 from deliberate.cli import cli
 from deliberate.extensions import db
 from deliberate.models import Consultation, Judgment, Membership, Role, Round
-from deliberate.services.imports import ImportRejected, import_csv, read_csv_rows
+from deliberate.services.imports import ImportRejected, import_csv
 from deliberate.services.results import judgments_csv
 from tests.conftest import login
 from tests.factories import make_consultation, make_member
@@ -38,18 +38,14 @@ def _workshop_round() -> Round:
     return make_consultation(outcomes=("Efficiency", "Equity", "Prevention")).rounds[0]
 
 
-def test_rows_keep_their_line_numbers_and_the_engine_reading_rules() -> None:
-    rows = read_csv_rows(WORKSHOP)
-    assert [(r.line, r.participant, r.value, r.reason) for r in rows] == [
-        (2, "Table 1", "5", "Budgets are tight"),
-        (4, "Table 1", "1/3", "Later, maybe"),
-        (5, "Table 2", "7", ""),
-    ]
-    with pytest.raises(ImportRejected) as caught:
-        read_csv_rows(BAD_LINE_4)
-    assert str(caught.value).startswith("line 4:")
-    with pytest.raises(ImportRejected, match="missing column"):
-        read_csv_rows("participant,group,outcome_a,value\n")
+def test_bad_files_are_rejected_naming_the_line(app: Flask) -> None:
+    with app.app_context():
+        round_ = _workshop_round()
+        with pytest.raises(ImportRejected) as caught:
+            import_csv(round_, BAD_LINE_4, user=None)
+        assert str(caught.value).startswith("line 4:")
+        with pytest.raises(ImportRejected, match="missing column"):
+            import_csv(round_, "participant,group,outcome_a,value\n", user=None)
 
 
 def test_a_csv_imported_twice_is_saved_once(app: Flask) -> None:
@@ -110,8 +106,8 @@ def test_the_command_imports_or_names_the_bad_line(app: Flask, tmp_path: Path) -
     path = tmp_path / "workshop.csv"
     path.write_text(BAD_LINE_4, encoding="utf-8")
     failed = runner.invoke(cli, ["import-judgments", str(consultation_id), "1", str(path)])
-    assert failed.exit_code == 1
-    assert "nothing was imported" in failed.output and "line 4" in failed.output
+    assert failed.exit_code == 2
+    assert "nothing was imported" in failed.stderr and "line 4" in failed.stderr
     path.write_text(WORKSHOP, encoding="utf-8")
     done = runner.invoke(cli, ["import-judgments", str(consultation_id), "1", str(path)])
     assert done.exit_code == 0, done.output
