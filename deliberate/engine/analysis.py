@@ -48,6 +48,7 @@ from .judgments import JudgmentError, JudgmentTable, components
 from .priorities import METHODS, eigenvector, harker_matrix, llsm, normalise_log
 from .uncertainty import (
     MIN_INTERVAL_SIZE,
+    Bootstrap,
     Sweep,
     intervals,
     mean_intervals,
@@ -415,9 +416,7 @@ def analyze(
             "lambda_max": lam_g,
             "cr": cr_g,
             **_agreement(np.exp(log_w[idx])),
-            "distinctive": [
-                _distinctive_entry(names, stats, g, *entry) for entry in repness[g]
-            ]
+            "distinctive": [_distinctive_entry(names, stats, g, *entry) for entry in repness[g]]
             if stats is not None
             else [],
         }
@@ -533,8 +532,7 @@ def _pairs(
                     for k, g in enumerate(groups)
                 },
                 "group_sides": {
-                    g: {1: "a", -1: "b"}.get(int(tested.side[k, p]))
-                    for k, g in enumerate(groups)
+                    g: {1: "a", -1: "b"}.get(int(tested.side[k, p])) for k, g in enumerate(groups)
                 },
                 "group_p": {g: _f(tested.p_value[k, p]) for k, g in enumerate(groups)},
                 "conflict_between_groups": flag,

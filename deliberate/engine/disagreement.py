@@ -181,8 +181,12 @@ def distinctive(stats: PairStats, top: int = 5) -> list[list[tuple[int, int, flo
         order = pairs[np.argsort(tests.p_value[g, pairs], kind="stable")][:top]
         result.append(
             [
-                (int(p), int(tests.side[g, p]), float(ratio[tests.side[g, p], g, p]),
-                 float(tests.p_value[g, p]))
+                (
+                    int(p),
+                    int(tests.side[g, p]),
+                    float(ratio[tests.side[g, p], g, p]),
+                    float(tests.p_value[g, p]),
+                )
                 for p in order
             ]
         )

@@ -17,10 +17,10 @@ from scipy import stats
 from .aggregate import Parts, combine, mix, parts
 
 __all__ = [
+    "MIN_INTERVAL_SIZE",
     "Bootstrap",
     "Sweep",
     "bootstrap",
-    "MIN_INTERVAL_SIZE",
     "intervals",
     "mean_intervals",
     "rank_probabilities",
