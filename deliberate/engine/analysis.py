@@ -27,6 +27,7 @@ from .aggregate import (
 )
 from .consensus import clr, consensus_band, distance_summary, goepel, kendall_w, ranks
 from .consistency import (
+    RI_INCOMPLETE_NAME,
     RI_NAME,
     alonso_lamata,
     consistency_ratio,
@@ -229,12 +230,12 @@ def analyze(
     w_log = llsm(logs, mask) if K else np.zeros((0, n))
     w_ev, lam = eigenvector(harker_matrix(logs, mask), start=w_log) if K else (w_log, np.zeros(0))
     w = w_ev if priority == "ev" else w_log
-    cr = consistency_ratio(lam, n)
+    answered = mask.sum((-2, -1)) // 2
+    cr = consistency_ratio(lam, n, missing=n * (n - 1) // 2 - answered)
     cr_threshold_default = default_cr_threshold(n)
     threshold = cr_threshold_default if cr_threshold is None else float(cr_threshold)
     consistent = cr <= threshold + 1e-12
     included = consistent if exclude_inconsistent else np.ones(K, dtype=bool)
-    answered = mask.sum((-2, -1)) // 2
     complete = answered == n * (n - 1) // 2
     worst_i, worst_j, worst_dev, worst_sugg = most_inconsistent(logs, mask, w)
     gci_values = gci(logs, mask, w_log)
@@ -260,8 +261,11 @@ def analyze(
     gparts = [group_part(g) for g in range(G)]
 
     def consistency_of(p: Parts) -> tuple[float | None, float | None]:
-        lam_g = pair_priorities(*aij(p.num, p.den), n, priority)[1][0] if have else np.nan
-        return _f(lam_g), _f(consistency_ratio(np.array([lam_g]), n)[0])
+        if not have:
+            return None, None
+        x_g, m_g = aij(p.num, p.den)
+        lam_g = pair_priorities(x_g, m_g, n, priority)[1]
+        return _f(lam_g[0]), _f(consistency_ratio(lam_g, n, missing=(~m_g).sum(1))[0])
 
     by_group = weighting != "person"
     overall_parts = mix(totals[None, :], gparts, by_group=by_group)
@@ -337,6 +341,7 @@ def analyze(
             "weighting": weighting,
             "group_weights": _named(groups, totals),
             "random_index": RI_NAME,
+            "random_index_incomplete": RI_INCOMPLETE_NAME,
             "cr_threshold": threshold,
             "cr_threshold_source": "given" if cr_threshold is not None else "Saaty 1994 by n",
             "default_cr_threshold": cr_threshold_default,
@@ -351,16 +356,16 @@ def analyze(
             "shares": "shares of voice under the chosen weighting, over those who answered",
             "conflict_rule": (
                 "conflict between groups: one group shown to favour each side (sign-flip "
-                "test of each group's mean log judgment, Holm over pairs x groups, "
-                f"family-wise {ALPHA:.0%}); contested within: at least "
+                "test of each group's mean log judgment, Benjamini-Hochberg over pairs x "
+                f"groups, false discovery rate {ALPHA:.0%}); contested within: at least "
                 f"{CONTESTED_SHARE:.0%} of the group shown on each side (exact binomial, "
-                f"Holm, {ALPHA:.0%}); between-group share: omega_squared (eta_squared "
-                "beside its null expectation); conflict_score = omega_squared + 1 if in "
+                f"Benjamini-Hochberg, {ALPHA:.0%}); between-group share: omega_squared "
+                "(eta_squared beside its null expectation); conflict_score = omega_squared + 1 if in "
                 "conflict between groups"
             ),
             "distinctive": (
                 "Fisher's exact test of the group's share on a side against the rest's, one "
-                f"side per pair, Holm over groups x pairs, family-wise {ALPHA:.0%}"
+                f"side per pair, Benjamini-Hochberg over groups x pairs, {ALPHA:.0%}"
             ),
             "intervals": (
                 "95% intervals: how far the priority could move in another sample of people "

@@ -153,8 +153,8 @@ def pair_stats(
 def distinctive(stats: PairStats, top: int = 5) -> list[list[tuple[int, int, float, float]]]:
     """What sets each group apart: its tested distinctive pairs, at most ``top`` each.
 
-    Uses `inference.distinctive_tests` (Fisher's exact test, Holm over groups × pairs):
-    one claim per group and pair, never both sides.
+    Uses `inference.distinctive_tests` (Fisher's exact test, Benjamini–Hochberg over
+    groups × pairs): one claim per group and pair, never both sides.
 
     Parameters
     ----------

@@ -1,11 +1,11 @@
 """Tests behind every flag of the disagreement map, with multiplicity control.
 
-Each flag is a family of hypotheses over all pairs × groups, controlled by Holm's (1979)
-step-down procedure at family-wise level `ALPHA`:
+Each flag is a family of hypotheses over all pairs × groups, controlled by the
+Benjamini–Hochberg (1995) procedure at false discovery rate `ALPHA`:
 
 * **a group's side on a pair**: Fisher's sign-flip randomisation test of "mean log
-  judgment = 0" (exact over all 2^k sign patterns for up to 12 non-zero answers,
-  Student's t above, never below the exact floor ``2^(1−k)``); a conflict between groups
+  judgment = 0" (exact over all 2^k sign patterns for up to 6 non-zero answers,
+  Student's t above); a conflict between groups
   is a pair where one group is shown to favour a and another b;
 * **contested within a group**: at least `CONTESTED_SHARE` of the group on each side
   (intersection–union of two exact binomial tests);
@@ -29,24 +29,24 @@ __all__ = [
     "Contested",
     "Distinctive",
     "Sides",
+    "adjust",
     "contested",
     "distinctive_tests",
-    "holm",
     "sides",
 ]
 
-#: Family-wise error rate of every flag family.
+#: False discovery rate of every flag family.
 ALPHA = 0.05
 #: A group contests a pair when at least this share of it is shown to be on each side.
 CONTESTED_SHARE = 0.15
 #: Up to this many non-zero answers the sign-flip test enumerates every sign pattern.
-EXACT_SIGN_FLIP = 12
+EXACT_SIGN_FLIP = 6
 _EPS = 1e-9
 _SIGNS = 1.0 - 2.0 * ((np.arange(2**EXACT_SIGN_FLIP)[:, None] >> np.arange(EXACT_SIGN_FLIP)) & 1)
 
 
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values of any array (NaN entries are not tested).
+def adjust(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values of any array (NaN entries are not tested).
 
     Parameters
     ----------
@@ -56,16 +56,16 @@ def holm(p: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray
-        Same shape; ``adjusted ≤ α`` exactly when Holm's procedure rejects at level α.
-        NaN stays NaN.
+        Same shape; ``adjusted ≤ q`` exactly when the Benjamini–Hochberg (1995)
+        step-up procedure rejects at false discovery rate q. NaN stays NaN.
     """
     flat = np.asarray(p, dtype=float).ravel()
     out = np.full(flat.shape, np.nan)
     tested = np.flatnonzero(np.isfinite(flat))
     if tested.size:
         order = tested[np.argsort(flat[tested], kind="stable")]
-        factors = tested.size - np.arange(tested.size)
-        out[order] = np.minimum(np.maximum.accumulate(flat[order] * factors), 1.0)
+        scaled = flat[order] * tested.size / np.arange(1, tested.size + 1)
+        out[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
     return out.reshape(np.shape(p))
 
 
@@ -88,8 +88,8 @@ def sign_flip(x: np.ndarray, m: np.ndarray) -> np.ndarray:
     (P,) ndarray
         Exact randomisation p-value (share of the 2^k sign patterns whose |sum| reaches
         the observed one) for up to `EXACT_SIGN_FLIP` non-zero answers; above, Student's t
-        on the answers, floored at the exact minimum ``2^(1−k)``. 1 with fewer than two
-        answers or no non-zero answer.
+        on the answers (the exact ``2^(1−k)`` when all k answers are equal). 1 with fewer
+        than two answers or no non-zero answer.
     """
     values = np.where(m, x, 0.0)
     nonzero = (np.abs(values) > _EPS).sum(0)
@@ -110,8 +110,7 @@ def sign_flip(x: np.ndarray, m: np.ndarray) -> np.ndarray:
         sd = np.sqrt((dev**2).sum(0) / (k - 1))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(sd > 0, np.abs(mean) / (sd / np.sqrt(k)), np.inf)
-        p_t = 2 * stats.t.sf(t, k - 1)
-        p[large] = np.maximum(p_t, 2.0 ** (1 - nonzero[large]))
+        p[large] = np.where(sd > 0, 2 * stats.t.sf(t, k - 1), 2.0 ** (1 - nonzero[large]))
     return p
 
 
@@ -122,7 +121,7 @@ class Sides:
     Attributes
     ----------
     p_value : (G, P) ndarray
-        Holm-adjusted p-value of "the group's mean log judgment is 0"; NaN where the
+        BH-adjusted p-value of "the group's mean log judgment is 0"; NaN where the
         group has fewer than two answers.
     side : (G, P) int ndarray
         +1 the group is shown to favour a, -1 b, 0 neither.
@@ -140,7 +139,7 @@ class Sides:
 
 
 def sides(x: np.ndarray, m: np.ndarray, group_index: np.ndarray, n_groups: int) -> Sides:
-    """Sign-flip tests of every group on every pair, Holm over pairs × groups.
+    """Sign-flip tests of every group on every pair, BH over pairs × groups.
 
     Parameters
     ----------
@@ -157,7 +156,7 @@ def sides(x: np.ndarray, m: np.ndarray, group_index: np.ndarray, n_groups: int) 
         tested = count >= 2
         raw[g, tested] = sign_flip(x[rows], m[rows])[tested]
         mean[g] = np.where(m[rows], x[rows], 0.0).sum(0) / np.maximum(count, 1)
-    adjusted = holm(raw)
+    adjusted = adjust(raw)
     shown = np.nan_to_num(adjusted, nan=1.0) <= ALPHA
     side = np.where(shown, np.sign(mean), 0).astype(int)
     conflict = (side > 0).any(0) & (side < 0).any(0)
@@ -168,7 +167,7 @@ def sides(x: np.ndarray, m: np.ndarray, group_index: np.ndarray, n_groups: int) 
 
 @dataclass(frozen=True)
 class Contested:
-    """Groups split on a pair: ``p_value`` (G, P) Holm-adjusted (NaN untested), ``flag``."""
+    """Groups split on a pair: ``p_value`` (G, P) BH-adjusted (NaN untested), ``flag``."""
 
     p_value: np.ndarray
     flag: np.ndarray
@@ -178,7 +177,7 @@ def contested(for_a: np.ndarray, for_b: np.ndarray, answered: np.ndarray) -> Con
     """Test that at least `CONTESTED_SHARE` of a group stands on each side of a pair.
 
     Intersection–union test: the larger of the two one-sided exact binomial p-values of
-    "share on this side ≤ CONTESTED_SHARE"; Holm over groups × pairs with two or more
+    "share on this side ≤ CONTESTED_SHARE"; BH over groups × pairs with two or more
     answers.
 
     Parameters
@@ -190,7 +189,7 @@ def contested(for_a: np.ndarray, for_b: np.ndarray, answered: np.ndarray) -> Con
     p_a = stats.binom.sf(for_a - 1, n, CONTESTED_SHARE)
     p_b = stats.binom.sf(for_b - 1, n, CONTESTED_SHARE)
     raw = np.where(n >= 2, np.maximum(p_a, p_b), np.nan)
-    adjusted = holm(raw)
+    adjusted = adjust(raw)
     return Contested(adjusted, np.nan_to_num(adjusted, nan=1.0) <= ALPHA)
 
 
@@ -201,7 +200,7 @@ class Distinctive:
     Attributes
     ----------
     p_value : (G, P) ndarray
-        Holm-adjusted; NaN where untested.
+        BH-adjusted; NaN where untested.
     raw : (G, P) ndarray
         Unadjusted (two-sided over the sides).
     side : (G, P) int ndarray
@@ -221,7 +220,7 @@ def distinctive_tests(for_a: np.ndarray, for_b: np.ndarray, answered: np.ndarray
 
     For group g and pair p, the one-sided hypergeometric p-value that g has at least as
     many members on side s as it does, given the pair's totals; the smaller of the two
-    sides, doubled (Bonferroni over the sides), is the group's p-value; Holm over groups
+    sides, doubled (Bonferroni over the sides), is the group's p-value; BH over groups
     × pairs where the group has two or more answers and the rest at least one.
 
     Parameters
@@ -236,6 +235,6 @@ def distinctive_tests(for_a: np.ndarray, for_b: np.ndarray, answered: np.ndarray
     side = np.argmin(one_sided, axis=0)
     raw = np.minimum(2 * one_sided.min(0), 1.0)
     raw = np.where((answered >= 2) & (total - answered >= 1), raw, np.nan)
-    adjusted = holm(raw)
+    adjusted = adjust(raw)
     own = np.where(side == 0, for_a > for_b, for_b > for_a)
     return Distinctive(adjusted, raw, side, (np.nan_to_num(adjusted, nan=1.0) <= ALPHA) & own)
