@@ -360,8 +360,8 @@ def analyze(
                 f"groups, false discovery rate {ALPHA:.0%}); contested within: at least "
                 f"{CONTESTED_SHARE:.0%} of the group shown on each side (exact binomial, "
                 f"Benjamini-Hochberg, {ALPHA:.0%}); between-group share: omega_squared "
-                "(eta_squared beside its null expectation); conflict_score = omega_squared + 1 if in "
-                "conflict between groups"
+                "(eta_squared beside its null expectation); conflict_score = "
+                "omega_squared + 1 if in conflict between groups"
             ),
             "distinctive": (
                 "Fisher's exact test of the group's share on a side against the rest's, one "
