@@ -205,26 +205,65 @@ def random_consistent(rng: np.random.Generator, n: int, missing: int, runs: int)
     return float(np.mean(cr <= cr_threshold(n)))
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How many simulations of each kind (full or quick)."""
+
+    null_sizes: tuple[int | None, ...]
+    null_runs: int
+    cluster_runs: int
+    power_runs: int
+    coalition_runs: int
+    coverage_sizes: tuple[tuple[int, float], ...]
+    coverage_runs: int
+    resamples: int
+    cr_runs: int
+    cr_missing: int
+
+
+FULL = Plan(
+    (3, 5, 10, 30, None),
+    400,
+    80,
+    400,
+    100,
+    ((5, 0.90), (10, 0.92), (20, 0.92), (60, 0.92)),
+    100,
+    400,
+    20_000,
+    5,
+)
+QUICK = Plan((5, None), 40, 6, 40, 6, ((5, 0.90), (10, 0.92)), 20, 60, 2_000, 4)
+
+
 def run(quick: bool, seed: int, out: Callable[[str], None] = print) -> list[Row]:
     """Run every simulation; print a table and return its rows."""
     rng = np.random.default_rng(seed)
-    scale = 1 if quick else 10
+    plan = QUICK if quick else FULL
     rows: list[Row] = []
-    for size in (3, 5, 10, 30, None):
+    for size in plan.null_sizes:
         label = "3-30" if size is None else str(size)
-        c, d, k = null_rates(rng, size, 40 * scale, 8 * scale)
+        c, d, k = null_rates(rng, size, plan.null_runs, plan.cluster_runs)
         rows += [
-            Row(f"null, groups of {label}: any conflict between groups", c, 40 * scale, 0.05, True),
-            Row(f"null, groups of {label}: any distinctive pair", d, 40 * scale, 0.10, True),
-            Row(f"null, groups of {label}: more than one cluster", k, 8 * scale, 0.10, True),
+            Row(
+                f"null, groups of {label}: any conflict between groups",
+                c,
+                plan.null_runs,
+                0.05,
+                True,
+            ),
+            Row(f"null, groups of {label}: any distinctive pair", d, plan.null_runs, 0.10, True),
+            Row(
+                f"null, groups of {label}: more than one cluster", k, plan.cluster_runs, 0.10, True
+            ),
         ]
     for size in (10, 30):
-        rate = contested_null(rng, size, 40 * scale, 0.15)
+        rate = contested_null(rng, size, plan.null_runs, 0.15)
         rows.append(
             Row(
                 f"boundary (15% minority), groups of {size}: any contested",
                 rate,
-                40 * scale,
+                plan.null_runs,
                 0.05,
                 True,
             )
@@ -232,8 +271,8 @@ def run(quick: bool, seed: int, out: Callable[[str], None] = print) -> list[Row]
     rows.append(
         Row(
             "power: two groups of 12 at ±1.1, sd 0.7: conflict found",
-            conflict_power(rng, 40 * scale),
-            40 * scale,
+            conflict_power(rng, plan.power_runs),
+            plan.power_runs,
             0.90,
             False,
         )
@@ -241,29 +280,34 @@ def run(quick: bool, seed: int, out: Callable[[str], None] = print) -> list[Row]
     rows.append(
         Row(
             "power: two coalitions of 15: two or more clusters",
-            coalition_power(rng, 10 * scale),
-            10 * scale,
+            coalition_power(rng, plan.coalition_runs),
+            plan.coalition_runs,
             0.90,
             False,
         )
     )
-    for size, target in ((5, 0.90), (10, 0.92), (20, 0.92), (60, 0.92)):
-        runs = 20 * scale
-        rate = coverage(rng, size, runs, 100 if quick else 400)
+    for size, target in plan.coverage_sizes:
+        rate = coverage(rng, size, plan.coverage_runs, plan.resamples)
         rows.append(
-            Row(f"coverage of 95% intervals, groups of {size}", rate, runs * 5 // 2, target, False)
+            Row(
+                f"coverage of 95% intervals, groups of {size}",
+                rate,
+                plan.coverage_runs,
+                target,
+                False,
+            )
         )
-    complete = random_consistent(rng, 5, 0, 2000 * scale)
+    complete = random_consistent(rng, 5, 0, plan.cr_runs)
     rows.append(
-        Row("random answers consistent, n = 5, complete", complete, 2000 * scale, 0.01, True)
+        Row("random answers consistent, n = 5, complete", complete, plan.cr_runs, 0.01, True)
     )
-    for missing in range(1, 6):
-        rate = random_consistent(rng, 5, missing, 2000 * scale)
+    for missing in range(1, plan.cr_missing + 1):
+        rate = random_consistent(rng, 5, missing, plan.cr_runs)
         rows.append(
             Row(
                 f"random answers consistent, n = 5, {missing} of 10 missing",
                 rate,
-                2000 * scale,
+                plan.cr_runs,
                 max(complete, 0.005),
                 True,
             )
