@@ -333,7 +333,12 @@ def analyze(
             "aggregate": aggregate,
             "aggregate_method": (
                 "AIJ: weighted geometric mean of judgments (Aczél & Saaty 1983), "
-                "weights renormalised over those who answered each pair"
+                + (
+                    "weights renormalised over those who answered each pair"
+                    if not by_group
+                    else "within each group first (over members who answered the pair), "
+                    "then across groups at their weights"
+                )
                 if aggregate == "aij"
                 else "AIP: normalised weighted geometric mean of priorities "
                 "(Forman & Peniwati 1998)"

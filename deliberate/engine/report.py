@@ -11,6 +11,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .inference import ALPHA, CONTESTED_SHARE
+from .uncertainty import MIN_INTERVAL_SIZE
+
 __all__ = [
     "CONTESTED_NOTE",
     "FLAG_NOTE",
@@ -26,14 +29,15 @@ __all__ = [
 
 #: How sure a flag is, in words, for every page and the text report.
 FLAG_NOTE = (
-    "Flags are statistical tests over every pair and group at once: when the groups do not "
-    "really differ, at most 5% of analyses show any conflict or distinctive pair."
+    "Flags are statistical tests over every pair and group at once (false discovery rate "
+    f"{ALPHA:.0%}): when the groups do not really differ, under 5% of analyses show any "
+    "conflict or distinctive pair (docs/METHODS.md)."
 )
-CONTESTED_NOTE = "split within a group: at least 15% of it shown to be on each side"
+CONTESTED_NOTE = f"at least {CONTESTED_SHARE:.0%} of the group shown to be on each side"
 INTERVAL_NOTE = (
     "95% intervals show how far a priority could move with another sample of people like "
     "these; they do not cover judgment error within a person or the choice of method. "
-    "None for groups under 5 people."
+    f"None for groups under {MIN_INTERVAL_SIZE} people."
 )
 
 _TOP_PAIRS = 5
@@ -187,7 +191,7 @@ def to_text(report: dict[str, Any]) -> str:
     ]
     out += ["What sets groups apart", ""]
     out += distinct or ["No group differs from the rest on any pair beyond what chance explains."]
-    out += ["", FLAG_NOTE, f"Contested: {CONTESTED_NOTE}.", INTERVAL_NOTE, ""]
+    out += ["", FLAG_NOTE, f"Split within a group: {CONTESTED_NOTE}.", INTERVAL_NOTE, ""]
     sens = report.get("sensitivity") or {}
     if sens.get("flip"):
         flip = sens["flip"]
@@ -218,7 +222,12 @@ def to_text(report: dict[str, Any]) -> str:
         f"- weighting: {method['weighting']} ("
         + ", ".join(f"{g} {_pct(w, 1)}" for g, w in method["group_weights"].items())
         + ")",
-        f"- CR with random index {method['random_index']}; threshold {method['cr_threshold']}",
+        f"- CR with random index {method['random_index']}; threshold {method['cr_threshold']}"
+        + (
+            "; incomplete answers: RI by missing pairs"
+            if "random_index_incomplete" in method
+            else ""
+        ),
         f"- bootstrap: {method['bootstrap']} stratified resamples, seed {method['seed']}",
         f"- clusters: {clusters.get('method', '–')}",
         f"- sensitivity: {sens.get('method', '–')}",
