@@ -32,6 +32,8 @@ __all__ = [
     "adjust",
     "contested",
     "distinctive_tests",
+    "group_rows",
+    "moments",
     "sides",
 ]
 
@@ -69,8 +71,28 @@ def adjust(p: np.ndarray) -> np.ndarray:
     return out.reshape(np.shape(p))
 
 
-def _group_rows(group_index: np.ndarray, n_groups: int) -> list[np.ndarray]:
+def group_rows(group_index: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """Row indices of each group's members."""
     return [np.flatnonzero(group_index == g) for g in range(n_groups)]
+
+
+def moments(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Answers, mean and standard deviation (ddof 1) per column over answered entries.
+
+    Parameters
+    ----------
+    x, m : (k, P) ndarray
+        One group's log judgments and mask.
+
+    Returns
+    -------
+    count, mean, sd : (P,) ndarray
+        Mean 0 without answers; sd 0 below two answers.
+    """
+    count = m.sum(0)
+    mean = np.where(m, x, 0.0).sum(0) / np.maximum(count, 1)
+    dev = np.where(m, x - mean, 0.0)
+    return count, mean, np.sqrt((dev**2).sum(0) / np.maximum(count - 1, 1))
 
 
 def sign_flip(x: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -104,10 +126,7 @@ def sign_flip(x: np.ndarray, m: np.ndarray) -> np.ndarray:
         p[small] = (sums >= observed - 1e-9 * (1 + observed)).mean(0)
     large = (nonzero > EXACT_SIGN_FLIP) & (answered >= 2)
     if large.any():
-        k = answered[large]
-        mean = values[:, large].sum(0) / k
-        dev = np.where(m[:, large], values[:, large] - mean, 0.0)
-        sd = np.sqrt((dev**2).sum(0) / (k - 1))
+        k, mean, sd = (v[large] for v in moments(x, m))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(sd > 0, np.abs(mean) / (sd / np.sqrt(k)), np.inf)
         p[large] = np.where(sd > 0, 2 * stats.t.sf(t, k - 1), 2.0 ** (1 - nonzero[large]))
@@ -151,11 +170,10 @@ def sides(x: np.ndarray, m: np.ndarray, group_index: np.ndarray, n_groups: int) 
     P = x.shape[1]
     raw = np.full((n_groups, P), np.nan)
     mean = np.zeros((n_groups, P))
-    for g, rows in enumerate(_group_rows(group_index, n_groups)):
-        count = m[rows].sum(0)
+    for g, rows in enumerate(group_rows(group_index, n_groups)):
+        count, mean[g], _ = moments(x[rows], m[rows])
         tested = count >= 2
         raw[g, tested] = sign_flip(x[rows], m[rows])[tested]
-        mean[g] = np.where(m[rows], x[rows], 0.0).sum(0) / np.maximum(count, 1)
     adjusted = adjust(raw)
     shown = np.nan_to_num(adjusted, nan=1.0) <= ALPHA
     side = np.where(shown, np.sign(mean), 0).astype(int)

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import stats
 
 from .aggregate import Parts, combine, mix, parts
+from .inference import group_rows, moments
 
 __all__ = [
     "MIN_INTERVAL_SIZE",
@@ -179,16 +180,10 @@ def mean_intervals(
         NaN where fewer than `MIN_INTERVAL_SIZE` members answered.
     """
     out = np.full((n_groups, x.shape[1], 2), np.nan)
-    for g in range(n_groups):
-        rows = group_index == g
-        k = m[rows].sum(0)
+    for g, rows in enumerate(group_rows(group_index, n_groups)):
+        k, mean, sd = moments(x[rows], m[rows])
         ok = k >= MIN_INTERVAL_SIZE
-        if not ok.any():
-            continue
-        values = np.where(m[rows], x[rows], 0.0)
-        mean = values.sum(0) / np.maximum(k, 1)
-        var = (np.where(m[rows], values - mean, 0.0) ** 2).sum(0) / np.maximum(k - 1, 1)
-        half = stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * np.sqrt(var / np.maximum(k, 1))
+        half = stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
         out[g, ok, 0] = (mean - half)[ok]
         out[g, ok, 1] = (mean + half)[ok]
     return out
@@ -212,8 +207,7 @@ def rank_probabilities(samples: np.ndarray) -> np.ndarray:
     if ok.shape[0] == 0:
         return np.full((n, n), np.nan)
     diff = ok[:, :, None] - ok[:, None, :]
-    tol = 1e-12
-    return (diff > tol).mean(0) + 0.5 * (np.abs(diff) <= tol).mean(0)
+    return (diff > TIE).mean(0) + 0.5 * (np.abs(diff) <= TIE).mean(0)
 
 
 @dataclass(frozen=True)
@@ -229,7 +223,8 @@ class Sweep:
     stable_top : float
         Share of points where the top outcome is the chosen weighting's top.
     stable_ranking : float
-        Share of points with the same full ranking.
+        Share of points where no strict order of the chosen weighting's ranking is
+        reversed (ties within `TIE` may resolve either way).
     top_share : (n,) ndarray
         Share of points where each outcome is on top.
     flip : tuple or None
@@ -327,12 +322,14 @@ def sensitivity(
 
     base = evaluate(totals[None, :])[0]
     top = np.flatnonzero(base >= np.nanmax(base) - TIE)
-    ranking0 = np.argsort(-base, kind="stable")
     weights = evaluate(grid)
     valid = np.all(np.isfinite(weights), axis=1)
     kept = valid & _top_kept(weights, top)
     tops = np.where(valid, np.argmax(np.nan_to_num(weights, nan=-1.0), axis=1), -1)
-    same_rank = valid & np.all(np.argsort(-weights, axis=1, kind="stable") == ranking0, axis=1)
+    # the ranking is kept when no strict order of the chosen weights is reversed
+    above = (base[:, None] - base[None, :]) > TIE
+    diff = weights[:, :, None] - weights[:, None, :]
+    same_rank = valid & np.all(~above | (diff >= -TIE), axis=(1, 2))
     distance = 0.5 * np.abs(grid - totals).sum(1)
     flips = np.flatnonzero(valid & ~kept)
     # Segments from the chosen weights: to every corner-to-corner transfer's end, and to

@@ -169,7 +169,7 @@ def test_tied_top_is_no_flip() -> None:
     records = camp("f", 3, 3.0) + camp("u", 3, 1 / 3)
     sens = analyze(table(records), weighting="groups", bootstrap=0)["sensitivity"]
     assert sens["flip"] is None
-    assert sens["stable_top"] == 1.0
+    assert sens["stable_top"] == 1.0 and sens["stable_ranking"] == 1.0
 
 
 def dense_flip(t: JudgmentTable, chosen: np.ndarray, top: int, steps: int) -> float:
