@@ -168,10 +168,8 @@ def mean_intervals(
 
     Parameters
     ----------
-    x, m : (K, P) ndarray
-        Pair-form log judgments and mask.
-    group_index : (K,) int ndarray
-    n_groups : int
+    x, m, group_index, n_groups
+        As for `inference.sides`.
     level : float
 
     Returns
