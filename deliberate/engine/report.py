@@ -290,6 +290,11 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
             view[key] = _drop_groups(view[key], drop)
         for pair in view["pairs"]:
             pair["contested_within"] = [g for g in pair["contested_within"] if g not in drop]
+            shown = set((pair.get("group_sides") or {}).values())
+            if pair.get("conflict_between_groups") and not {"a", "b"} <= shown:
+                # the other side was a withheld group: no conflict can be shown
+                pair["conflict_between_groups"] = False
+                pair["conflict_p"] = None
         view["overall"]["by_weighting"] = None
         view["sensitivity"] = {"method": "withheld: a group is smaller than the minimum size"}
         method["group_weights"] = _drop_groups(method["group_weights"], drop)

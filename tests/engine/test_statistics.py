@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from deliberate.engine import JudgmentTable, analyze, to_text
+from deliberate.engine import JudgmentTable, analyze, public_view, to_text
 from deliberate.engine.aggregate import combine, from_pairs, mix, parts, to_pairs
 from deliberate.engine.consistency import RI_INCOMPLETE, consistency_ratio, cr_threshold
 from deliberate.engine.disagreement import clusters
@@ -258,3 +258,15 @@ def test_random_incomplete_answers_pass_no_more_often_than_complete() -> None:
     # the complete-matrix RI would pass about 29 % with 4 of 10 missing
     assert random_cr(5, 4, 4000, 3, False) > 0.2
     assert set(RI_INCOMPLETE) == set(range(4, 10))
+
+
+def test_public_view_shows_no_conflict_whose_other_side_is_withheld() -> None:
+    # 12 put a 4× above b, a withheld group of 8 the reverse: the full report has the
+    # conflict; readers who cannot see the small group are not told of it.
+    report = analyze(table(camp("big", 12, 4.0) + camp("small", 8, 1 / 4)), bootstrap=0)
+    ab = next(p for p in report["pairs"] if (p["a"], p["b"]) == ("a", "b"))
+    assert ab["conflict_between_groups"] is True
+    view = public_view(report, 10)
+    shown = next(p for p in view["pairs"] if (p["a"], p["b"]) == ("a", "b"))
+    assert shown["conflict_between_groups"] is False and shown["conflict_p"] is None
+    assert shown["group_sides"] == {"big": "a"}
