@@ -233,7 +233,7 @@ def _compared(membership: Membership, closed: Round) -> list[dict[str, Any]]:
     """A closed round's priorities: the stakeholder's own beside their group's and everyone's."""
     own = participant_feedback(membership, closed)
     return voting.comparison_rows(
-        voting.public_results(membership.consultation, closed),
+        voting.public_results(closed),
         membership.group.name if membership.group else None,
         own["weights"] if own and own["connected"] else None,
     )
