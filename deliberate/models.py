@@ -141,6 +141,11 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.display_name!r}>"
 
 
+#: Fewest people behind any figure shown to non-facilitators, unless a facilitator sets
+#: another: 5, the usual threshold of official statistics (see docs/METHODS.md).
+DEFAULT_ANONYMITY_K = 5
+
+
 class Consultation(db.Model):
     """One public value question put to stakeholders."""
 
@@ -159,7 +164,7 @@ class Consultation(db.Model):
     question: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT)
-    anonymity_k: Mapped[int] = mapped_column(Integer, default=3)
+    anonymity_k: Mapped[int] = mapped_column(Integer, default=DEFAULT_ANONYMITY_K)
     weighting: Mapped[Weighting] = mapped_column(
         _enum(Weighting, "weighting"), default=Weighting.PERSON
     )
