@@ -124,10 +124,16 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Part of every session and remember cookie; raising it ends them all at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    def get_id(self) -> str:
+        """What sessions and remember cookies carry: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         """Store a scrypt hash of ``password``."""
@@ -261,6 +267,8 @@ class Membership(db.Model):
     )
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when a facilitator removes the member: no access; answers kept in closed rounds.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="memberships")
     consultation: Mapped[Consultation] = relationship(back_populates="memberships")

@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from .. import mail
 from ..extensions import db
-from ..models import Consultation, Invitation, Role, StakeholderGroup
+from ..models import Consultation, Invitation, Membership, Role, StakeholderGroup
 from ..services import people
 from ..services.people import NewLink, PeopleError
 from . import bp
@@ -145,7 +145,11 @@ def reissue(cid: int, iid: int) -> Any:
     """A new link for an invitation; the old one stops working."""
     consultation = facilitated(cid)
     invitation = _invitation(consultation, iid)
-    link = people.reissue(consultation, current_user, invitation)
+    try:
+        link = people.reissue(consultation, current_user, invitation)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return _people_page(consultation, error.status)
     who = invitation.name or invitation.email or "this person"
     return _with_links(
         consultation, [link], False, f"New link for {who}; the old one no longer works."
@@ -163,6 +167,22 @@ def revoke(cid: int, iid: int) -> Any:
         flash(str(error), "error")
         return _people_page(consultation, error.status)
     flash(f"Revoked the invitation for {invitation.name or invitation.email}.", "success")
+    return redirect(url_for(".people_page", cid=cid, _anchor="invitations"))
+
+
+@bp.post("/<int:cid>/people/members/<int:mid>/remove")
+def remove_member(cid: int, mid: int) -> Any:
+    """Remove a member: their access ends at once; open-round answers are withdrawn."""
+    consultation = facilitated(cid)
+    membership = db.session.get(Membership, mid)
+    if membership is None:
+        abort(404, "That person is not a member of this consultation.")
+    try:
+        people.remove_member(consultation, current_user, membership)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return _people_page(consultation, error.status)
+    flash(f"Removed {membership.user.display_name}; their access has ended.", "success")
     return redirect(url_for(".people_page", cid=cid, _anchor="invitations"))
 
 

@@ -452,7 +452,7 @@ def test_a_stakeholder_member_cannot_accept_without_a_password(
         user_id = member.user_id
     client.submit("/logout", page="/facilitate/")
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = f"{user_id}:0"
         session["_fresh"] = True
     page = client.get(path).get_data(as_text=True)
     assert "Create account and accept" in page  # a passwordless stakeholder gets the account form
