@@ -483,6 +483,7 @@ def _pairs(
                 "spread": float(stats.spread[p]),
                 "eta_squared": eta,
                 "group_means": {g: _f(stats.group_mean[k, p]) for k, g in enumerate(groups)},
+                "group_n": {g: int(stats.group_n[k, p]) for k, g in enumerate(groups)},
                 "group_intervals": None
                 if bounds is None
                 else {

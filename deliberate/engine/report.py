@@ -193,6 +193,11 @@ def _without_intervals(view: dict[str, Any], small: set[str], overall_small: boo
         view["overall"]["rank_probabilities"] = None
 
 
+def _thin(pair: dict[str, Any], k: int) -> bool:
+    """Whether a pair's figures rest on fewer than k people, in all or in a group shown."""
+    return pair["n"] < k or any(0 < n < k for n in (pair.get("group_n") or {}).values())
+
+
 def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     """The report for non-facilitators: aggregates of at least ``k`` people only.
 
@@ -201,7 +206,9 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     withheld person. Here the per-participant list, cluster labels and map points and
     participant ids are dropped; every group with fewer than ``k`` members (nobody, in
     such a report) is named in ``withheld_groups`` and left out; consistency counts are
-    given only where at least ``k`` people are on each side (``participation``); intervals
+    given only where at least ``k`` people are on each side (``participation``); pairs that
+    fewer than ``k`` people answered, in all or in a group shown, are left out and named in
+    ``withheld_pairs`` (reduced designs ask each person some pairs only); intervals
     only for blocks of :func:`interval_min_size` people; cluster profiles only when every
     cluster has ``k`` people. A report that still holds a group of 1 to ``k - 1`` members
     also loses the weightings sweep, the sensitivity sweep and the between-group flags,
@@ -267,6 +274,14 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
         view["sensitivity"] = {"method": "withheld: a group is smaller than the minimum size"}
         for pair in view["pairs"]:
             pair["conflict_between_groups"] = None
+    thin = {(p["a"], p["b"]) for p in view["pairs"] if _thin(p, k)}
+    if thin:
+        view["pairs"] = [p for p in view["pairs"] if (p["a"], p["b"]) not in thin]
+        for block in view["groups"].values():
+            block["distinctive"] = [
+                d for d in block.get("distinctive") or [] if (d["a"], d["b"]) not in thin
+            ]
+    view["withheld_pairs"] = sorted([a, b] for a, b in thin)
     minimum = interval_min_size(k)
     small = {n for n, g in view["groups"].items() if g["size"] < minimum}
     _without_intervals(view, small, view["overall"]["size"] < minimum)

@@ -232,3 +232,20 @@ def test_a_closed_round_still_shows_what_is_safe(app: Flask) -> None:
     view = results(app, setup)
     assert view is not None and set(view["groups"]) == {"Funders", "Residents"}
     assert view["overall"]["intervals"] is not None  # 12 people: at least 2k
+
+
+def test_a_pair_only_one_group_member_answered(app: Flask) -> None:
+    """With a reduced design, a group's mean on a pair may be one member's answer."""
+    partial = [
+        {p: v for p, v in person.items() if p != ("Access", "Quality")} for person in people(4, 3.0)
+    ]
+    lone = consistent((1.0, 3.0, 7.0))
+    setup = build(app, {"Funders": [*partial, lone], "Residents": people(5, 1.0)})
+    view = results(app, setup)
+    assert view is not None and view["groups"]["Funders"]["size"] == 5
+    pair = next(
+        (p for p in view["pairs"] if (p["a"], p["b"]) == ("Access", "Quality")), {"group_means": {}}
+    )
+    mean = pair["group_means"].get("Funders")
+    assert mean is None or abs(mean - math.log(lone["Access", "Quality"])) > 1e-6
+    assert ["Access", "Quality"] in view["withheld_pairs"]
