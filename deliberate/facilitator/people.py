@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -156,18 +156,27 @@ def reissue(cid: int, iid: int) -> Any:
     )
 
 
-@bp.post("/<int:cid>/people/<int:iid>/revoke")
-def revoke(cid: int, iid: int) -> Any:
-    """Stop an invitation's link from working."""
-    consultation = facilitated(cid)
-    invitation = _invitation(consultation, iid)
+def _change(consultation: Consultation, change: Callable[[], None], done: str) -> Any:
+    """Make a change to who takes part, then back to the People page (with its error)."""
     try:
-        people.revoke(consultation, current_user, invitation)
+        change()
     except PeopleError as error:
         flash(str(error), "error")
         return _people_page(consultation, error.status)
-    flash(f"Revoked the invitation for {invitation.name or invitation.email}.", "success")
-    return redirect(url_for(".people_page", cid=cid, _anchor="invitations"))
+    flash(done, "success")
+    return redirect(url_for(".people_page", cid=consultation.id, _anchor="invitations"))
+
+
+@bp.post("/<int:cid>/people/<int:iid>/revoke")
+def revoke(cid: int, iid: int) -> Any:
+    """Stop an invitation's link from working (and remove a member who joined with it)."""
+    consultation = facilitated(cid)
+    invitation = _invitation(consultation, iid)
+    return _change(
+        consultation,
+        lambda: people.revoke(consultation, current_user, invitation),
+        f"Revoked the invitation for {invitation.name or invitation.email}.",
+    )
 
 
 @bp.post("/<int:cid>/people/members/<int:mid>/remove")
@@ -177,13 +186,11 @@ def remove_member(cid: int, mid: int) -> Any:
     membership = db.session.get(Membership, mid)
     if membership is None:
         abort(404, "That person is not a member of this consultation.")
-    try:
-        people.remove_member(consultation, current_user, membership)
-    except PeopleError as error:
-        flash(str(error), "error")
-        return _people_page(consultation, error.status)
-    flash(f"Removed {membership.user.display_name}; their access has ended.", "success")
-    return redirect(url_for(".people_page", cid=cid, _anchor="invitations"))
+    return _change(
+        consultation,
+        lambda: people.remove_member(consultation, current_user, membership),
+        f"Removed {membership.user.display_name}; their access has ended.",
+    )
 
 
 # --------------------------------------------------------------------------- accepting
