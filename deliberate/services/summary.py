@@ -420,9 +420,11 @@ def summarise(
 
     Parameters
     ----------
-    report : the engine's report for the round (participants included)
+    report : the engine's report for the round (participants included), as
+        :func:`deliberate.services.disclosure.publishable_report` gives it: analysed
+        without the groups below ``k``, so no figure here depends on their members
     k : anonymity threshold: groups with fewer members are withheld
-    earlier : ``(round number, full report)`` of the rounds to compare, in order, this
+    earlier : ``(round number, report)`` of the rounds to compare, in order, this
         round included, for how consensus moved
 
     Returns
