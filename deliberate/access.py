@@ -13,8 +13,22 @@ from .models import Consultation, Membership, Role, User
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the user in the session, if they still exist."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """Flask-Login's loader: the session's user, if they exist and the session is current.
+
+    Sessions and remember cookies carry ``id:session_version`` (:meth:`User.get_id`); when
+    the user signs out, changes their password or is removed, the version moves on and
+    every earlier session and cookie stops working.
+    """
+    ident, _, version = user_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    return user if user is not None and user.session_version == int(version) else None
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember cookie of ``user`` (the caller commits)."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 @login_manager.unauthorized_handler
@@ -45,7 +59,9 @@ def require_membership(consultation_id: int, *roles: Role) -> Membership:
     if db.session.get(Consultation, consultation_id) is None:
         abort(404)
     membership = db.session.scalar(
-        db.select(Membership).filter_by(user_id=current_user.id, consultation_id=consultation_id)
+        db.select(Membership).filter_by(
+            user_id=current_user.id, consultation_id=consultation_id, removed_at=None
+        )
     )
     if membership is None or membership.role not in roles:
         abort(403)
@@ -57,7 +73,7 @@ def memberships_of(user: User, role: Role) -> list[Membership]:
     return list(
         db.session.scalars(
             db.select(Membership)
-            .filter_by(user_id=user.id, role=role)
+            .filter_by(user_id=user.id, role=role, removed_at=None)
             .order_by(Membership.consultation_id.desc())
         )
     )

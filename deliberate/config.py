@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,10 @@ def secret_key(instance_path: str) -> str:
     return key
 
 
+#: How long "keep me signed in" lasts; signing out or a password change ends it sooner.
+REMEMBER_FOR = timedelta(days=30)
+
+
 def base_url() -> str:
     """Return ``BASE_URL``, or the address ``deliberate serve`` listens on (``HOST``, ``PORT``).
 
@@ -64,6 +69,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_DURATION": REMEMBER_FOR,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "PASSWORD_HASH_METHOD": "scrypt",

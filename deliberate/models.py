@@ -125,10 +125,16 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Part of every session and remember cookie; raising it ends them all at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    def get_id(self) -> str:
+        """What sessions and remember cookies carry: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password`` (scrypt; ``PASSWORD_HASH_METHOD`` in tests)."""
@@ -141,6 +147,11 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.display_name!r}>"
+
+
+#: Fewest people behind any figure shown to non-facilitators, unless a facilitator sets
+#: another: 5, the usual threshold of official statistics (see docs/METHODS.md).
+DEFAULT_ANONYMITY_K = 5
 
 
 class Consultation(db.Model):
@@ -161,7 +172,7 @@ class Consultation(db.Model):
     question: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT)
-    anonymity_k: Mapped[int] = mapped_column(Integer, default=3)
+    anonymity_k: Mapped[int] = mapped_column(Integer, default=DEFAULT_ANONYMITY_K)
     weighting: Mapped[Weighting] = mapped_column(
         _enum(Weighting, "weighting"), default=Weighting.PERSON
     )
@@ -258,6 +269,8 @@ class Membership(db.Model):
     )
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when a facilitator removes the member: no access; answers kept in closed rounds.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="memberships")
     consultation: Mapped[Consultation] = relationship(back_populates="memberships")

@@ -16,10 +16,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
 from ..access import memberships_of, require_membership
-from ..engine import public_view, to_json
+from ..engine import to_json
 from ..errors import problem
 from ..extensions import csrf, db, limiter, login_manager
 from ..models import (
@@ -32,6 +33,7 @@ from ..models import (
     StakeholderGroup,
     hash_token,
 )
+from ..services.disclosure import Undisclosed, published_report
 from ..services.imports import (
     ImportRejected,
     ImportRow,
@@ -39,7 +41,7 @@ from ..services.imports import (
     import_judgments,
     save_own_judgments,
 )
-from ..services.results import judgments_csv, round_report
+from ..services.results import judgments_csv
 from .spec import MAX_ID, openapi_document
 from .tokens import authenticate
 
@@ -238,22 +240,21 @@ def round_detail(consultation_id: int, number: int) -> Response:
 def results(consultation_id: int, number: int) -> Response:
     """The round's analysis: what ``deliberate analyze --format json`` prints for its judgments.
 
-    Facilitators get the whole report; board members and stakeholders (the latter once the
-    round is closed) get the public view, with groups smaller than the anonymity threshold
-    withheld.
+    Facilitators get the whole report; board members and stakeholders get the public view
+    of a closed round (see :mod:`deliberate.services.disclosure`): 403 while it is open, 409
+    for ``exclude_inconsistent`` where it would single out fewer than k people.
     """
     membership = require_membership(consultation_id, *EVERYONE)
     round_ = _find_round(consultation_id, number)
-    if membership.role is Role.STAKEHOLDER and round_.is_open:
-        raise Forbidden(f"Stakeholders see the results of round {number} once it is closed.")
     flag = request.args.get("exclude_inconsistent", "false").lower()
     if flag not in {"true", "false"}:
         raise BadRequest("exclude_inconsistent must be true or false.")
-    report = round_report(round_, exclude_inconsistent=flag == "true")
+    try:
+        report = published_report(round_, membership.role, exclude_inconsistent=flag == "true")
+    except Undisclosed as refused:
+        return problem(refused.status, HTTP_STATUS_CODES[refused.status], str(refused))
     if report is None:
         raise NotFound(f"Nobody has answered in round {number} yet, so there are no results.")
-    if membership.role is not Role.FACILITATOR:
-        report = public_view(report, membership.consultation.anonymity_k)
     return Response(to_json(report) + "\n", mimetype="application/json")
 
 

@@ -160,9 +160,10 @@ SCHEMAS: dict[str, Any] = {
             "The analysis report, exactly as `deliberate analyze --format json` prints it for "
             "the round's judgments CSV with the consultation's options: `outcomes`, `method`, "
             "`participants` (facilitators only), `overall`, `groups`, `pairs`, `by_outcome`, "
-            "`clusters`, `sensitivity`. Other callers get the public view, which adds "
-            "`withheld_groups` and `min_group_size` and leaves out groups smaller than the "
-            "consultation's anonymity threshold."
+            "`clusters`, `sensitivity`. Other callers get the public view of a closed round "
+            "(403 while it is open), which adds `withheld_groups`, `min_group_size` and "
+            "`participation` and is computed without the groups smaller than the "
+            "consultation's anonymity threshold k."
         ),
         "required": ["outcomes", "method"],
         "properties": {
@@ -404,7 +405,11 @@ def openapi_document() -> dict[str, Any]:
                 {
                     "name": "exclude_inconsistent",
                     "in": "query",
-                    "description": "Leave participants above the consistency threshold out.",
+                    "description": (
+                        "Leave participants above the consistency threshold out. For "
+                        "non-facilitators only where every group loses none or at least k "
+                        "people (otherwise 409)."
+                    ),
                     "schema": {"enum": ["true", "false"], "default": "false"},
                 },
             ),

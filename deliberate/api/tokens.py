@@ -14,6 +14,12 @@ TOKEN_BYTES = 32  # 256 bits of randomness
 TOUCH_INTERVAL = timedelta(minutes=1)
 
 
+def may_create_tokens(user: User) -> bool:
+    """Facilitators and board members (who sign in with a password) may create tokens;
+    stakeholders, whose pages never need one, may not."""
+    return bool(user.password_hash)
+
+
 def create_token(user: User, name: str, scope: Scope) -> tuple[ApiToken, str]:
     """Create and commit a token for ``user``; return it with the secret (shown only once)."""
     secret = PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
@@ -43,6 +49,17 @@ def revoke_token(user: User, token_id: int) -> ApiToken | None:
         token.revoked_at = utcnow()
         db.session.commit()
     return token
+
+
+def revoke_all(user: User) -> int:
+    """Revoke every live token of ``user`` (the caller commits); return how many."""
+    live = db.session.scalars(db.select(ApiToken).filter_by(user_id=user.id, revoked_at=None))
+    now = utcnow()
+    count = 0
+    for token in live:
+        token.revoked_at = now
+        count += 1
+    return count
 
 
 def authenticate(secret: str) -> ApiToken | None:

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -21,7 +22,8 @@ from werkzeug.wrappers import Response
 from ..access import memberships_of
 from ..extensions import db, limiter
 from ..models import Role, User
-from .forms import LoginForm
+from ..services import accounts
+from .forms import LoginForm, PasswordChangeForm
 
 bp = Blueprint("auth", __name__)
 
@@ -84,11 +86,34 @@ def login() -> str | Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """Sign out and forget the session."""
+    """Sign out: end this session and every other one, remember cookies included."""
+    accounts.sign_out_everywhere(current_user)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.home"))
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def password() -> str | Response | tuple[str, int]:
+    """Change one's password; every other session and remember cookie ends."""
+    if not current_user.password_hash:
+        abort(404, description="You sign in with your invitation link, not a password.")
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data or "", form.new.data or "")
+        except accounts.AccountError as error:
+            form.current.errors = [*form.current.errors, str(error)]
+        else:
+            user = current_user._get_current_object()
+            session.clear()
+            login_user(user)
+            flash("Your password is changed; you are signed out everywhere else.", "success")
+            return redirect(url_for("auth.home"))
+    page = render_template("auth/password.html", form=form)
+    return (page, 400) if form.errors else page
 
 
 from . import tokens  # noqa: E402, F401  (the API token settings register on bp)

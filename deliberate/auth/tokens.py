@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectChoice, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..api.tokens import create_token, revoke_token, tokens_of
+from ..api.tokens import create_token, may_create_tokens, revoke_token, tokens_of
 from ..models import Scope
 from .routes import bp
 
@@ -39,6 +39,11 @@ class RevokeForm(FlaskForm):
 @login_required
 def tokens() -> str | tuple[str, int]:
     """List the person's tokens and create a new one (its secret is shown once)."""
+    if not may_create_tokens(current_user):
+        raise Forbidden(
+            "API tokens are for facilitators and board members. Your invitation link is all "
+            "you need to take part."
+        )
     form = TokenForm()
     secret = None
     if form.validate_on_submit():

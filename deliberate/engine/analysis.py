@@ -535,6 +535,7 @@ def _pairs(
                 "eta_squared_null": float(stats.eta_squared_null[p]),
                 "omega_squared": omega,
                 "group_means": {g: _f(stats.group_mean[k, p]) for k, g in enumerate(groups)},
+                "group_n": {g: int(stats.group_n[k, p]) for k, g in enumerate(groups)},
                 "group_intervals": {
                     g: None
                     if not np.all(np.isfinite(bounds[k, p]))

@@ -262,15 +262,61 @@ def _drop_groups(value: Any, withheld: set[str]) -> Any:
     return value
 
 
-def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
-    """The report for non-facilitators: aggregates only, small groups withheld.
+#: Bootstrap intervals (and rank probabilities) are shown only for blocks of at least this
+#: many times ``k`` people: the tails of a small group's bootstrap are its extreme members.
+INTERVAL_FACTOR = 2
 
-    Drops the per-participant list, cluster labels and map points, and participant ids in
-    ``method``; withholds every group with fewer than ``k`` members (its aggregates, its
-    columns in pairs and outcomes, its distinctive pairs, cluster compositions) and says
-    which in ``withheld_groups``. When groups are withheld, ``overall.by_weighting`` and the
-    sensitivity sweep (which would let a reader solve for a small group) are withheld too.
-    When fewer than ``k`` participants are included in all, every aggregate is withheld.
+
+def interval_min_size(k: int) -> int:
+    """The fewest people a block (overall or a group) needs before its intervals are shown."""
+    return INTERVAL_FACTOR * k
+
+
+def _count_cell(people: list[dict[str, Any]], k: int) -> int | None:
+    """How many of ``people`` answered consistently, or None when either side has fewer than k."""
+    consistent = sum(bool(p["consistent"]) for p in people)
+    return consistent if min(consistent, len(people) - consistent) >= k else None
+
+
+def _without_intervals(view: dict[str, Any], small: set[str], overall_small: bool) -> None:
+    """Remove the intervals of the groups in ``small`` (and overall's, if ``overall_small``)."""
+    for name in small:
+        view["groups"][name]["intervals"] = None
+    for entry in view.get("by_outcome") or []:
+        for name in small & set(entry["groups"]):
+            entry["groups"][name]["interval"] = None
+        if overall_small:
+            entry["overall"]["interval"] = None
+    for pair in view.get("pairs") or []:
+        if pair.get("group_intervals"):
+            for name in small & set(pair["group_intervals"]):
+                pair["group_intervals"][name] = None
+    if overall_small:
+        view["overall"]["intervals"] = None
+        view["overall"]["rank_probabilities"] = None
+
+
+def _thin(pair: dict[str, Any], k: int) -> bool:
+    """Whether a pair's figures rest on fewer than k people, in all or in a group shown."""
+    return pair["n"] < k or any(0 < n < k for n in (pair.get("group_n") or {}).values())
+
+
+def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
+    """The report for non-facilitators: aggregates of at least ``k`` people only.
+
+    Pass a report analysed without the groups to withhold (see
+    :func:`deliberate.services.disclosure.publishable_report`): then no figure depends on a
+    withheld person. Here the per-participant list, cluster labels and map points and
+    participant ids are dropped; every group with fewer than ``k`` members (nobody, in
+    such a report) is named in ``withheld_groups`` and left out; consistency counts are
+    given only where at least ``k`` people are on each side (``participation``); pairs that
+    fewer than ``k`` people answered, in all or in a group shown, are left out and named in
+    ``withheld_pairs`` (reduced designs ask each person some pairs only); intervals
+    only for blocks of :func:`interval_min_size` people; cluster profiles only when every
+    cluster has ``k`` people. A report that still holds a group of 1 to ``k - 1`` members
+    also loses the weightings sweep, the sensitivity sweep and the between-group flags,
+    though its totals still include that group. When fewer than ``k`` participants are
+    included in all, or no group has ``k``, every aggregate is withheld.
 
     Parameters
     ----------
@@ -280,40 +326,71 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
         Minimum group size shown.
     """
     view = copy.deepcopy(report)
-    view.pop("participants", None)
+    people = view.pop("participants", None) or []
     method = view["method"]
     method["excluded"] = len(method["excluded"])
     method["skipped"] = len(method["skipped"])
     clusters = view.get("clusters") or {}
     clusters.pop("labels", None)
     clusters.pop("points", None)
-    withheld = sorted(name for name, g in (view.get("groups") or {}).items() if g["size"] < k)
+    groups = view.get("groups") or {}
+    withheld = sorted(name for name, g in groups.items() if g["size"] < k)
     view["withheld_groups"] = withheld
     view["min_group_size"] = k
-    if view["overall"]["size"] < k:
+    if view["overall"]["size"] < k or len(withheld) == len(groups):
+        method.update(excluded=None, skipped=None, group_weights=None)
         return {
             "outcomes": view["outcomes"],
             "method": method,
-            "withheld_groups": sorted(view.get("groups") or {}),
+            "withheld_groups": sorted(groups),
             "min_group_size": k,
-            "withheld": f"fewer than {k} participants: results are not shown",
+            "withheld": f"no group has {k} or more participants: results are not shown",
         }
-    for cluster in clusters.get("profiles", []):
+    profiles = clusters.get("profiles", [])
+    for cluster in profiles:
         cluster.pop("groups", None)
-    clusters["profiles"] = [c for c in clusters.get("profiles", []) if c["size"] >= k]
-    if withheld:
-        drop = set(withheld)
-        view["groups"] = {n: g for n, g in view["groups"].items() if n not in drop}
+    if any(c["size"] < k for c in profiles):
+        clusters["profiles"] = []
+    drop = set(withheld)
+    shown = [p for p in people if p["group"] not in drop]
+    view["participation"] = {
+        "answered": len(shown),
+        "consistent": _count_cell(shown, k),
+        "groups": {
+            name: {
+                "size": g["size"],
+                "consistent": _count_cell([p for p in shown if p["group"] == name], k),
+            }
+            for name, g in groups.items()
+            if name not in drop
+        },
+    }
+    if drop:
+        view["groups"] = {n: g for n, g in groups.items() if n not in drop}
         for key in ("pairs", "by_outcome"):
             view[key] = _drop_groups(view[key], drop)
         for pair in view["pairs"]:
             pair["contested_within"] = [g for g in pair["contested_within"] if g not in drop]
-            shown = set((pair.get("group_sides") or {}).values())
-            if pair.get("conflict_between_groups") and not {"a", "b"} <= shown:
+            sides_shown = set((pair.get("group_sides") or {}).values())
+            if pair.get("conflict_between_groups") and not {"a", "b"} <= sides_shown:
                 # the other side was a withheld group: no conflict can be shown
                 pair["conflict_between_groups"] = False
                 pair["conflict_p"] = None
+        method["group_weights"] = _drop_groups(method["group_weights"], drop)
+    if any(groups[name]["size"] > 0 for name in drop):
         view["overall"]["by_weighting"] = None
         view["sensitivity"] = {"method": "withheld: a group is smaller than the minimum size"}
-        method["group_weights"] = _drop_groups(method["group_weights"], drop)
+        for pair in view["pairs"]:
+            pair["conflict_between_groups"] = None
+    thin = {(p["a"], p["b"]) for p in view["pairs"] if _thin(p, k)}
+    if thin:
+        view["pairs"] = [p for p in view["pairs"] if (p["a"], p["b"]) not in thin]
+        for block in view["groups"].values():
+            block["distinctive"] = [
+                d for d in block.get("distinctive") or [] if (d["a"], d["b"]) not in thin
+            ]
+    view["withheld_pairs"] = sorted([a, b] for a, b in thin)
+    minimum = interval_min_size(k)
+    small = {n for n, g in view["groups"].items() if g["size"] < minimum}
+    _without_intervals(view, small, view["overall"]["size"] < minimum)
     return view

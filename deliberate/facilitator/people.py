@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from .. import mail
 from ..extensions import db
-from ..models import Consultation, Invitation, Role, StakeholderGroup
+from ..models import Consultation, Invitation, Membership, Role, StakeholderGroup
 from ..services import people
 from ..services.people import NewLink, PeopleError
 from . import bp
@@ -145,25 +145,52 @@ def reissue(cid: int, iid: int) -> Any:
     """A new link for an invitation; the old one stops working."""
     consultation = facilitated(cid)
     invitation = _invitation(consultation, iid)
-    link = people.reissue(consultation, current_user, invitation)
+    try:
+        link = people.reissue(consultation, current_user, invitation)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return _people_page(consultation, error.status)
     who = invitation.name or invitation.email or "this person"
     return _with_links(
         consultation, [link], False, f"New link for {who}; the old one no longer works."
     )
 
 
-@bp.post("/<int:cid>/people/<int:iid>/revoke")
-def revoke(cid: int, iid: int) -> Any:
-    """Stop an invitation's link from working."""
-    consultation = facilitated(cid)
-    invitation = _invitation(consultation, iid)
+def _change(consultation: Consultation, change: Callable[[], None], done: str) -> Any:
+    """Make a change to who takes part, then back to the People page (with its error)."""
     try:
-        people.revoke(consultation, current_user, invitation)
+        change()
     except PeopleError as error:
         flash(str(error), "error")
         return _people_page(consultation, error.status)
-    flash(f"Revoked the invitation for {invitation.name or invitation.email}.", "success")
-    return redirect(url_for(".people_page", cid=cid, _anchor="invitations"))
+    flash(done, "success")
+    return redirect(url_for(".people_page", cid=consultation.id, _anchor="invitations"))
+
+
+@bp.post("/<int:cid>/people/<int:iid>/revoke")
+def revoke(cid: int, iid: int) -> Any:
+    """Stop an invitation's link from working (and remove a member who joined with it)."""
+    consultation = facilitated(cid)
+    invitation = _invitation(consultation, iid)
+    return _change(
+        consultation,
+        lambda: people.revoke(consultation, current_user, invitation),
+        f"Revoked the invitation for {invitation.name or invitation.email}.",
+    )
+
+
+@bp.post("/<int:cid>/people/members/<int:mid>/remove")
+def remove_member(cid: int, mid: int) -> Any:
+    """Remove a member: their access ends at once; open-round answers are withdrawn."""
+    consultation = facilitated(cid)
+    membership = db.session.get(Membership, mid)
+    if membership is None:
+        abort(404, "That person is not a member of this consultation.")
+    return _change(
+        consultation,
+        lambda: people.remove_member(consultation, current_user, membership),
+        f"Removed {membership.user.display_name}; their access has ended.",
+    )
 
 
 # --------------------------------------------------------------------------- accepting

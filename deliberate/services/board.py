@@ -19,7 +19,7 @@ from ..models import (
     hash_token,
     utcnow,
 )
-from . import audit, results, summary
+from . import audit, disclosure, results, summary
 
 TOKEN_BYTES = 32
 DEFAULT_SHARE_DAYS = 14
@@ -74,17 +74,18 @@ def featured_ids(round_: Round) -> set[int]:
 def round_summary(round_: Round) -> dict[str, Any] | None:
     """The summary of a closed round for the board, or None when nobody answered.
 
-    Groups below the consultation's anonymity threshold are withheld throughout; reasons
+    Groups below the consultation's anonymity threshold are left out of every figure
+    (:func:`deliberate.services.disclosure.publishable_report`); reasons
     are quoted from the groups shown only, as texts, never with who gave them. Each
     conflict carries ``reasons`` (featured by the facilitator, else the most frequent)
     and ``candidates`` (every reason, for the facilitator's choice).
     """
     consultation = round_.consultation
-    report = results.round_report(round_)
+    report = disclosure.publishable_report(round_)
     if report is None:
         return None
     earlier = [
-        (r.number, results.round_report(r, bootstrap=0))
+        (r.number, disclosure.publishable_report(r, bootstrap=0))
         for r in consultation.rounds
         if not r.is_open and r.number < round_.number
     ]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
+    DEFAULT_ANONYMITY_K,
     Consultation,
     Design,
     Invitation,
@@ -71,7 +72,7 @@ class Settings:
     question: str
     description: str = ""
     weighting: Weighting = Weighting.PERSON
-    anonymity_k: int = 3
+    anonymity_k: int = DEFAULT_ANONYMITY_K
     consistency_threshold: float | None = None
     design: Design = Design.ALL_PAIRS
     self_registration: bool = False

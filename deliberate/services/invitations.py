@@ -122,5 +122,5 @@ def reissue(invitation: Invitation, expires_days: int = DEFAULT_EXPIRY_DAYS) -> 
 
 
 def revoke(invitation: Invitation) -> None:
-    """Stop the link from working; a membership it made stays, with its judgments."""
+    """Stop the link from working (removing a member it made is :mod:`.people`'s part)."""
     invitation.revoked_at = utcnow()

@@ -17,11 +17,14 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from .. import mail
+from ..access import end_sessions
+from ..api.tokens import revoke_all
 from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import (
     Consultation,
     Invitation,
+    Judgment,
     Membership,
     Role,
     StakeholderGroup,
@@ -219,7 +222,21 @@ def import_invitations(consultation: Consultation, user: User, data: bytes) -> l
 
 
 def reissue(consultation: Consultation, user: User, invitation: Invitation) -> NewLink:
-    """A new link for the invitation; the old one stops working at once."""
+    """A new link for an invitation nobody has used yet; the old one stops working at once.
+
+    Raises
+    ------
+    PeopleError
+        409 once the invitation is redeemed: a new link would let whoever holds it act as
+        that member. Remove the member and invite them afresh instead.
+    """
+    if invitation.membership_id is not None:
+        raise PeopleError(
+            f"{_name(invitation)} has joined, so their link cannot be reissued: a new link "
+            "would let whoever holds it act as them. If they lost it, remove them and "
+            "invite them afresh.",
+            409,
+        )
     token = reissue_token(invitation)
     record(consultation, user, "invitation.reissue", _who(invitation))
     db.session.commit()
@@ -227,12 +244,63 @@ def reissue(consultation: Consultation, user: User, invitation: Invitation) -> N
 
 
 def revoke(consultation: Consultation, user: User, invitation: Invitation) -> None:
-    """Stop the invitation's link from working (a member it made stays, with their answers)."""
+    """Stop the invitation's link from working; a member who joined with it is removed."""
     if invitation.revoked_at is not None:
         raise PeopleError("That invitation is already revoked.", 409)
     revoke_token(invitation)
     record(consultation, user, "invitation.revoke", _who(invitation))
+    member = invitation.membership
+    if member is not None and member.removed_at is None:
+        _remove(consultation, user, member)
     db.session.commit()
+
+
+def remove_member(consultation: Consultation, user: User, membership: Membership) -> None:
+    """Remove a member at once: every session and API token of theirs ends, their invitation
+    link stops working, their answers in an open round are withdrawn (closed rounds keep
+    them). The audit log names the member, never their answers.
+
+    Raises
+    ------
+    PeopleError
+        404 for a member of another consultation; 409 for one already removed or oneself.
+    """
+    if membership.consultation_id != consultation.id:
+        raise PeopleError("That person is not a member of this consultation.", 404)
+    if membership.removed_at is not None:
+        raise PeopleError("That member is already removed.", 409)
+    if membership.user_id == user.id:
+        raise PeopleError("You cannot remove yourself.", 409)
+    now = utcnow()
+    for invitation in db.session.scalars(
+        db.select(Invitation).filter_by(membership_id=membership.id, revoked_at=None)
+    ):
+        invitation.revoked_at = now
+    _remove(consultation, user, membership)
+    db.session.commit()
+
+
+def _remove(consultation: Consultation, user: User, membership: Membership) -> None:
+    """Withdraw the member's open-round answers and end their sessions and tokens."""
+    open_rounds = [r.id for r in consultation.rounds if r.is_open]
+    if open_rounds:
+        db.session.execute(
+            db.delete(Judgment).where(
+                Judgment.membership_id == membership.id, Judgment.round_id.in_(open_rounds)
+            )
+        )
+    membership.removed_at = utcnow()
+    end_sessions(membership.user)
+    revoke_all(membership.user)
+    detail = f"{membership.role.value} {membership.user.display_name}"
+    if open_rounds:
+        detail += "; answers in the open round withdrawn"
+    record(consultation, user, "member.remove", detail)
+
+
+def _name(invitation: Invitation) -> str:
+    member = invitation.membership
+    return invitation.name or (member.user.display_name if member else "") or "This person"
 
 
 def _who(invitation: Invitation) -> str:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import OrderedDict
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import func
 
 from ..engine import JudgmentTable, analyze
@@ -122,12 +124,14 @@ def round_report(
     *,
     exclude_inconsistent: bool = False,
     bootstrap: int = DEFAULT_BOOTSTRAP,
+    leave_out: Collection[str] = (),
     **overrides: Any,
 ) -> dict[str, Any] | None:
     """The engine's full report for a round, or None while nobody has answered.
 
     Participants whose answers do not yet connect every outcome are left out and
-    listed in ``method.skipped``.
+    listed in ``method.skipped``. The members of the groups named in ``leave_out`` are
+    left out before the analysis (their groups stay, with nobody in them).
     """
     options = {
         **analysis_options(round_.consultation),
@@ -135,11 +139,16 @@ def round_report(
         "bootstrap": bootstrap,
         **overrides,
     }
-    key = (round_.id, _fingerprint(round_), tuple(sorted((k, repr(v)) for k, v in options.items())))
+    settings = tuple(sorted((k, repr(v)) for k, v in options.items()))
+    key = (round_.id, _fingerprint(round_), settings, tuple(sorted(leave_out)))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     table = round_table(round_)
+    if table is not None and leave_out:
+        dropped = [table.groups.index(g) for g in leave_out if g in table.groups]
+        keep = ~np.isin(table.group_index, dropped)
+        table = table.subset(keep) if keep.any() else None
     if table is None:
         return None
     report = analyze(table, on_disconnected="skip", **options)

@@ -402,26 +402,16 @@ def in_brief(view: Mapping[str, Any], found: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def participation(report: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any]:
-    """Who took part: counts and consistent answers per group shown, and in all."""
-    people = report.get("participants") or []
-    shown = view.get("groups") or {}
-    rows = [
-        {
-            "group": name,
-            "size": block["size"],
-            "consistent": sum(p["consistent"] for p in people if p["group"] == name),
-        }
-        for name, block in shown.items()
-    ]
-    withheld = [g for g in view["withheld_groups"] if report["groups"][g]["size"] > 0]
+def participation(view: Mapping[str, Any]) -> dict[str, Any]:
+    """Who took part, as the public view tells it: people and consistent answers per group
+    shown (None where a count would single out fewer than k people), and in all."""
+    told = view["participation"]
     return {
-        "groups": rows,
-        "total": len(people),
+        "groups": [{"group": name, **block} for name, block in told["groups"].items()],
+        "total": told["answered"],
         "included": view["overall"]["size"],
-        "consistent": sum(p["consistent"] for p in people),
-        "withheld_groups": withheld,
-        "withheld_count": sum(report["groups"][g]["size"] for g in withheld),
+        "consistent": told["consistent"],
+        "withheld_groups": view["withheld_groups"],
         "excluded": view["method"]["excluded"],
         "skipped": view["method"]["skipped"],
         "k": view["min_group_size"],
@@ -435,9 +425,11 @@ def summarise(
 
     Parameters
     ----------
-    report : the engine's report for the round (participants included)
+    report : the engine's report for the round (participants included), as
+        :func:`deliberate.services.disclosure.publishable_report` gives it: analysed
+        without the groups below ``k``, so no figure here depends on their members
     k : anonymity threshold: groups with fewer members are withheld
-    earlier : ``(round number, full report)`` of the rounds to compare, in order, this
+    earlier : ``(round number, report)`` of the rounds to compare, in order, this
         round included, for how consensus moved
 
     Returns
@@ -458,7 +450,7 @@ def summarise(
     found = {
         "view": view,
         "withheld": None,
-        "participation": participation(report, view),
+        "participation": participation(view),
         "ranking": ranking(view["overall"]),
         "outcomes": sentences,
         "converging_outcomes": [s for s in sentences if s["same_for_all"]],

@@ -14,6 +14,12 @@ class JoinForm(FlaskForm):
     submit = SubmitField("Start comparing")
 
 
+class ContinueForm(FlaskForm):
+    """Carry on as the member an invitation link belongs to (a POST, so no other site can)."""
+
+    submit = SubmitField("Continue")
+
+
 class CodeForm(FlaskForm):
     """A consultation's registration code."""
 

@@ -32,7 +32,7 @@ from ..services.judgments import (
 )
 from ..services.results import participant_feedback
 from . import voting
-from .forms import CodeForm, JoinForm, RegisterForm
+from .forms import CodeForm, ContinueForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
 
@@ -86,6 +86,21 @@ def _sign_in(membership: Membership, token: str) -> Response:
     return redirect(url_for(".compare", consultation_id=membership.consultation_id))
 
 
+def _resume(membership: Membership, token: str) -> Any:
+    """Go on as the link's member: at once if already signed in as them, otherwise after a
+    confirming POST, so a link opened by someone else never swaps their session silently."""
+    if current_user.is_authenticated and current_user.id == membership.user_id:
+        session.setdefault("return_links", {})[str(membership.consultation_id)] = token
+        session.modified = True
+        return redirect(url_for(".compare", consultation_id=membership.consultation_id))
+    form = ContinueForm()
+    if form.validate_on_submit():
+        return _sign_in(membership, token)
+    return render_template(
+        "stakeholder/resume.html", form=form, consultation=membership.consultation
+    )
+
+
 @bp.route("/i/<token>", methods=["GET", "POST"])
 @csrf.exempt
 @joining_limit
@@ -105,12 +120,13 @@ def join(token: str) -> Any:
             "This is not a stakeholder's link. Open the link in your invitation e-mail.", 404
         )
     member = invitation.membership
-    if member is not None and current_user.is_authenticated and current_user.id == member.user_id:
-        return redirect(url_for(".compare", consultation_id=member.consultation_id))
-    if request.method == "POST":
+    signed_in_as_member = (
+        member is not None and current_user.is_authenticated and current_user.id == member.user_id
+    )
+    if request.method == "POST" and not signed_in_as_member:
         csrf.protect()
-    if invitation.membership is not None:
-        return _sign_in(invitation.membership, token)
+    if member is not None:
+        return _resume(member, token)
     form = JoinForm()
     if request.method == "GET" and invitation.name:
         form.display_name.data = invitation.name
@@ -245,7 +261,7 @@ def _compared(membership: Membership, closed: Round) -> list[dict[str, Any]]:
     """A closed round's priorities: the stakeholder's own beside their group's and everyone's."""
     own = participant_feedback(membership, closed)
     return voting.comparison_rows(
-        voting.public_results(membership.consultation, closed),
+        voting.public_results(closed),
         membership.group.name if membership.group else None,
         own["weights"] if own and own["connected"] else None,
     )

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ..engine import public_view
 from ..extensions import db
 from ..models import (
     Consultation,
@@ -23,8 +22,8 @@ from ..models import (
     Status,
     utcnow,
 )
-from ..services import results
 from ..services.design import pair_sequence
+from ..services.disclosure import published_report
 from ..services.invitations import InvitationError, create_invitation, redeem
 from ..services.judgments import JudgmentRejected, save_judgments, validate_judgment
 
@@ -210,12 +209,9 @@ def finish(membership: Membership) -> None:
 # --------------------------------------------------------------------------- aggregates
 
 
-def public_results(consultation: Consultation, round_: Round) -> dict[str, Any] | None:
-    """A closed round's aggregates as anyone may see them (small groups withheld)."""
-    report = results.round_report(round_, bootstrap=0)
-    if report is None:
-        return None
-    return public_view(report, consultation.anonymity_k)
+def public_results(round_: Round) -> dict[str, Any] | None:
+    """A closed round's aggregates as a stakeholder may see them (small groups withheld)."""
+    return published_report(round_, Role.STAKEHOLDER, bootstrap=0)
 
 
 def comparison_rows(

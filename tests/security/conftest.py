@@ -64,6 +64,8 @@ class World:
     share_token: str
     spare_api_token_id: int
     api_tokens: dict[str, str] = field(default_factory=dict)
+    #: A demo stakeholder nobody visits as: the one a facilitator may remove.
+    member_id: int = 0
 
 
 def make_app(uri: str) -> Flask:
@@ -126,6 +128,9 @@ def build_world() -> World:
         share_token=share_token,
         spare_api_token_id=spare.id,
         api_tokens=api_tokens,
+        member_id=next(
+            m.id for m in demo.memberships if m.role is Role.STAKEHOLDER and m.user.email is None
+        ),
     )
 
 
@@ -165,9 +170,9 @@ def visitor(app: Flask, world: World, role: str) -> FormClient:
     """A client signed in as ``role``, the way that person signs in."""
     client: FormClient = app.test_client()  # type: ignore[assignment]
     if role == "stakeholder":
-        assert client.get(f"/i/{world.stakeholder_token}").status_code == 302
+        assert client.submit(f"/i/{world.stakeholder_token}").status_code == 302
     elif role == "other_stakeholder":
-        assert client.get(f"/i/{world.other_stakeholder_token}").status_code == 302
+        assert client.submit(f"/i/{world.other_stakeholder_token}").status_code == 302
     elif role == "facilitator":
         assert login(client, FACILITATOR_EMAIL).status_code == 302
     elif role == "other_facilitator":

@@ -179,7 +179,7 @@ def test_a_group_smaller_than_k_is_never_shown_apart(
     board: FormClient = world_app.test_client()  # type: ignore[assignment]
     assert login(board, "small-board@example.org", "pw").status_code == 302
     stakeholder = world_app.test_client()
-    assert stakeholder.get(small_group["stakeholder_link"]).status_code == 302
+    assert stakeholder.submit(small_group["stakeholder_link"]).status_code == 302
 
     pages = {
         "board summary": board.get(f"/board/{cid}/rounds/1"),
@@ -254,7 +254,7 @@ def test_a_member_of_a_small_group_does_not_see_the_group_either(world_app: Flas
     assert quality == pytest.approx(27**0.5 / (27**0.5 + 2), abs=1e-3)
 
     pharmacist = world_app.test_client()
-    assert pharmacist.get(f"/i/{token}").status_code == 302
+    assert pharmacist.submit(f"/i/{token}").status_code == 302
     for url in (f"/c/{cid}/compare", f"/c/{cid}/summary"):
         response = pharmacist.get(url)
         assert response.status_code == 200, url

@@ -62,9 +62,14 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     },
     # Anyone signed in: their own lists, tokens and sign-out (each lists only their own).
     "auth.logout": {"POST": (302, 302, 302, 302, 302, 302, 302)},
+    # API tokens and password changes: people with a password (facilitators, board members).
     "auth.tokens": {
-        "GET": (302, 200, 200, 200, 200, 200, 302),
-        "POST": (302, 400, 400, 400, 400, 400, 302),
+        "GET": (302, 403, 403, 200, 200, 200, 302),
+        "POST": (302, 403, 403, 400, 400, 400, 302),
+    },
+    "auth.password": {
+        "GET": (302, 404, 404, 200, 200, 200, 302),
+        "POST": (302, 404, 404, 400, 400, 400, 302),
     },
     "auth.revoke": {"POST": (302, 404, 404, 302, 404, 404, 302)},
     "stakeholder.index": {"GET": (302, 200, 200, 200, 200, 200, 302)},
@@ -130,6 +135,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "facilitator.move_outcome": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.reissue": {"POST": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.revoke": {"POST": (302, 403, 403, 302, 403, 403, 302)},
+    "facilitator.remove_member": {"POST": (302, 403, 403, 302, 403, 403, 302)},
     "facilitator.import_people": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.invite": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.links_csv": {"POST": (302, 403, 403, 200, 403, 403, 302)},
@@ -156,6 +162,7 @@ def url_arguments(rule: Rule, world: World) -> dict[str, Any]:
         "gid": world.group_id,
         "oid": world.outcome_ids[0],
         "iid": world.invitation_id,
+        "mid": world.member_id,
         "link_id": world.link_id,
         "first_id": world.outcome_ids[0],
         "second_id": world.outcome_ids[1],
@@ -175,7 +182,11 @@ def visits(app: Flask) -> list[tuple[str, Rule]]:
     for rule in app.url_map.iter_rules():
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             found.append((method, rule))
-    return sorted(found, key=lambda item: (item[0] != "GET", item[1].rule, item[0]))
+    # Signing out ends every session of the person: it comes last.
+    last = {"auth.logout"}
+    return sorted(
+        found, key=lambda item: (item[0] != "GET", item[1].endpoint in last, item[1].rule, item[0])
+    )
 
 
 def unlisted(app: Flask) -> list[str]:

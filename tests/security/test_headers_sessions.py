@@ -89,7 +89,7 @@ def test_what_was_in_the_session_before_signing_in_does_not_survive_it(
             "/login", data={"csrf_token": token, "email": "board@example.org", "password": "demo"}
         )
     elif sign_in == "invitation":
-        response = client.get(f"/i/{world.stakeholder_token}")
+        response = client.post(f"/i/{world.stakeholder_token}", data={"csrf_token": token})
     elif sign_in == "registration":
         form = {"csrf_token": token, "display_name": "Registered", "group": world.group_id}
         response = client.post(page, data=form)
@@ -161,9 +161,12 @@ def test_an_invitation_makes_one_membership_and_resumes_it(world_app: Flask, wor
     assert joined.status_code == 302
     count = memberships()
     second: FormClient = world_app.test_client()  # type: ignore[assignment]
-    again = second.get(f"/i/{world.fresh_token}")
-    assert again.status_code == 302 and again.location == joined.location
-    second.post(f"/i/{world.fresh_token}", data={"display_name": "Second Opener"})
+    again = second.get(f"/i/{world.fresh_token}")  # asks first: no silent sign-in on a GET
+    assert again.status_code == 200 and "Continue" in again.get_data(as_text=True)
+    with second.session_transaction() as session:
+        assert "_user_id" not in session
+    resumed = second.submit(f"/i/{world.fresh_token}", {"display_name": "Second Opener"})
+    assert resumed.status_code == 302 and resumed.location == joined.location
     assert memberships() == count
     with world_app.app_context():
         names = db.session.scalars(

@@ -342,11 +342,11 @@ def test_a_small_group_is_withheld_and_the_page_says_so(app: Flask, client: Form
     html = client.get(f"/board/{cid}/").get_data(as_text=True)
     text = " ".join(html.split())
     assert (
-        "Staff has fewer than 3 members, so the answers of its 2 members count in the overall "
-        "results but are not shown as a group" in text
+        "Staff has fewer than 3 people who answered, so its answers are left out of every "
+        "figure on this page" in text
     )
+    assert "its 2 members" not in text  # how many answered in a small group is not told
     assert '<th scope="row">Staff</th>' not in html
-    assert "is not shown: a group is smaller than 3" in text
     assert "Hidden Name" not in html
 
 

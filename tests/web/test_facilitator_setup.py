@@ -136,7 +136,7 @@ def test_a_stakeholder_without_a_password_cannot_create(app: Flask, client: Form
         member = make_member(consultation)
         user_id = member.user_id
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = f"{user_id}:0"
         session["_fresh"] = True
     assert client.get("/facilitate/new").status_code == 403
 

@@ -315,7 +315,7 @@ def test_reissue_gives_a_new_link_and_the_old_one_stops_working(
     assert client.get(f"/i/{old}").status_code == 404
 
 
-def test_revoke_stops_the_link_and_keeps_the_member(
+def test_revoking_a_joined_invitation_removes_the_member(
     app: Flask, client: FormClient, cid: int
 ) -> None:
     ids = _seeded(app, cid)
@@ -325,12 +325,13 @@ def test_revoke_stops_the_link_and_keeps_the_member(
     with app.app_context():
         invitation = db.session.get(Invitation, ids["joined"])
         assert invitation.revoked_at is not None
-        assert invitation.membership is not None  # their answers stay
+        assert invitation.membership is not None  # kept, for their answers in closed rounds
+        assert invitation.membership.removed_at is not None
     again = client.submit(f"/facilitate/{cid}/people/{ids['joined']}/revoke", page=page)
     assert again.status_code == 409
     with app.app_context():
         detail = db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert detail[-1] == "invitation.revoke"
+    assert detail[-2:] == ["invitation.revoke", "member.remove"]
 
 
 def test_another_consultations_invitation_is_a_404(
@@ -452,7 +453,7 @@ def test_a_stakeholder_member_cannot_accept_without_a_password(
         user_id = member.user_id
     client.submit("/logout", page="/facilitate/")
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = f"{user_id}:0"
         session["_fresh"] = True
     page = client.get(path).get_data(as_text=True)
     assert "Create account and accept" in page  # a passwordless stakeholder gets the account form

@@ -10,7 +10,7 @@ from flask import Flask
 
 from deliberate.extensions import db
 from deliberate.models import Consultation, Round, Weighting
-from deliberate.services import board, results, summary
+from deliberate.services import board, disclosure, results, summary
 from tests.factories import add_judgments, make_consultation, make_member
 
 # Both groups put Prevention far first; Funders put Efficiency over Equity, Service users
@@ -123,15 +123,15 @@ def test_a_group_below_the_threshold_is_withheld_everywhere(app: Flask) -> None:
     ] * 2
     with app.app_context():
         round_ = _consultation(extra_group=staff)
-        found = _summary(round_)
+        found = _summary(round_, leave_out=disclosure.small_groups(results.round_report(round_), 3))
         assert found["participation"]["withheld_groups"] == ["Staff"]
-        assert found["participation"]["withheld_count"] == 2
-        assert found["participation"]["total"] == 18
+        assert "withheld_count" not in found["participation"]
+        assert found["participation"]["total"] == 16  # the two staff are in no figure
+        assert found["view"]["overall"]["size"] == 16
         assert "Staff" not in found["view"]["groups"]
         assert all("Staff" not in o["text"] for o in found["outcomes"])
         assert all("Staff" not in c["text"] for c in found["conflicts"])
-        assert found["voice"]["shown"] is False
-        assert "smaller than 3" in found["voice"]["text"]
+        assert found["voice"]["shown"] is True  # the sweep weighs the groups shown only
 
 
 def test_too_few_people_withholds_every_aggregate(app: Flask) -> None:
@@ -140,7 +140,7 @@ def test_too_few_people_withholds_every_aggregate(app: Flask) -> None:
         round_ = consultation.rounds[0]
         add_judgments(make_member(consultation), round_, {("A", "B"): 3})
         found = _summary(round_)
-        assert found["withheld"] == "fewer than 3 participants: results are not shown"
+        assert found["withheld"] == "no group has 3 or more participants: results are not shown"
         assert set(found) == {"view", "withheld"}
 
 

@@ -1,0 +1,119 @@
+"""What people other than the facilitator may learn of a round: the one way results leave.
+
+Every page, chart, PDF, CSV and API answer for a board member, a stakeholder or a
+read-only link reads a round's results through :func:`published_report` (or, for the board
+summary, through :func:`publishable_report` and :func:`deliberate.engine.public_view`).
+The guarantee, written out in docs/METHODS.md ("Disclosure control"):
+
+* nothing of an open round;
+* a group with fewer than k people who answered is left out before the analysis, so no
+  published figure (overall n, weights, spreads, shares, eta², flags, counts) depends on
+  its members' answers;
+* consistency counts only where at least k people are on each side; bootstrap intervals
+  only for blocks of 2k people; cluster profiles only when every cluster has k people;
+* a second view that leaves inconsistent people out only where, in every group, it leaves
+  out nobody or at least k people, so two views never differ by fewer than k people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import public_view
+from ..models import Role, Round
+from .results import DEFAULT_BOOTSTRAP, round_report
+
+
+class Undisclosed(Exception):
+    """A view that would let someone learn fewer than k people's answers; ``status`` for HTTP."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def sees_everything(role: Role) -> bool:
+    """Whether people in ``role`` read the full report (facilitators only)."""
+    return role is Role.FACILITATOR
+
+
+def small_groups(report: dict[str, Any], k: int) -> list[str]:
+    """The groups with fewer than ``k`` people in the report's aggregates."""
+    return sorted(name for name, g in report["groups"].items() if g["size"] < k)
+
+
+def publishable_report(
+    round_: Round, *, bootstrap: int = DEFAULT_BOOTSTRAP
+) -> dict[str, Any] | None:
+    """The round's full report analysed without the groups below the anonymity threshold.
+
+    What :func:`deliberate.engine.public_view` turns into the public view; None while nobody
+    has answered or nobody is left. Raises :class:`Undisclosed` for an open round.
+    """
+    if round_.is_open:
+        raise Undisclosed(
+            f"Round {round_.number} is still open, so its results may change. They are "
+            "shown once the facilitator closes the round.",
+            403,
+        )
+    full = round_report(round_, bootstrap=bootstrap)
+    if full is None:
+        return None
+    small = small_groups(full, round_.consultation.anonymity_k)
+    if len(small) == len(full["groups"]) or not any(full["groups"][g]["size"] for g in small):
+        return full  # nothing to leave out, or everything: the public view withholds it all
+    return round_report(round_, bootstrap=bootstrap, leave_out=small)
+
+
+def _consistent_only(round_: Round, base: dict[str, Any], bootstrap: int) -> dict[str, Any]:
+    """The report without inconsistent people, if every group loses none or at least k."""
+    k = round_.consultation.anonymity_k
+    shown = [g for g, block in base["groups"].items() if block["size"] >= k]
+    lost = dict.fromkeys(shown, 0)
+    for person in base["participants"]:
+        if person["group"] in lost and not person["consistent"]:
+            lost[person["group"]] += 1
+    kept = {g: base["groups"][g]["size"] - lost[g] for g in shown}
+    # A group that keeps fewer than k is left out whole: all its members differ.
+    differences = [base["groups"][g]["size"] if kept[g] < k else lost[g] for g in shown]
+    if any(0 < d < k for d in differences):
+        raise Undisclosed(
+            f"Leaving out inconsistent answers would change the results by fewer than {k} "
+            "people in a group, which could reveal them; the results are shown with "
+            "every answer only."
+        )
+    leave_out = [g for g in base["groups"] if g not in shown or kept[g] < k]
+    report = round_report(
+        round_, exclude_inconsistent=True, bootstrap=bootstrap, leave_out=leave_out
+    )
+    if report is None:
+        raise Undisclosed(f"No group has {k} or more consistent answers to show apart.")
+    return report
+
+
+def published_report(
+    round_: Round,
+    role: Role,
+    *,
+    exclude_inconsistent: bool = False,
+    bootstrap: int = DEFAULT_BOOTSTRAP,
+) -> dict[str, Any] | None:
+    """The round's results as people in ``role`` may read them, or None before any answer.
+
+    Facilitators get the engine's full report; everyone else the public view of
+    :func:`publishable_report`. Depends only on the round's answers and settings, the
+    options and whether ``role`` sees everything, so it can be cached on those.
+
+    Raises
+    ------
+    Undisclosed
+        403 for an open round; 409 for ``exclude_inconsistent`` where the two views would
+        differ by fewer than k people in some group.
+    """
+    if sees_everything(role):
+        return round_report(round_, exclude_inconsistent=exclude_inconsistent, bootstrap=bootstrap)
+    base = publishable_report(round_, bootstrap=bootstrap)
+    if base is None:
+        return None
+    report = _consistent_only(round_, base, bootstrap) if exclude_inconsistent else base
+    return public_view(report, round_.consultation.anonymity_k)
