@@ -73,6 +73,25 @@ def invitation_message(
     return message
 
 
+def reminder_message(
+    sender: str, name: str, email: str, title: str, round_number: int
+) -> EmailMessage:
+    """A reminder to finish a round, for someone who has joined (it carries no link)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((name, email)) if name else email
+    message["Subject"] = f"Reminder: round {round_number} of {title}"
+    greeting = f"Hello {name}," if name else "Hello,"
+    message.set_content(
+        f"{greeting}\n\n"
+        f"Round {round_number} of “{title}” is still open and you have not finished it yet.\n\n"
+        "To carry on, open the personal link from your invitation e-mail: your answers so far "
+        "are kept.\n\n"
+        "If you have lost the link, ask the facilitator for a new one.\n"
+    )
+    return message
+
+
 def send(settings: MailSettings, messages: Iterable[EmailMessage]) -> int:
     """Send ``messages`` over one SMTP connection (STARTTLS when offered); return how many."""
     sent = 0

@@ -259,17 +259,70 @@ def test_answers_are_saved_canonically_and_twice_is_once(app: Flask, client: For
     assert re.search(r'value="5" checked', page)
 
 
-def test_skip_withdraws_and_back_returns(app: Flask, client: FormClient) -> None:
+def test_skip_on_an_answered_pair_asks_first_and_says_what_it_removed(
+    app: Flask, client: FormClient
+) -> None:
     data = _invite(app)
     cid = data["id"]
     _join(client, data["token"])
+    left, right, _ = _pairs(client, cid, 2)[1]
     client.submit(f"/c/{cid}/compare/2", {"value": "1/3"}, page=f"/c/{cid}/compare?pair=2")
     assert len(_stored(app)) == 1
-    skip = client.submit(f"/c/{cid}/compare/2", {"action": "skip"}, page=f"/c/{cid}/compare?pair=2")
+    asked = client.submit(
+        f"/c/{cid}/compare/2", {"action": "skip"}, page=f"/c/{cid}/compare?pair=2"
+    )
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "You have already answered this pair" in page
+    assert f"{right} is more important than {left}: moderate (3)" in page
+    assert "Yes, remove my answer" in page and "No, keep it" in page
+    assert len(_stored(app)) == 1  # nothing removed without saying yes
+    as_json = client.submit(
+        f"/c/{cid}/compare/2",
+        {"action": "skip"},
+        page=f"/c/{cid}/compare?pair=2",
+        headers={"Accept": "application/json"},
+    )
+    assert as_json.status_code == 409 and len(_stored(app)) == 1
+    skip = client.submit(
+        f"/c/{cid}/compare/2",
+        {"action": "skip", "confirm": "yes"},
+        page=f"/c/{cid}/compare?pair=2",
+    )
     assert skip.location.endswith("pair=3")
     assert _stored(app) == {}
+    told = client.get(skip.location).get_data(as_text=True)
+    assert f"Removed your answer to {left} or {right}" in told
+    assert "you can answer it again" in told
+    # "I can't say" on an unanswered pair just moves on, and "Back" goes back.
+    unanswered = client.submit(
+        f"/c/{cid}/compare/3", {"action": "skip"}, page=f"/c/{cid}/compare?pair=3"
+    )
+    assert unanswered.status_code == 303 and unanswered.location.endswith("summary")
     back = client.submit(f"/c/{cid}/compare/2", {"action": "back"}, page=f"/c/{cid}/compare?pair=2")
     assert back.location.endswith("pair=1") and _stored(app) == {}
+
+
+def test_after_the_round_closes_finishing_is_refused_and_nothing_is_offered(
+    app: Flask, client: FormClient
+) -> None:
+    data = _invite(app)
+    cid = data["id"]
+    _join(client, data["token"])
+    _answer(client, cid, {("A", "B"): 3.0, ("B", "C"): 3.0, ("C", "A"): 3.0})  # a cycle
+    page = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Revisit this pair" in page and f"/c/{cid}/finish" in page
+    token = client.csrf_token(f"/c/{cid}/summary")
+    with app.app_context():
+        db.session.get(Consultation, cid).rounds[0].closed_at = utcnow()
+        db.session.commit()
+    refused = client.post(f"/c/{cid}/finish", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert "Voting is closed" in refused.get_data(as_text=True)
+    assert _membership(app).finished_at is None
+    closed = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Revisit this pair" not in closed and f"/c/{cid}/finish" not in closed
+    assert "Some answers contradict each other" in closed  # still said, not offered
 
 
 @pytest.mark.parametrize(
@@ -401,6 +454,14 @@ def test_an_inconsistency_is_pointed_out_with_a_fitting_value(
     revisit = client.get(f"/c/{cid}/compare?pair={number}").get_data(as_text=True)
     names = re.findall(r'id="(?:left|right)-name"><span[^>]*>[^<]*</span>([^<]+)<', revisit)
     assert set(names) <= set(said.replace(" is more important than ", ",").split(":")[0].split(","))
+    # The point that would fit is marked, in words, on the revisit page.
+    marked = re.search(
+        r'point-suggested">\s*<input type="radio" name="value" id="point-\d+" value="([^"]+)"'
+        r'[^>]*data-words="([^"]+)"',
+        revisit,
+    )
+    assert marked and marked.group(2) == fits
+    assert "fits your other answers" in revisit
     assert len(_stored(app)) == 3  # nothing was changed for them
 
 
