@@ -29,6 +29,8 @@ S_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"
 #: A change in S* smaller than this is "held steady".
 STEADY = 0.02
 CHARTS = ("conflict", "priorities", "participants")
+#: Bootstrap resamples for the interval of the change in distance between groups.
+DISTANCE_DRAWS = 1000
 
 
 def agreement_band(w: float | None) -> str | None:
@@ -278,17 +280,71 @@ def find_pair(report: Mapping[str, Any], a: str, b: str) -> Mapping[str, Any] | 
     return next((p for p in report["pairs"] if {p["a"], p["b"]} == {a, b}), None)
 
 
-def _between_groups(report: Mapping[str, Any]) -> float | None:
-    """Mean clr distance between the groups' aggregate priorities (None below two groups)."""
-    weights = [
-        [g["weights"][o] for o in report["outcomes"]]
-        for g in report["groups"].values()
-        if g["size"] and None not in g["weights"].values()
-    ]
-    if len(weights) < 2:
+def group_points(report: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Each group's participants as rows of centred log priorities (clr), by group name."""
+    outcomes = report["outcomes"]
+    rows: dict[str, list[list[float]]] = {}
+    for person in report["participants"]:
+        weights = person.get("weights") or {}
+        if weights and None not in weights.values():
+            rows.setdefault(person["group"], []).append([weights[o] for o in outcomes])
+    return {group: clr(np.asarray(values, float)) for group, values in rows.items()}
+
+
+def _spread(centres: np.ndarray) -> np.ndarray:
+    """Mean distance between every two group centres; ``centres`` is ``(..., G, d)``."""
+    pairs = list(itertools.combinations(range(centres.shape[-2]), 2))
+    gaps = [np.linalg.norm(centres[..., a, :] - centres[..., b, :], axis=-1) for a, b in pairs]
+    return np.mean(gaps, axis=0)
+
+
+def distance_change(
+    first: Mapping[str, np.ndarray],
+    last: Mapping[str, np.ndarray],
+    *,
+    draws: int = DISTANCE_DRAWS,
+    seed: int = 0,
+) -> dict[str, float] | None:
+    """How far apart the groups are in two rounds, and a 95% interval for the change.
+
+    A group's centre is the mean of its members' clr priorities (the clr of their
+    normalised geometric mean). The distance is the mean distance between every two
+    centres, over groups with at least two members in both rounds. The interval is a
+    percentile bootstrap resampling members within each group and round (``draws``
+    resamples). Returns None with fewer than two such groups.
+    """
+    groups = [g for g in first if g in last and len(first[g]) > 1 and len(last[g]) > 1]
+    if len(groups) < 2:
         return None
-    points = clr(np.asarray(weights, float))
-    return float(np.mean([np.linalg.norm(a - b) for a, b in itertools.combinations(points, 2)]))
+    rng = np.random.default_rng(seed)
+
+    def resampled(points: Mapping[str, np.ndarray]) -> np.ndarray:
+        centres = []
+        for g in groups:
+            rows = points[g]
+            picks = rng.integers(0, len(rows), size=(draws, len(rows)))
+            centres.append(rows[picks].mean(axis=1))
+        return _spread(np.stack(centres, axis=1))
+
+    before = float(_spread(np.stack([first[g].mean(axis=0) for g in groups])))
+    after = float(_spread(np.stack([last[g].mean(axis=0) for g in groups])))
+    low, high = np.percentile(resampled(last) - resampled(first), [2.5, 97.5])
+    return {"before": before, "after": after, "low": float(low), "high": float(high)}
+
+
+def between_sentence(change: Mapping[str, float]) -> tuple[str, str]:
+    """The trend between groups in words: convergence or entrenchment only when the 95%
+    interval of the change leaves out no change."""
+    interval = f"change {change['after'] - change['before']:+.2f}, 95% interval "
+    interval += f"{change['low']:+.2f} to {change['high']:+.2f}"
+    distances = f"distance {change['before']:.2f} → {change['after']:.2f}; {interval}"
+    if change["high"] < 0:
+        trend, words = "convergence", "the groups' priorities moved closer together"
+    elif change["low"] > 0:
+        trend, words = "entrenchment", "the groups' priorities moved further apart"
+    else:
+        trend, words = "no clear change", "the change is within what chance alone could give"
+    return trend, f"Between groups: {trend} — {words} ({distances})."
 
 
 def _movement(before: float | None, after: float | None) -> str:
@@ -308,13 +364,15 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
     ``series`` (S* per group and everyone, per round), ``sentences`` (plain words, first
     round against the last), ``between`` (the groups' distance from each other and
     whether they converged or entrenched), ``priorities`` (per group and outcome, the
-    priority in each round) and ``chart`` (SVG).
+    priority in each round), ``provisional`` (numbers of rounds still open, whose figures
+    will change) and ``chart`` (SVG, from 0).
     """
     reports = [(r, round_report(r)) for r in rounds_with_judgments(consultation)]
     reports = [(r, rep) for r, rep in reports if rep is not None]
     if len(reports) < 2:
         return None
-    labels = [f"Round {r.number}" for r, _ in reports]
+    labels = [f"Round {r.number}" + (" (open)" if r.is_open else "") for r, _ in reports]
+    provisional = [r.number for r, _ in reports if r.is_open]
     names = ["Everyone", *(g.name for g in consultation.groups)]
 
     def block(rep: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
@@ -344,19 +402,13 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
                 f"{charts.percent(new['weights'][moved])}"
             )
         sentences.append(text + ".")
-    distances = [_between_groups(rep) for _, rep in reports]
+    change = distance_change(
+        group_points(reports[0][1]), group_points(reports[-1][1]), seed=consultation.id
+    )
     between = None
-    if distances[0] is not None and distances[-1] is not None:
-        closer = distances[-1] < distances[0]
-        between = {
-            "distances": distances,
-            "trend": "convergence" if closer else "entrenchment",
-            "sentence": (
-                f"Between groups: {'convergence' if closer else 'entrenchment'} — the groups' "
-                f"priorities moved {'closer together' if closer else 'further apart'} "
-                f"(distance {distances[0]:.2f} → {distances[-1]:.2f})."
-            ),
-        }
+    if change is not None:
+        trend, sentence = between_sentence(change)
+        between = {**change, "trend": trend, "sentence": sentence}
     priorities = []
     for name in names:
         blocks = [block(rep, name) for _, rep in reports]
@@ -371,9 +423,11 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
         title="Consensus (S*) by round, for everyone and each group",
         overall="Everyone",
         bands=[(bound, name) for bound, name in S_BANDS],
+        floor=0.0,
     )
     return {
         "rounds": labels,
+        "provisional": provisional,
         "series": series,
         "kendall": kendall,
         "sentences": sentences,

@@ -406,7 +406,20 @@ def test_round_comparison_says_how_each_group_moved(
             else "held steady"
         )
         assert f"{name} {verb}: S* {before:.2f} → {after:.2f}" in html
-    assert re.search(r"Between groups: (convergence|entrenchment)", html)
+    between = re.search(
+        r"Between groups: (convergence|entrenchment|no clear change) — [^(]*\(distance "
+        r"(\d\.\d\d) → (\d\.\d\d); change ([+-]\d\.\d\d), 95% interval "
+        r"([+-]\d\.\d\d) to ([+-]\d\.\d\d)\)",
+        html,
+    )
+    assert between, "the trend between groups is stated with its interval"
+    trend, low, high = between.group(1), float(between.group(5)), float(between.group(6))
+    assert low <= float(between.group(4)) <= high
+    called = "convergence" if high < 0 else "entrenchment" if low > 0 else "no clear change"
+    assert trend == called
+    # Round 2 of the demo is still open: everything about it is provisional.
+    assert "Provisional:" in html and "round 2 is still open" in html
+    assert "Round 2 (open)" in html
     assert html.count('class="moves"') == 4  # everyone and each group
     svg = client.get(f"/facilitate/{demo}/rounds/compare/consensus.svg")
     assert svg.status_code == 200 and b"Round 2" in svg.get_data()
