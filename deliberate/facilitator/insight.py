@@ -12,6 +12,7 @@ from ..engine import to_json
 from ..models import Consultation, Role, Round
 from ..services import insight
 from ..services.results import judgments_csv, round_report
+from ..services.summary import WEIGHTING_LABELS
 from . import bp
 
 
@@ -115,6 +116,7 @@ def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
         second=second,
         pair=insight.find_pair(report, first.name, second.name) if report else None,
         reasons=insight.pair_reasons(round_, first, second),
+        weighting=WEIGHTING_LABELS.get(report["method"]["weighting"]) if report else None,
         percent=charts.percent,
         times=charts.times,
     )

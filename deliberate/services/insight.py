@@ -235,7 +235,8 @@ def pair_reasons(round_: Round, first: Outcome, second: Outcome) -> dict[str, An
     Values are oriented as "``first`` over ``second``". Returns ``sides`` (``first``,
     ``equal``, ``second``), each a list of ``{"group", "count", "reasons"}`` in the
     consultation's group order, where ``reasons`` are ``(text, how many gave it)``, most
-    given first. No author is ever returned.
+    given first; ``counts`` (people per side), ``total`` and ``reasons_given``. No author is
+    ever returned.
     """
     low, high = sorted((first.id, second.id))
     rows = db.session.execute(
@@ -272,7 +273,11 @@ def pair_reasons(round_: Round, first: Outcome, second: Outcome) -> dict[str, An
         ]
         for side, groups in tally.items()
     }
-    return {"total": len(rows), "sides": sides}
+    counts = {side: sum(entry["count"] for entry in entries) for side, entries in sides.items()}
+    given = sum(
+        n for groups in tally.values() for _, texts in groups.values() for n in texts.values()
+    )
+    return {"total": len(rows), "sides": sides, "counts": counts, "reasons_given": given}
 
 
 def find_pair(report: Mapping[str, Any], a: str, b: str) -> Mapping[str, Any] | None:

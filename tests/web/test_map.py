@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -253,6 +254,34 @@ def test_reasons_are_grouped_by_side_and_group_without_authors(
         assert author not in html
     assert "Every pound wasted" in for_efficiency
     assert "The people with the greatest need" in for_equity
+    # Shares say what they count: people (from the stored judgments) or weighted voices.
+    with app.app_context():
+        values = db.session.scalars(
+            db.select(Judgment.value).where(
+                Judgment.round_id == consultation.rounds[0].id,
+                Judgment.outcome_a_id == ids["Efficiency"],
+                Judgment.outcome_b_id == ids["Equity"],
+            )
+        ).all()
+        reasonless = next(
+            (a, b)
+            for a, b in itertools.combinations(sorted(ids.values()), 2)
+            if not db.session.scalar(
+                db.select(db.func.count(Judgment.id)).where(
+                    Judgment.round_id == consultation.rounds[0].id,
+                    Judgment.outcome_a_id == a,
+                    Judgment.outcome_b_id == b,
+                    Judgment.reason != "",
+                )
+            )
+        )
+    equity_first = sum(v < 1 for v in values)
+    assert f"{equity_first} of {len(values)} put Equity first" in html
+    assert "Counting people" in html and "Counting weighted voices" in html
+    assert "each group an equal voice" in html
+    assert "No one gave a reason for this pair yet" not in html
+    quiet = client.get(f"/facilitate/{demo}/map/pairs/{reasonless[0]}-{reasonless[1]}?round=1")
+    assert "No one gave a reason for this pair yet" in quiet.get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------- the divisive pair
