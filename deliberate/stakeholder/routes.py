@@ -238,6 +238,7 @@ def _render_compare(
         reason=reason or "",
         prefilled=prefilled,
         took_part=bool(before),
+        contested=frozenset((left.name, right.name)) in voting.contested_pairs(previous),
         can_copy=any(p not in given for p in before if p in {s.canonical for s in sequence}),
         error=error,
         previous_rows=_compared(membership, previous) if previous else [],

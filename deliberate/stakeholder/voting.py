@@ -23,7 +23,7 @@ from ..models import (
     Status,
     utcnow,
 )
-from ..services import results
+from ..services import insight, results
 from ..services.design import pair_sequence
 from ..services.invitations import InvitationError, create_invitation, redeem
 from ..services.judgments import JudgmentRejected, save_judgments, validate_judgment
@@ -208,6 +208,19 @@ def finish(membership: Membership) -> None:
 
 
 # --------------------------------------------------------------------------- aggregates
+
+#: In a round after the first, this many of the previous round's most contested pairs (in
+#: the disagreement map's order) ask for a reason.
+CONTESTED_PAIRS = 3
+
+
+def contested_pairs(previous: Round | None) -> set[frozenset[str]]:
+    """The previous round's most contested pairs (as outcome names), as the map ranks them."""
+    report = results.round_report(previous) if previous is not None else None
+    if report is None:
+        return set()
+    ranked = insight.conflict_order(report["pairs"])[:CONTESTED_PAIRS]
+    return {frozenset((pair["a"], pair["b"])) for pair in ranked}
 
 
 def public_results(consultation: Consultation, round_: Round) -> dict[str, Any] | None:

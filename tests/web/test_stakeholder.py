@@ -25,7 +25,7 @@ from deliberate.models import (
 )
 from deliberate.services.invitations import create_invitation, reissue, revoke
 from deliberate.stakeholder import voting
-from tests.conftest import FormClient
+from tests.conftest import FormClient, login
 from tests.factories import add_judgments, make_consultation, make_member
 
 CONSISTENT = {("A", "B"): 2.0, ("B", "C"): 2.0, ("A", "C"): 4.0}  # weights 4/7, 2/7, 1/7
@@ -632,3 +632,28 @@ def test_a_reissued_link_resumes_the_same_membership_and_the_old_one_stops(
         revoke(db.session.get(Invitation, data["invitation"]))
         db.session.commit()
     assert app.test_client().get(f"/i/{new_token}").status_code == 404
+
+
+def test_in_round_two_the_most_contested_pairs_ask_for_a_reason(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, "facilitator@example.org", "demo")
+    page = client.get(f"/facilitate/{demo}/map?round=1").get_data(as_text=True)
+    listed = page[page.index('<ol class="pair-list"') :]
+    ranked = re.findall(r">([^<>]+) vs ([^<>]+)</a>", listed)
+    top = {frozenset(pair) for pair in ranked[: voting.CONTESTED_PAIRS]}
+    assert len(ranked) == 21 and len(top) == 3
+    client.post("/auth/logout", data={"csrf_token": client.csrf_token(f"/facilitate/{demo}/")})
+    with app.app_context():
+        consultation = db.session.get(Consultation, demo)
+        _, token = create_invitation(consultation, Role.STAKEHOLDER, consultation.groups[0])
+        db.session.commit()
+    page = _join(client, token, "Newcomer").get_data(as_text=True)
+    asked = set()
+    for left, right, number in _pairs(client, demo, 21):
+        page = client.get(f"/c/{demo}/compare?pair={number}").get_data(as_text=True)
+        if "This pair divided people most in round 1" in page:
+            asked.add(frozenset((left, right)))
+        assert "You did not take part in round 1" in page
+        assert "You (round 1)" not in page
+    assert asked == top
