@@ -102,6 +102,7 @@ def _setup_page(consultation: Consultation, status: int = 200, **forms: Any) -> 
         weighting=consultation.weighting.value,
         design=consultation.design.value,
         self_registration=consultation.registration_code is not None,
+        previous_results=consultation.previous_results.value,
     )
     return render_template(
         "facilitator/setup.html",

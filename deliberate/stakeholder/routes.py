@@ -207,6 +207,7 @@ def _render_compare(
         earlier = before[step.canonical]
         chosen, reason, prefilled = voting.point_key(step.shown(earlier)), earlier.reason, True
     answered = voting.answered(sequence, given)
+    results_now = voting.sees_previous_results(consultation, answered, len(sequence))
     feedback = _feedback_view(membership, round_, sequence)
     left, right = outcomes[step.left_id], outcomes[step.right_id]
     revisit = feedback["revisit"]
@@ -241,7 +242,8 @@ def _render_compare(
         contested=frozenset((left.name, right.name)) in voting.contested_pairs(previous),
         can_copy=any(p not in given for p in before if p in {s.canonical for s in sequence}),
         error=error,
-        previous_rows=_compared(membership, previous) if previous else [],
+        previous_rows=_compared(membership, previous) if previous and results_now else [],
+        results_later=previous is not None and not results_now,
         **feedback,
     )
     return page, status
@@ -391,7 +393,12 @@ def summary(consultation_id: int) -> str:
     if not open_now:
         view["revisit"] = None  # nothing can be changed now
     closed = round_ if round_ is not None and not round_.is_open else None
-    compared = closed or voting.previous_round(consultation, round_)
+    answered = voting.answered(sequence, given)
+    previous = voting.previous_round(consultation, round_)
+    later = bool(previous) and not voting.sees_previous_results(
+        consultation, answered, len(sequence)
+    )
+    compared = closed or (None if later else previous)
     return render_template(
         "stakeholder/summary.html",
         consultation=consultation,
@@ -399,7 +406,8 @@ def summary(consultation_id: int) -> str:
         round_=round_,
         open_now=open_now,
         sequence=sequence,
-        answered=voting.answered(sequence, given),
+        answered=answered,
+        results_later=later and closed is None,
         outcomes={o.id: o for o in consultation.outcomes},
         unanswered=[s for s in sequence if s.canonical not in given],
         compared=compared,

@@ -15,6 +15,7 @@ from ..engine import public_view
 from ..extensions import db
 from ..models import (
     Consultation,
+    FeedbackTiming,
     Judgment,
     Membership,
     Role,
@@ -142,6 +143,12 @@ def previous_round(consultation: Consultation, round_: Round | None) -> Round | 
         return None
     earlier = [r for r in consultation.rounds if r.number < round_.number and not r.is_open]
     return earlier[-1] if earlier else None
+
+
+def sees_previous_results(consultation: Consultation, answered: int, total: int) -> bool:
+    """Whether the previous round's results are shown now: before answering (Delphi style),
+    or only once every pair is answered, as the facilitator chose."""
+    return consultation.previous_results is FeedbackTiming.BEFORE or answered >= total
 
 
 def voting_round(consultation: Consultation) -> Round | None:

@@ -657,3 +657,45 @@ def test_in_round_two_the_most_contested_pairs_ask_for_a_reason(
         assert "You did not take part in round 1" in page
         assert "You (round 1)" not in page
     assert asked == top
+
+
+def test_the_facilitator_can_show_round_one_only_after_a_persons_own_answers(
+    app: Flask, client: FormClient
+) -> None:
+    data = _two_rounds(app)
+    cid = data["id"]
+    with app.app_context():
+        consultation = db.session.get(Consultation, cid)
+        consultation.rounds[0].closed_at = utcnow()
+        db.session.add(Round(consultation=consultation, number=2))
+        db.session.commit()
+        settings = {
+            "title": consultation.title,
+            "question": consultation.question,
+            "description": "",
+            "weighting": consultation.weighting.value,
+            "anonymity_k": str(consultation.anonymity_k),
+            "consistency_threshold": "",
+            "design": "all",
+        }
+    staff = FormClient(app, app.response_class)
+    login(staff, "fac@example.org", "pw")
+    setup = staff.get(f"/facilitate/{cid}/setup").get_data(as_text=True)
+    assert re.search(r'<input[^>]* checked [^>]*value="before"', setup)  # Delphi by default
+    saved = staff.submit(f"/facilitate/{cid}/setup", {**settings, "previous_results": "after"})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Consultation, cid).previous_results.value == "after"
+
+    _join(client, data["token"])
+    page = client.get(f"/c/{cid}/compare?pair=1").get_data(as_text=True)
+    assert "Priorities in round 1" not in page
+    assert "once you have answered every pair of this round" in page
+    summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Where round 1 landed" not in summary
+    assert "Answer every pair of round 2 to see where round 1 landed" in summary
+    _answer(client, cid, {("A", "B"): 3.0, ("B", "C"): 1.0, ("A", "C"): 3.0})
+    summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Where round 1 landed" in summary and "Priorities in round 1" in summary
+    page = client.get(f"/c/{cid}/compare?pair=1").get_data(as_text=True)
+    assert "Priorities in round 1" in page
