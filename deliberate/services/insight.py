@@ -29,6 +29,57 @@ S_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"
 #: A change in S* smaller than this is "held steady".
 STEADY = 0.02
 CHARTS = ("conflict", "priorities", "participants")
+#: One plain line for each statistic a facilitator reads: (name, explanation), by key. Shown
+#: on hover and focus where the statistic appears, and in each page's glossary.
+GLOSSARY = {
+    "between": (
+        "Share between groups (η²)",
+        "How much of the disagreement on a pair lies between the groups rather than among "
+        "people in the same group: 0% none of it, 100% all of it.",
+    ),
+    "conflict": (
+        "Conflict between groups",
+        "At least two groups lean to opposite outcomes of the pair, each with 95% confidence.",
+    ),
+    "split": (
+        "Split within",
+        "People inside the group are divided on the pair: many lean each way.",
+    ),
+    "interval": (
+        "95% interval",
+        "Where the value would likely fall if similar people were asked again; "
+        "a wide range means little certainty.",
+    ),
+    "s_star": (
+        "S* (consensus)",
+        "How alike people's priorities are, from 0% (nothing in common) to 100% (identical).",
+    ),
+    "kendall_w": (
+        "Kendall's W",
+        "How alike people's rankings of the outcomes are, from 0 (no shared order) to 1 "
+        "(everyone ranks them the same).",
+    ),
+    "ari": (
+        "Adjusted Rand index",
+        "How closely the opinion clusters match the declared groups: 1 exactly, 0 no more "
+        "than chance.",
+    ),
+    "cluster": (
+        "Opinion cluster",
+        "People whose priorities are alike, found from their answers alone, whatever group "
+        "they declared.",
+    ),
+    "cr": (
+        "Consistency ratio (CR)",
+        "How much a person's answers contradict each other (A over B, B over C, yet C over A); "
+        "above the threshold they deserve a second look.",
+    ),
+    "weighted": (
+        "Weighted voices",
+        "Shares counted with each person's voice weight, as the results are: with each group "
+        "an equal voice, a small group counts as much as a large one.",
+    ),
+}
 #: Bootstrap resamples for the interval of the change in distance between groups.
 DISTANCE_DRAWS = 1000
 
@@ -219,6 +270,43 @@ def priority_changes(
             cells.append({"block": name, "before": old, "after": new, "change": change})
         rows.append({"outcome": outcome, "cells": cells})
     return rows
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def change_sentence(rows: Sequence[Mapping[str, Any]], left_out: int) -> str:
+    """One sentence on what leaving people out changed: places in the overall order, and the
+    largest shifts of any group's priority (``rows`` from :func:`priority_changes`)."""
+    before = {r["outcome"]: r["cells"][0]["before"] for r in rows}
+    after = {r["outcome"]: r["cells"][0]["after"] for r in rows}
+    moves = []
+    if None not in before.values() and None not in after.values():
+        old = {o: i for i, o in enumerate(sorted(before, key=lambda o: -before[o]), 1)}
+        new = {o: i for i, o in enumerate(sorted(after, key=lambda o: -after[o]), 1)}
+        moves = [
+            f"{o} moves from {_ordinal(old[o])} to {_ordinal(new[o])}"
+            for o in sorted(old, key=lambda o: old[o])
+            if old[o] != new[o]
+        ]
+    shifts = sorted(
+        (
+            (abs(c["change"]), c["block"], r["outcome"], c["change"])
+            for r in rows
+            for c in r["cells"]
+            if c["change"] is not None
+        ),
+        reverse=True,
+    )[:2]
+    text = f"Leaving out the {left_out} participants above the consistency threshold: "
+    text += "; ".join(moves) if moves else "the overall order of the outcomes stays the same"
+    if shifts and shifts[0][0] >= 0.0005:
+        largest = [
+            f"{block} on {outcome} {100 * change:+.1f} pt" for _, block, outcome, change in shifts
+        ]
+        text += f"; the largest shifts are {' and '.join(largest)}"
+    return text + "."
 
 
 def outcome_pair(consultation: Consultation, first_id: int, second_id: int) -> tuple[Outcome, ...]:
