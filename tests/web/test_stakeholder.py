@@ -699,3 +699,33 @@ def test_the_facilitator_can_show_round_one_only_after_a_persons_own_answers(
     assert "Where round 1 landed" in summary and "Priorities in round 1" in summary
     page = client.get(f"/c/{cid}/compare?pair=1").get_data(as_text=True)
     assert "Priorities in round 1" in page
+
+
+def test_a_contradiction_is_pointed_out_next_to_the_form_right_after_the_save(
+    app: Flask, client: FormClient
+) -> None:
+    data = _invite(app, outcomes=("A", "B", "C", "D"))
+    cid = data["id"]
+    _join(client, data["token"])
+    weights = {"A": 8.0, "B": 4.0, "C": 2.0, "D": 1.0}
+    pairs = _pairs(client, cid, 6)
+    told_at = None
+    for left, right, number in pairs[:5]:
+        value = weights[left] / weights[right]
+        if {left, right} == {"A", "D"}:
+            value = 1 / value  # the contrary answer: D over A
+        response = client.submit(
+            f"/c/{cid}/compare/{number}",
+            {"value": voting.point_key(value)},
+            page=f"/c/{cid}/compare?pair={number}",
+        )
+        page = client.get(response.location).get_data(as_text=True)
+        if "Some of your answers now contradict each other" in page:
+            told_at = told_at or number
+            start = page.index('id="comparison"')
+            end = page.index("</form>", start)
+            assert start < page.index('id="after-save-check"') < end  # with the form
+            assert "You said <q>" in page
+    assert told_at is not None
+    again = client.get(f"/c/{cid}/compare?pair=6").get_data(as_text=True)
+    assert "Some of your answers now contradict each other" not in again  # only after a save
