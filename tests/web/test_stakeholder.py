@@ -303,13 +303,18 @@ def test_skip_on_an_answered_pair_asks_first_and_says_what_it_removed(
     assert back.location.endswith("pair=1") and _stored(app) == {}
 
 
+def _answered_in_a_cycle(app: Flask, client: FormClient) -> int:
+    """Join a three-outcome consultation and answer A > B > C > A; return its id."""
+    data = _invite(app)
+    _join(client, data["token"])
+    _answer(client, data["id"], {("A", "B"): 3.0, ("B", "C"): 3.0, ("C", "A"): 3.0})
+    return data["id"]
+
+
 def test_after_the_round_closes_finishing_is_refused_and_nothing_is_offered(
     app: Flask, client: FormClient
 ) -> None:
-    data = _invite(app)
-    cid = data["id"]
-    _join(client, data["token"])
-    _answer(client, cid, {("A", "B"): 3.0, ("B", "C"): 3.0, ("C", "A"): 3.0})  # a cycle
+    cid = _answered_in_a_cycle(app, client)
     page = client.get(f"/c/{cid}/summary").get_data(as_text=True)
     assert "Revisit this pair" in page and f"/c/{cid}/finish" in page
     token = client.csrf_token(f"/c/{cid}/summary")
@@ -440,10 +445,7 @@ def test_consistent_answers_show_priorities_in_words(app: Flask, client: FormCli
 def test_an_inconsistency_is_pointed_out_with_a_fitting_value(
     app: Flask, client: FormClient
 ) -> None:
-    data = _invite(app)
-    cid = data["id"]
-    _join(client, data["token"])
-    _answer(client, cid, {("A", "B"): 3.0, ("B", "C"): 3.0, ("C", "A"): 3.0})  # a cycle
+    cid = _answered_in_a_cycle(app, client)
     summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
     assert "Some answers contradict each other" in summary
     said = re.search(r"you said <q>([^<]+)</q>", summary).group(1)
