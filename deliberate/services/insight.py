@@ -26,7 +26,8 @@ from .results import round_report
 W_BANDS = ((0.1, "very weak"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong"))
 #: Bands of S* drawn as guides on the round comparison chart (docs/METHODS.md §5).
 S_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"))
-#: A change in S* smaller than this is "held steady".
+#: A change in S* smaller than this is "held steady" (S* has no interval across rounds, so
+#: larger changes are said to rise or fall, never to converge).
 STEADY = 0.02
 CHARTS = ("conflict", "priorities", "participants")
 #: One plain line for each statistic a facilitator reads: (name, explanation), by key. Shown
@@ -444,9 +445,9 @@ def _movement(before: float | None, after: float | None) -> str:
     if before is None or after is None:
         return "cannot be compared"
     if after - before >= STEADY:
-        return "converged"
+        return "rose"
     if before - after >= STEADY:
-        return "moved apart"
+        return "fell"
     return "held steady"
 
 
@@ -483,7 +484,7 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
         first, last = series[name][0], series[name][-1]
         if first is None or last is None:
             continue
-        text = f"{name} {_movement(first, last)}: S* {first:.2f} → {last:.2f}"
+        text = f"{name}: consensus {_movement(first, last)}, S* {first:.2f} → {last:.2f}"
         w0, w1 = kendall[name][0], kendall[name][-1]
         if w0 is not None and w1 is not None:
             text += f", Kendall's W {w0:.2f} → {w1:.2f}"

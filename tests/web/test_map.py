@@ -446,13 +446,13 @@ def test_round_comparison_says_how_each_group_moved(
     for name in ("Funders", "Service users", "Staff"):
         before, after = first["groups"][name]["consensus"], second["groups"][name]["consensus"]
         verb = (
-            "converged"
+            "rose"
             if after - before >= 0.02
-            else "moved apart"
+            else "fell"
             if before - after >= 0.02
             else "held steady"
         )
-        assert f"{name} {verb}: S* {before:.2f} → {after:.2f}" in html
+        assert f"{name}: consensus {verb}, S* {before:.2f} → {after:.2f}" in html
     between = re.search(
         r"Between groups: (convergence|entrenchment|no clear change) — [^(]*\(distance "
         r"(\d\.\d\d) → (\d\.\d\d); change ([+-]\d\.\d\d), 95% interval "
