@@ -14,18 +14,21 @@ PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 900}
 
 
-def _fits(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+def _fits(page: Page, selector: str) -> bool:
+    """Whether the element's content fits the phone's width (no sideways scrolling)."""
+    return page.evaluate(
+        "s => document.querySelector(s).scrollWidth <= window.innerWidth", selector
+    )
 
 
 def test_people_participation_and_compare_pages_on_a_phone(
     page: Page, live_server: LiveServer, demo: int, artifacts: Path
 ) -> None:
     flows.sign_in(page, live_server.url, FACILITATOR_EMAIL, "demo")
-    for name, path, heading in (
-        ("people", "people", "Stakeholders who joined"),
-        ("participation", "participation", "Who has not finished"),
-        ("compare", "rounds/compare", "Consensus by round"),
+    for name, path, heading, section in (
+        ("people", "people", "Stakeholders who joined", "#members"),
+        ("participation", "participation", "Who has not finished", "#unfinished"),
+        ("compare", "rounds/compare", "Consensus by round", ".movements"),
     ):
         page.set_viewport_size(DESK)
         page.goto(f"{live_server.url}/facilitate/{demo}/{path}")
@@ -34,6 +37,7 @@ def test_people_participation_and_compare_pages_on_a_phone(
         page.screenshot(path=str(artifacts / f"facilitator-{name}-desktop.png"), full_page=True)
         page.set_viewport_size(PHONE)
         page.reload()
+        assert _fits(page, section), f"{name}: {section} is wider than a phone"
         page.screenshot(path=str(artifacts / f"facilitator-{name}-phone.png"), full_page=True)
 
     page.goto(f"{live_server.url}/facilitate/{demo}/rounds/compare")
