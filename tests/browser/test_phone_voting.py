@@ -24,6 +24,14 @@ def _focus(page: Page) -> dict[str, str]:
     )
 
 
+def _question_to_save(page: Page) -> float:
+    """Pixels from the top of the question to the bottom of "Save and next"."""
+    question = page.locator("h1.question").bounding_box()
+    save = page.get_by_role("button", name="Save and next").bounding_box()
+    assert question and save
+    return save["y"] + save["height"] - question["y"]
+
+
 def test_a_pair_fits_a_phone_screen_and_three_pairs_are_answered_by_keyboard(
     page: Page, live_server: LiveServer, demo: int, app: Flask, artifacts: Path
 ) -> None:
@@ -41,10 +49,7 @@ def test_a_pair_fits_a_phone_screen_and_three_pairs_are_answered_by_keyboard(
 
     # From the question to the bottom of "Save and next": one phone screen, and no
     # sideways scrolling.
-    question = page.locator("h1.question").bounding_box()
-    save = page.get_by_role("button", name="Save and next").bounding_box()
-    assert question and save
-    distance = save["y"] + save["height"] - question["y"]
+    distance = _question_to_save(page)
     print(f"question-to-save distance at 390x844: {distance:.0f} px")
     assert distance <= PHONE["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -73,6 +78,7 @@ def test_a_pair_fits_a_phone_screen_and_three_pairs_are_answered_by_keyboard(
         expect(page.get_by_text(f"Pair {number} of 21")).to_be_visible()
         focus = _focus(page)
         assert focus["name"] == "value" and focus["fieldset"] == "scale", focus
+        assert _question_to_save(page) <= PHONE["height"]
         for _ in range(3):
             page.keyboard.press("ArrowRight")
         chosen = page.locator("#scale input:checked")
