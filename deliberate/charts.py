@@ -652,20 +652,21 @@ def trend_lines(
     overall: str | None = None,
     bands: Sequence[tuple[float, str]] = (),
     width: float = 560,
+    floor: float = 0.5,
 ) -> Markup:
     """Lines of a 0–1 measure per series across ``labels`` (e.g. consensus by round).
 
     ``series`` maps a name to one value per label (None where missing). The series named
     ``overall`` is drawn in black with diamonds; the others take the group colours and
-    shapes in their order. The axis starts at 50 % (lower if a value is lower); ``bands``
-    are (upper bound, name) guide lines.
+    shapes in their order. The axis starts at ``floor`` (lower if a value is lower);
+    ``bands`` are (upper bound, name) guide lines.
     """
     groups = [name for name in series if name != overall]
     colours, shapes = group_colours(groups), group_shapes(groups)
     if overall in series:
         colours[overall], shapes[overall] = INK, "diamond"
     values_seen = [v for values in series.values() for v in values if v is not None]
-    floor = min([0.5, *(math.floor(v * 10) / 10 for v in values_seen)])
+    floor = min([floor, *(math.floor(v * 10) / 10 for v in values_seen)])
     left, right, top, bottom = 48.0, 150.0, 16.0, 32.0
     plot_h = 220.0
     x0, x1 = left, width - right

@@ -49,28 +49,52 @@ def mail_settings(config: Mapping[str, Any]) -> MailSettings | None:
     )
 
 
+def _message(sender: str, name: str, email: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message to one person, greeted by name when known."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = formataddr((name, email)) if name else email
+    message["Subject"] = subject
+    greeting = f"Hello {name}," if name else "Hello,"
+    message.set_content(f"{greeting}\n\n{body}")
+    return message
+
+
 def invitation_message(
     sender: str, name: str, email: str, title: str, question: str, url: str, role: str
 ) -> EmailMessage:
     """The e-mail that carries one invitation link (plain text, no tracking)."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = formataddr((name, email)) if name else email
-    message["Subject"] = f"Your invitation: {title}"
-    greeting = f"Hello {name}," if name else "Hello,"
     what = (
         "to compare its outcomes two at a time and say which matter more"
         if role == "stakeholder"
         else f"as a {role}"
     )
-    message.set_content(
-        f"{greeting}\n\n"
+    return _message(
+        sender,
+        name,
+        email,
+        f"Your invitation: {title}",
         f"You are invited to take part in “{title}” {what}.\n\n"
         f"The question: {question}\n\n"
         f"Your personal link (please do not share it):\n{url}\n\n"
-        "If you did not expect this message, you can ignore it.\n"
+        "If you did not expect this message, you can ignore it.\n",
     )
-    return message
+
+
+def reminder_message(
+    sender: str, name: str, email: str, title: str, round_number: int
+) -> EmailMessage:
+    """A reminder to finish a round, for someone who has joined (it carries no link)."""
+    return _message(
+        sender,
+        name,
+        email,
+        f"Reminder: round {round_number} of {title}",
+        f"Round {round_number} of “{title}” is still open and you have not finished it yet.\n\n"
+        "To carry on, open the personal link from your invitation e-mail: your answers so far "
+        "are kept.\n\n"
+        "If you have lost the link, ask the facilitator for a new one.\n",
+    )
 
 
 def send(settings: MailSettings, messages: Iterable[EmailMessage]) -> int:

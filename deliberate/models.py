@@ -93,6 +93,13 @@ class Weighting(enum.StrEnum):
     CUSTOM = "custom"
 
 
+class FeedbackTiming(enum.StrEnum):
+    """When stakeholders in a later round see the previous round's combined results."""
+
+    BEFORE = "before"  # Delphi style: before they answer again
+    AFTER = "after"  # once they have answered every pair themselves
+
+
 class Role(enum.StrEnum):
     """What a member does in a consultation."""
 
@@ -178,6 +185,11 @@ class Consultation(db.Model):
     )
     consistency_threshold: Mapped[float | None] = mapped_column(Float)
     design: Mapped[Design] = mapped_column(_enum(Design, "design"), default=Design.ALL_PAIRS)
+    previous_results: Mapped[FeedbackTiming] = mapped_column(
+        _enum(FeedbackTiming, "feedback_timing"),
+        default=FeedbackTiming.BEFORE,
+        server_default=FeedbackTiming.BEFORE.value,
+    )
     registration_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     facilitator_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import Design, Role, Weighting
+from ..models import Design, FeedbackTiming, Role, Weighting
 from ..services.consultations import (
     MAX_ANONYMITY_K,
     MAX_NAME,
@@ -42,6 +42,12 @@ DESIGN_LABELS = {
     Design.ALL_PAIRS: "All pairs: everyone compares every pair of outcomes",
     Design.REDUCED: "Reduced: each person compares a connected subset of pairs "
     "(for more than 7 outcomes)",
+}
+PREVIOUS_RESULTS_LABELS = {
+    FeedbackTiming.BEFORE: "Before they answer again (Delphi style): the last round's results "
+    "first, then their answers",
+    FeedbackTiming.AFTER: "After their own answers: they answer afresh, then see how the last "
+    "round compares",
 }
 
 
@@ -105,6 +111,11 @@ class SettingsForm(ConsultationForm):
         validators=[InputRequired()],
     )
     self_registration = BooleanField("Let people join with a registration code")
+    previous_results = RadioField(
+        "In round 2 and later, stakeholders see the previous round's results",
+        choices=[SelectChoice(t.value, PREVIOUS_RESULTS_LABELS[t]) for t in FeedbackTiming],
+        validators=[Optional()],
+    )
     submit = SubmitField("Save settings")
 
     explained = WEIGHTING_EXPLAINED
@@ -120,6 +131,9 @@ class SettingsForm(ConsultationForm):
             consistency_threshold=self.consistency_threshold.data,
             design=Design(self.design.data),
             self_registration=bool(self.self_registration.data),
+            previous_results=FeedbackTiming(self.previous_results.data)
+            if self.previous_results.data
+            else None,
         )
 
 

@@ -13,6 +13,7 @@ from ..engine.report import CONTESTED_NOTE, FLAG_NOTE, INTERVAL_NOTE
 from ..models import Consultation, Role, Round
 from ..services import insight
 from ..services.results import judgments_csv, round_report
+from ..services.summary import WEIGHTING_LABELS
 from . import bp
 
 
@@ -70,6 +71,7 @@ def disagreement_map(cid: int) -> str:
         "exclude": exclude,
         "percent": charts.percent,
         "times": charts.times,
+        "glossary": insight.GLOSSARY,
     }
     original = round_report(round_) if round_ else None
     if original is None:
@@ -78,6 +80,7 @@ def disagreement_map(cid: int) -> str:
     if not insight.has_results(report):
         context["nobody_left"], report = True, original
     pairs = insight.conflict_order(report["pairs"])
+    changes = insight.priority_changes(original, report) if report is not original else None
     return render_template(
         "facilitator/map.html",
         report=report,
@@ -95,7 +98,10 @@ def disagreement_map(cid: int) -> str:
         inconsistent=insight.inconsistent_participants(
             original, insight.participant_labels(consultation)
         ),
-        changes=insight.priority_changes(original, report) if report is not original else None,
+        changes=changes,
+        change_summary=insight.change_sentence(changes, len(report["method"]["excluded"]))
+        if changes
+        else None,
         outcome_ids={o.name: o.id for o in consultation.outcomes},
         **context,
     )
@@ -119,6 +125,8 @@ def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
         second=second,
         pair=insight.find_pair(report, first.name, second.name) if report else None,
         reasons=insight.pair_reasons(round_, first, second),
+        weighting=WEIGHTING_LABELS.get(report["method"]["weighting"]) if report else None,
+        glossary=insight.GLOSSARY,
         percent=charts.percent,
         times=charts.times,
     )
@@ -147,6 +155,7 @@ def compare_rounds(cid: int) -> str:
         "facilitator/compare.html",
         consultation=consultation,
         comparison=insight.round_comparison(consultation),
+        glossary=insight.GLOSSARY,
         percent=charts.percent,
     )
 

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from .. import mail
 from ..extensions import db
 from ..models import Consultation, Invitation, Membership, Role, StakeholderGroup
-from ..services import people
+from ..services import people, rounds
 from ..services.people import NewLink, PeopleError
 from . import bp
 from .forms import AccountForm, ImportForm, InviteForm
@@ -38,6 +38,8 @@ def _people_page(
         "facilitator/people.html",
         consultation=consultation,
         invitations=invitations,
+        progress=rounds.participation(consultation, analyse=False),
+        not_joined=len(people.not_joined(consultation)),
         status_of=people.status_of,
         links=links,
         invite_form=invite_form or _invite_form(consultation, formdata=None),
@@ -131,6 +133,43 @@ def links_csv(cid: int) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.post("/<int:cid>/people/remind")
+def remind(cid: int) -> Any:
+    """Remind members who have not finished the open round, or (``new_links=yes``) make new
+    links for invitations nobody has used; a joined member's link is never shown."""
+    consultation = facilitated(cid)
+    progress = rounds.participation(consultation, analyse=False)
+    if progress.round is None or not progress.round.is_open:
+        flash("There is no open round to remind people about.", "error")
+        return _people_page(consultation, 409)
+    new_links = request.form.get("new_links") == "yes"
+    unfinished = [] if new_links else [(m.membership_id, m.name) for m in progress.unfinished]
+    done = people.remind(
+        consultation, current_user, unfinished, progress.round.number, new_links=new_links
+    )
+    for problem in done.problems:
+        flash(problem, "warning")
+    if done.emailed:
+        flash(f"Reminder e-mailed to {done.emailed} people who have not finished.", "success")
+    if done.to_tell:
+        flash(
+            f"Remind {len(done.to_tell)} people yourself: {', '.join(done.to_tell)}. "
+            "They carry on with their own link, which is not shown here because it would "
+            "let anyone who has it answer as them.",
+            "info",
+        )
+    if done.links:
+        sent = f" ({done.links_emailed} e-mailed)" if done.links_emailed else ""
+        flash(
+            f"New links for the {len(done.links)} people who have not joined yet{sent}; "
+            "their earlier links no longer work.",
+            "info",
+        )
+    if not done.links and not done.emailed and not done.to_tell:
+        flash("There is nobody to remind.", "success")
+    return _people_page(consultation, links=done.links)
 
 
 def _invitation(consultation: Consultation, iid: int) -> Invitation:

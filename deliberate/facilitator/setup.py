@@ -9,10 +9,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from .. import mail
 from ..access import memberships_of, require_membership
 from ..extensions import db
 from ..models import AuditEvent, Consultation, Outcome, Role, StakeholderGroup
-from ..services import consultations, rounds
+from ..services import consultations, people, rounds
 from ..services.consultations import SetupError
 from ..services.rounds import RoundError
 from . import bp
@@ -101,6 +102,7 @@ def _setup_page(consultation: Consultation, status: int = 200, **forms: Any) -> 
         weighting=consultation.weighting.value,
         design=consultation.design.value,
         self_registration=consultation.registration_code is not None,
+        previous_results=consultation.previous_results.value,
     )
     return render_template(
         "facilitator/setup.html",
@@ -325,6 +327,14 @@ def round_action(cid: int, action: str) -> Any:
     """Open round 1, close the current round, or start the next one."""
     consultation = facilitated(cid)
     change, message = _ROUND_ACTIONS[action]
+    current = consultation.current_round
+    if action == "close" and current and current.is_open and request.form.get("confirm") != "yes":
+        return render_template(
+            "facilitator/rounds.html",
+            consultation=consultation,
+            summaries=rounds.round_summaries(consultation),
+            confirm_close=rounds.participation(consultation, analyse=False),
+        )
     try:
         round_ = change(consultation, current_user)
     except RoundError as error:
@@ -350,6 +360,8 @@ def participation(cid: int) -> str:
         "facilitator/participation.html",
         consultation=consultation,
         p=rounds.participation(consultation),
+        not_joined=len(people.not_joined(consultation)),
+        mail_ready=mail.mail_settings(current_app.config) is not None,
     )
 
 

@@ -19,6 +19,7 @@ from ..models import (
     DEFAULT_ANONYMITY_K,
     Consultation,
     Design,
+    FeedbackTiming,
     Invitation,
     Judgment,
     Membership,
@@ -76,6 +77,7 @@ class Settings:
     consistency_threshold: float | None = None
     design: Design = Design.ALL_PAIRS
     self_registration: bool = False
+    previous_results: FeedbackTiming | None = None  # None: leave as it is
 
 
 # --------------------------------------------------------------------------- checks
@@ -180,6 +182,8 @@ def _apply_settings(consultation: Consultation, settings: Settings) -> None:
     consultation.anonymity_k = settings.anonymity_k
     consultation.consistency_threshold = settings.consistency_threshold
     consultation.design = settings.design
+    if settings.previous_results is not None:
+        consultation.previous_results = settings.previous_results
     if not settings.self_registration:
         consultation.registration_code = None
     elif consultation.registration_code is None:
@@ -228,6 +232,7 @@ def copy_consultation(consultation: Consultation, user: User) -> Consultation:
         anonymity_k=consultation.anonymity_k,
         consistency_threshold=consultation.consistency_threshold,
         design=consultation.design,
+        previous_results=consultation.previous_results,
         registration_code=new_registration_code() if consultation.registration_code else None,
     )
     db.session.add(copy)

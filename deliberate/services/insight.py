@@ -27,9 +27,63 @@ from .results import round_report
 W_BANDS = ((0.1, "very weak"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong"))
 #: Bands of S* drawn as guides on the round comparison chart (docs/METHODS.md §5).
 S_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"))
-#: A change in S* smaller than this is "held steady".
+#: A change in S* smaller than this is "held steady" (S* has no interval across rounds, so
+#: larger changes are said to rise or fall, never to converge).
 STEADY = 0.02
 CHARTS = ("conflict", "priorities", "participants")
+#: One plain line for each statistic a facilitator reads: (name, explanation), by key. Shown
+#: on hover and focus where the statistic appears, and in each page's glossary.
+GLOSSARY = {
+    "between": (
+        "Share between groups (η²)",
+        "How much of the disagreement on a pair lies between the groups rather than among "
+        "people in the same group: 0% none of it, 100% all of it.",
+    ),
+    "conflict": (
+        "Conflict between groups",
+        "At least two groups lean to opposite outcomes of the pair, each with 95% confidence.",
+    ),
+    "split": (
+        "Split within",
+        "People inside the group are divided on the pair: many lean each way.",
+    ),
+    "interval": (
+        "95% interval",
+        "Where the value would likely fall if similar people were asked again; "
+        "a wide range means little certainty.",
+    ),
+    "s_star": (
+        "S* (consensus)",
+        "How alike people's priorities are, from 0% (nothing in common) to 100% (identical).",
+    ),
+    "kendall_w": (
+        "Kendall's W",
+        "How alike people's rankings of the outcomes are, from 0 (no shared order) to 1 "
+        "(everyone ranks them the same).",
+    ),
+    "ari": (
+        "Adjusted Rand index",
+        "How closely the opinion clusters match the declared groups: 1 exactly, 0 no more "
+        "than chance.",
+    ),
+    "cluster": (
+        "Opinion cluster",
+        "People whose priorities are alike, found from their answers alone, whatever group "
+        "they declared.",
+    ),
+    "cr": (
+        "Consistency ratio (CR)",
+        "How much a person's answers contradict each other (A over B, B over C, yet C over A); "
+        "above the threshold they deserve a second look.",
+    ),
+    "weighted": (
+        "Weighted voices",
+        "Shares counted with each person's voice weight, as the results are: with each group "
+        "an equal voice, a small group counts as much as a large one.",
+    ),
+}
+#: Bootstrap resamples for the interval of the change in distance between groups.
+DISTANCE_DRAWS = 1000
 
 
 def agreement_band(w: float | None) -> str | None:
@@ -208,6 +262,43 @@ def priority_changes(
     return rows
 
 
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def change_sentence(rows: Sequence[Mapping[str, Any]], left_out: int) -> str:
+    """One sentence on what leaving people out changed: places in the overall order, and the
+    largest shifts of any group's priority (``rows`` from :func:`priority_changes`)."""
+    before = {r["outcome"]: r["cells"][0]["before"] for r in rows}
+    after = {r["outcome"]: r["cells"][0]["after"] for r in rows}
+    moves = []
+    if None not in before.values() and None not in after.values():
+        old = {o: i for i, o in enumerate(sorted(before, key=lambda o: -before[o]), 1)}
+        new = {o: i for i, o in enumerate(sorted(after, key=lambda o: -after[o]), 1)}
+        moves = [
+            f"{o} moves from {_ordinal(old[o])} to {_ordinal(new[o])}"
+            for o in sorted(old, key=lambda o: old[o])
+            if old[o] != new[o]
+        ]
+    shifts = sorted(
+        (
+            (abs(c["change"]), c["block"], r["outcome"], c["change"])
+            for r in rows
+            for c in r["cells"]
+            if c["change"] is not None
+        ),
+        reverse=True,
+    )[:2]
+    text = f"Leaving out the {left_out} participants above the consistency threshold: "
+    text += "; ".join(moves) if moves else "the overall order of the outcomes stays the same"
+    if shifts and shifts[0][0] >= 0.0005:
+        largest = [
+            f"{block} on {outcome} {100 * change:+.1f} pt" for _, block, outcome, change in shifts
+        ]
+        text += f"; the largest shifts are {' and '.join(largest)}"
+    return text + "."
+
+
 def outcome_pair(consultation: Consultation, first_id: int, second_id: int) -> tuple[Outcome, ...]:
     """The two outcomes of this consultation with these ids, or () if either is not one."""
     outcomes = {o.id: o for o in consultation.outcomes}
@@ -222,7 +313,8 @@ def pair_reasons(round_: Round, first: Outcome, second: Outcome) -> dict[str, An
     Values are oriented as "``first`` over ``second``". Returns ``sides`` (``first``,
     ``equal``, ``second``), each a list of ``{"group", "count", "reasons"}`` in the
     consultation's group order, where ``reasons`` are ``(text, how many gave it)``, most
-    given first. No author is ever returned.
+    given first; ``counts`` (people per side), ``total`` and ``reasons_given``. No author is
+    ever returned.
     """
     low, high = sorted((first.id, second.id))
     rows = db.session.execute(
@@ -259,7 +351,11 @@ def pair_reasons(round_: Round, first: Outcome, second: Outcome) -> dict[str, An
         ]
         for side, groups in tally.items()
     }
-    return {"total": len(rows), "sides": sides}
+    counts = {side: sum(entry["count"] for entry in entries) for side, entries in sides.items()}
+    given = sum(
+        n for groups in tally.values() for _, texts in groups.values() for n in texts.values()
+    )
+    return {"total": len(rows), "sides": sides, "counts": counts, "reasons_given": given}
 
 
 def find_pair(report: Mapping[str, Any], a: str, b: str) -> Mapping[str, Any] | None:
@@ -267,26 +363,80 @@ def find_pair(report: Mapping[str, Any], a: str, b: str) -> Mapping[str, Any] | 
     return next((p for p in report["pairs"] if {p["a"], p["b"]} == {a, b}), None)
 
 
-def _between_groups(report: Mapping[str, Any]) -> float | None:
-    """Mean clr distance between the groups' aggregate priorities (None below two groups)."""
-    weights = [
-        [g["weights"][o] for o in report["outcomes"]]
-        for g in report["groups"].values()
-        if g["size"] and None not in g["weights"].values()
-    ]
-    if len(weights) < 2:
+def group_points(report: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Each group's participants as rows of centred log priorities (clr), by group name."""
+    outcomes = report["outcomes"]
+    rows: dict[str, list[list[float]]] = {}
+    for person in report["participants"]:
+        weights = person.get("weights") or {}
+        if weights and None not in weights.values():
+            rows.setdefault(person["group"], []).append([weights[o] for o in outcomes])
+    return {group: clr(np.asarray(values, float)) for group, values in rows.items()}
+
+
+def _spread(centres: np.ndarray) -> np.ndarray:
+    """Mean distance between every two group centres; ``centres`` is ``(..., G, d)``."""
+    pairs = list(itertools.combinations(range(centres.shape[-2]), 2))
+    gaps = [np.linalg.norm(centres[..., a, :] - centres[..., b, :], axis=-1) for a, b in pairs]
+    return np.mean(gaps, axis=0)
+
+
+def distance_change(
+    first: Mapping[str, np.ndarray],
+    last: Mapping[str, np.ndarray],
+    *,
+    draws: int = DISTANCE_DRAWS,
+    seed: int = 0,
+) -> dict[str, float] | None:
+    """How far apart the groups are in two rounds, and a 95% interval for the change.
+
+    A group's centre is the mean of its members' clr priorities (the clr of their
+    normalised geometric mean). The distance is the mean distance between every two
+    centres, over groups with at least two members in both rounds. The interval is a
+    percentile bootstrap resampling members within each group and round (``draws``
+    resamples). Returns None with fewer than two such groups.
+    """
+    groups = [g for g in first if g in last and len(first[g]) > 1 and len(last[g]) > 1]
+    if len(groups) < 2:
         return None
-    points = clr(np.asarray(weights, float))
-    return float(np.mean([np.linalg.norm(a - b) for a, b in itertools.combinations(points, 2)]))
+    rng = np.random.default_rng(seed)
+
+    def resampled(points: Mapping[str, np.ndarray]) -> np.ndarray:
+        centres = []
+        for g in groups:
+            rows = points[g]
+            picks = rng.integers(0, len(rows), size=(draws, len(rows)))
+            centres.append(rows[picks].mean(axis=1))
+        return _spread(np.stack(centres, axis=1))
+
+    before = float(_spread(np.stack([first[g].mean(axis=0) for g in groups])))
+    after = float(_spread(np.stack([last[g].mean(axis=0) for g in groups])))
+    low, high = np.percentile(resampled(last) - resampled(first), [2.5, 97.5])
+    return {"before": before, "after": after, "low": float(low), "high": float(high)}
+
+
+def between_sentence(change: Mapping[str, float]) -> tuple[str, str]:
+    """The trend between groups in words: convergence or entrenchment only when the 95%
+    interval of the change leaves out no change."""
+    interval = f"change {change['after'] - change['before']:+.2f}, 95% interval "
+    interval += f"{change['low']:+.2f} to {change['high']:+.2f}"
+    distances = f"distance {change['before']:.2f} → {change['after']:.2f}; {interval}"
+    if change["high"] < 0:
+        trend, words = "convergence", "the groups' priorities moved closer together"
+    elif change["low"] > 0:
+        trend, words = "entrenchment", "the groups' priorities moved further apart"
+    else:
+        trend, words = "no clear change", "the change is within what chance alone could give"
+    return trend, f"Between groups: {trend} — {words} ({distances})."
 
 
 def _movement(before: float | None, after: float | None) -> str:
     if before is None or after is None:
         return "cannot be compared"
     if after - before >= STEADY:
-        return "converged"
+        return "rose"
     if before - after >= STEADY:
-        return "moved apart"
+        return "fell"
     return "held steady"
 
 
@@ -297,13 +447,15 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
     ``series`` (S* per group and everyone, per round), ``sentences`` (plain words, first
     round against the last), ``between`` (the groups' distance from each other and
     whether they converged or entrenched), ``priorities`` (per group and outcome, the
-    priority in each round) and ``chart`` (SVG).
+    priority in each round), ``provisional`` (numbers of rounds still open, whose figures
+    will change) and ``chart`` (SVG, from 0).
     """
     reports = [(r, round_report(r)) for r in rounds_with_judgments(consultation)]
     reports = [(r, rep) for r, rep in reports if rep is not None]
     if len(reports) < 2:
         return None
-    labels = [f"Round {r.number}" for r, _ in reports]
+    labels = [f"Round {r.number}" + (" (open)" if r.is_open else "") for r, _ in reports]
+    provisional = [r.number for r, _ in reports if r.is_open]
     names = ["Everyone", *(g.name for g in consultation.groups)]
 
     def block(rep: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
@@ -321,7 +473,7 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
         first, last = series[name][0], series[name][-1]
         if first is None or last is None:
             continue
-        text = f"{name} {_movement(first, last)}: S* {first:.2f} → {last:.2f}"
+        text = f"{name}: consensus {_movement(first, last)}, S* {first:.2f} → {last:.2f}"
         w0, w1 = kendall[name][0], kendall[name][-1]
         if w0 is not None and w1 is not None:
             text += f", Kendall's W {w0:.2f} → {w1:.2f}"
@@ -333,19 +485,13 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
                 f"{charts.percent(new['weights'][moved])}"
             )
         sentences.append(text + ".")
-    distances = [_between_groups(rep) for _, rep in reports]
+    change = distance_change(
+        group_points(reports[0][1]), group_points(reports[-1][1]), seed=consultation.id
+    )
     between = None
-    if distances[0] is not None and distances[-1] is not None:
-        closer = distances[-1] < distances[0]
-        between = {
-            "distances": distances,
-            "trend": "convergence" if closer else "entrenchment",
-            "sentence": (
-                f"Between groups: {'convergence' if closer else 'entrenchment'} — the groups' "
-                f"priorities moved {'closer together' if closer else 'further apart'} "
-                f"(distance {distances[0]:.2f} → {distances[-1]:.2f})."
-            ),
-        }
+    if change is not None:
+        trend, sentence = between_sentence(change)
+        between = {**change, "trend": trend, "sentence": sentence}
     priorities = []
     for name in names:
         blocks = [block(rep, name) for _, rep in reports]
@@ -360,9 +506,11 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
         title="Consensus (S*) by round, for everyone and each group",
         overall="Everyone",
         bands=[(bound, name) for bound, name in S_BANDS],
+        floor=0.0,
     )
     return {
         "rounds": labels,
+        "provisional": provisional,
         "series": series,
         "kendall": kendall,
         "sentences": sentences,

@@ -422,3 +422,102 @@ def email_links(consultation: Consultation, links: Sequence[NewLink]) -> int:
         raise PeopleError(
             f"The e-mail could not be sent ({error}); copy the links below instead.", 502
         ) from error
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """What a reminder did: e-mails sent to members, and fresh links for those not yet joined.
+
+    ``to_tell`` names members who have not finished and cannot be e-mailed: the facilitator
+    reminds them; they come back with their own link (a joined person's link is never shown,
+    since it would let the facilitator answer as them).
+    """
+
+    emailed: int
+    links: list[NewLink]
+    links_emailed: int
+    to_tell: list[str]
+    problems: list[str]
+
+
+def not_joined(consultation: Consultation) -> list[Invitation]:
+    """Live stakeholder invitations nobody has used yet, oldest first."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .filter_by(
+                consultation_id=consultation.id,
+                role=Role.STAKEHOLDER,
+                membership_id=None,
+                revoked_at=None,
+            )
+            .options(selectinload(Invitation.group))
+            .order_by(Invitation.created_at, Invitation.id)
+        )
+    )
+
+
+def remind(
+    consultation: Consultation,
+    user: User,
+    unfinished: Sequence[tuple[int, str]],
+    round_number: int,
+    *,
+    new_links: bool = False,
+) -> Reminders:
+    """Remind everyone who has not finished round ``round_number``.
+
+    ``unfinished`` holds (membership id, name) of members who have not finished. With e-mail
+    set up, those whose invitation has an address get a reminder without a link. With
+    ``new_links``, invitations not yet used get a new link (the old one stops working),
+    e-mailed where possible and returned to be shown once.
+    """
+    settings = mail.mail_settings(current_app.config)
+    addresses = dict(
+        db.session.execute(
+            db.select(Invitation.membership_id, Invitation.email).where(
+                Invitation.membership_id.in_([m for m, _ in unfinished]),
+                Invitation.email.is_not(None),
+            )
+        ).all()
+    )
+    reachable = [(m, name) for m, name in unfinished if settings and m in addresses]
+    links = [
+        NewLink(invitation, link_for(invitation, reissue_token(invitation)))
+        for invitation in (not_joined(consultation) if new_links else [])
+    ]
+    record(
+        consultation,
+        user,
+        "round.remind",
+        f"{len(unfinished)} members not finished, {len(links)} new links",
+    )
+    db.session.commit()
+    emailed, links_emailed, problems = 0, 0, []
+    if reachable and settings is not None:
+        messages = [
+            mail.reminder_message(
+                settings.sender, name, addresses[m], consultation.title, round_number
+            )
+            for m, name in reachable
+        ]
+        try:
+            emailed = mail.send(settings, messages)
+        except (smtplib.SMTPException, OSError) as error:
+            problems.append(f"The reminders could not be e-mailed ({error}).")
+            reachable = []
+    try:
+        links_emailed = email_links(consultation, links)
+    except PeopleError as error:
+        problems.append(str(error))
+    told = {m for m, _ in reachable}
+    return Reminders(
+        emailed=emailed,
+        links=links,
+        links_emailed=links_emailed,
+        to_tell=[name for m, name in unfinished if m not in told],
+        problems=problems,
+    )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import bisect
 import statistics
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -139,6 +140,20 @@ class GroupParticipation:
     inconsistent: int = 0
 
 
+@dataclass(frozen=True)
+class MemberProgress:
+    """How far one stakeholder has got in the current round: counts and times, never answers."""
+
+    membership_id: int
+    name: str
+    group: str
+    answered: int
+    total: int
+    joined_at: datetime
+    last_active: datetime | None
+    finished: bool
+
+
 @dataclass
 class Participation:
     """Who has joined, started and finished the current round, and how consistently."""
@@ -150,6 +165,14 @@ class Participation:
     cr_bands: list[tuple[str, int]] = field(default_factory=list)
     median_time: timedelta | None = None
     finish_times: int = 0
+    members: list[MemberProgress] = field(default_factory=list)
+
+    @property
+    def unfinished(self) -> list[MemberProgress]:
+        """Members who have not finished the current round, least far along first."""
+        return sorted(
+            (m for m in self.members if not m.finished), key=lambda m: (m.answered, m.name)
+        )
 
 
 def _bands(crs: list[float], threshold: float) -> list[tuple[str, int]]:
@@ -202,7 +225,10 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
             )
         }
     members = db.session.scalars(
-        db.select(Membership).filter_by(consultation_id=consultation.id, role=Role.STAKEHOLDER)
+        db.select(Membership)
+        .filter_by(consultation_id=consultation.id, role=Role.STAKEHOLDER)
+        .options(selectinload(Membership.user))
+        .order_by(Membership.id)
     )
     durations: list[timedelta] = []
     group_of: dict[int, GroupParticipation] = {}
@@ -217,11 +243,24 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
         done_at = membership.finished_at
         if done_at is not None and done_at < round_.opened_at:
             done_at = None  # finished an earlier round, not this one
-        if done_at is None and count and count >= pairs_asked(consultation, membership):
+        total = pairs_asked(consultation, membership)
+        if done_at is None and count and count >= total:
             done_at = last
         if done_at is not None:
             counts.finished += 1
             durations.append(done_at - max(membership.joined_at, round_.opened_at))
+        result.members.append(
+            MemberProgress(
+                membership_id=membership.id,
+                name=membership.user.display_name,
+                group=counts.name,
+                answered=count,
+                total=total,
+                joined_at=membership.joined_at,
+                last_active=last,
+                finished=done_at is not None,
+            )
+        )
     if analyse and round_ is not None and answered:
         report = round_report(round_, bootstrap=0)
         if report is not None:

@@ -201,6 +201,7 @@ def _feedback_view(
         number = next((s.number for s in sequence if s.canonical == pair), None)
         view["revisit"] = {
             "number": number,
+            "pair": worst,
             "said": voting.describe(worst["a"], worst["b"], worst["value"]),
             "fits": voting.describe(worst["a"], worst["b"], worst["suggested"]),
         }
@@ -216,6 +217,7 @@ def _render_compare(
     error: str | None = None,
     chosen: str | None = None,
     reason: str | None = None,
+    confirm_skip: bool = False,
     status: int = 200,
 ) -> tuple[str, int]:
     consultation = membership.consultation
@@ -232,6 +234,15 @@ def _render_compare(
         earlier = before[step.canonical]
         chosen, reason, prefilled = voting.point_key(step.shown(earlier)), earlier.reason, True
     answered = voting.answered(sequence, given)
+    results_now = voting.sees_previous_results(consultation, answered, len(sequence))
+    feedback = _feedback_view(membership, round_, sequence)
+    left, right = outcomes[step.left_id], outcomes[step.right_id]
+    revisit = feedback["revisit"]
+    suggested = None
+    if revisit is not None and revisit["number"] == step.number:
+        worst = revisit["pair"]
+        value = worst["suggested"] if worst["a"] == left.name else 1 / worst["suggested"]
+        suggested = voting.point_key(value)
     page = render_template(
         "stakeholder/compare.html",
         consultation=consultation,
@@ -240,19 +251,27 @@ def _render_compare(
         previous=previous,
         sequence=sequence,
         step=step,
-        left=outcomes[step.left_id],
-        right=outcomes[step.right_id],
+        left=left,
+        right=right,
         outcomes=outcomes,
         given=given,
         answered=answered,
         scale=voting.SCALE,
+        words={p.key: voting.describe(left.name, right.name, p.value) for p in voting.SCALE},
+        saved=voting.describe(left.name, right.name, step.shown(judgment)) if judgment else None,
+        confirm_skip=confirm_skip,
+        suggested=suggested,
+        focus_scale=session.pop("focus_scale", False),
         chosen=chosen,
         reason=reason or "",
         prefilled=prefilled,
+        took_part=bool(before),
+        contested=frozenset((left.name, right.name)) in voting.contested_pairs(previous),
         can_copy=any(p not in given for p in before if p in {s.canonical for s in sequence}),
         error=error,
-        previous_rows=_compared(membership, previous) if previous else [],
-        **_feedback_view(membership, round_, sequence),
+        previous_rows=_compared(membership, previous) if previous and results_now else [],
+        results_later=previous is not None and not results_now,
+        **feedback,
     )
     return page, status
 
@@ -319,6 +338,11 @@ def save(consultation_id: int, number: int) -> Any:
     action = request.form.get("action", "save")
     key = request.form.get("value")
     reason = request.form.get("reason", "")
+    given = voting.answers(membership, round_).get(step.canonical) if action == "skip" else None
+    if given is not None and request.form.get("confirm") != "yes":
+        if _wants_json():
+            return _refuse("This pair has an answer: confirm that it should be removed.", 409)
+        return _render_compare(membership, round_, sequence, number, confirm_skip=True)
     try:
         if action == "skip":
             withdraw_judgment(membership, round_, step.left_id, step.right_id)
@@ -344,12 +368,18 @@ def save(consultation_id: int, number: int) -> Any:
         answered = voting.answered(sequence, voting.answers(membership, round_))
         return jsonify(saved=action != "skip", answered=answered, total=len(sequence))
     target = max(1, number - 1) if action == "back" else number + 1
+    names = {o.id: o.name for o in membership.consultation.outcomes}
+    left, right = names[step.left_id], names[step.right_id]
     if action == "save":
-        names = {o.id: o.name for o in membership.consultation.outcomes}
+        flash(f"Saved: {voting.describe(left, right, value)}.", "success")
+    elif action == "skip" and given is not None:
         flash(
-            f"Saved: {voting.describe(names[step.left_id], names[step.right_id], value)}.",
-            "success",
+            f"Removed your answer to {left} or {right} "
+            f"({voting.describe(left, right, step.shown(given))}). "
+            "That pair now has no answer: you can answer it again at any time.",
+            "info",
         )
+    session["focus_scale"] = True
     if target > len(sequence):
         return redirect(url_for(".summary", consultation_id=consultation_id), 303)
     return redirect(url_for(".compare", consultation_id=consultation_id, pair=target), 303)
@@ -387,8 +417,15 @@ def summary(consultation_id: int) -> str:
     given = voting.answers(membership, round_)
     open_now = voting.voting_round(consultation) is not None
     view = _feedback_view(membership, round_, sequence)
+    if not open_now:
+        view["revisit"] = None  # nothing can be changed now
     closed = round_ if round_ is not None and not round_.is_open else None
-    compared = closed or voting.previous_round(consultation, round_)
+    answered = voting.answered(sequence, given)
+    previous = voting.previous_round(consultation, round_)
+    later = bool(previous) and not voting.sees_previous_results(
+        consultation, answered, len(sequence)
+    )
+    compared = closed or (None if later else previous)
     return render_template(
         "stakeholder/summary.html",
         consultation=consultation,
@@ -396,7 +433,8 @@ def summary(consultation_id: int) -> str:
         round_=round_,
         open_now=open_now,
         sequence=sequence,
-        answered=voting.answered(sequence, given),
+        answered=answered,
+        results_later=later and closed is None,
         outcomes={o.id: o for o in consultation.outcomes},
         unanswered=[s for s in sequence if s.canonical not in given],
         compared=compared,
@@ -410,6 +448,8 @@ def summary(consultation_id: int) -> str:
 def finish(consultation_id: int) -> Response:
     """Say "I'm done" (answers can still change while the round is open)."""
     membership = require_membership(consultation_id, Role.STAKEHOLDER)
+    if voting.voting_round(membership.consultation) is None:
+        abort(409, "Voting is closed: your answers are already final.")
     voting.finish(membership)
     flash("Thank you: your answers are in. You can change them until the round closes.", "success")
     return redirect(url_for(".summary", consultation_id=consultation_id), 303)

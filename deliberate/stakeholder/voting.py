@@ -14,6 +14,7 @@ from typing import Any
 from ..extensions import db
 from ..models import (
     Consultation,
+    FeedbackTiming,
     Judgment,
     Membership,
     Role,
@@ -22,6 +23,7 @@ from ..models import (
     Status,
     utcnow,
 )
+from ..services import insight, results
 from ..services.design import pair_sequence
 from ..services.disclosure import published_report
 from ..services.invitations import InvitationError, create_invitation, redeem
@@ -143,6 +145,12 @@ def previous_round(consultation: Consultation, round_: Round | None) -> Round | 
     return earlier[-1] if earlier else None
 
 
+def sees_previous_results(consultation: Consultation, answered: int, total: int) -> bool:
+    """Whether the previous round's results are shown now: before answering (Delphi style),
+    or only once every pair is answered, as the facilitator chose."""
+    return consultation.previous_results is FeedbackTiming.BEFORE or answered >= total
+
+
 def voting_round(consultation: Consultation) -> Round | None:
     """The round in which answers can change now, or None when voting is not open."""
     round_ = consultation.current_round
@@ -207,6 +215,19 @@ def finish(membership: Membership) -> None:
 
 
 # --------------------------------------------------------------------------- aggregates
+
+#: In a round after the first, this many of the previous round's most contested pairs (in
+#: the disagreement map's order) ask for a reason.
+CONTESTED_PAIRS = 3
+
+
+def contested_pairs(previous: Round | None) -> set[frozenset[str]]:
+    """The previous round's most contested pairs (as outcome names), as the map ranks them."""
+    report = results.round_report(previous) if previous is not None else None
+    if report is None:
+        return set()
+    ranked = insight.conflict_order(report["pairs"])[:CONTESTED_PAIRS]
+    return {frozenset((pair["a"], pair["b"])) for pair in ranked}
 
 
 def public_results(round_: Round) -> dict[str, Any] | None:

@@ -1,15 +1,23 @@
-// Comparison page: save each answer the moment it is given, so nothing is lost when a
-// phone sleeps. Without JavaScript the form posts as usual; this only adds saving on change.
+// Comparison page: save each answer once it is given, so nothing is lost when a phone
+// sleeps. A tap or click saves at once; arrow keys only move the choice, which is saved on
+// Enter (as "Save and next") or when focus leaves the scale, never at every point passed.
+// Without JavaScript the form posts as usual.
 (function () {
   "use strict";
   var form = document.getElementById("comparison");
   if (!form || !window.fetch || !window.FormData) { return; }
+  var scale = document.getElementById("scale");
+  var words = document.getElementById("chosen-words");
   var status = document.getElementById("save-status");
   var count = document.getElementById("answered-count");
+  var saveButton = document.getElementById("save-button");
   var target = form.getAttribute("action"); // form.action is the button named "action"
   var timer = null;
   var inFlight = false;
   var again = false;
+  var pending = false; // chosen with the keyboard, not saved yet
+  var byKeyboard = false;
+  var submitting = false;
 
   function chosen() { return form.querySelector('input[name="value"]:checked'); }
 
@@ -23,13 +31,15 @@
     timer = setTimeout(save, delay);
   }
 
-  // One request at a time, the latest choice last: quick arrow-key moves never race.
+  // One request at a time, the latest choice last.
   function save() {
-    if (!chosen()) { return; }
+    pending = false;
+    if (!chosen() || submitting) { return; }
     if (inFlight) { again = true; return; }
     inFlight = true;
     var data = new FormData(form);
     data.set("action", "save");
+    data.delete("confirm");
     say("Saving…");
     fetch(target, {
       method: "POST", body: data, credentials: "same-origin",
@@ -50,11 +60,31 @@
     });
   }
 
+  scale.addEventListener("keydown", function (event) {
+    if (event.target.name !== "value") { return; }
+    if (event.key === "Enter") {
+      event.preventDefault();
+      if (chosen()) { form.requestSubmit(saveButton); }
+      return;
+    }
+    byKeyboard = true;
+  });
+  scale.addEventListener("pointerdown", function () { byKeyboard = false; });
+
   form.addEventListener("change", function (event) {
-    if (event.target.name === "value") { later(300); }
+    if (event.target.name !== "value") { return; }
+    if (words) { words.textContent = event.target.dataset.words; }
+    if (byKeyboard) { pending = true; clearTimeout(timer); } else { later(300); }
+  });
+  scale.addEventListener("focusout", function (event) {
+    if (pending && !scale.contains(event.relatedTarget)) { later(0); }
   });
   form.addEventListener("input", function (event) {
     if (event.target.name !== "reason") { return; }
     later(1000);
+  });
+  form.addEventListener("submit", function () {
+    submitting = true;
+    clearTimeout(timer);
   });
 })();

@@ -81,8 +81,10 @@ def open_round(page: Page, url: str, cid: int, number: int = 1) -> None:
 
 
 def close_round(page: Page, url: str, cid: int, number: int) -> None:
-    """Close the current round."""
-    _round_button(page, url, cid, f"Close round {number}", f"Round {number} is closed")
+    """Close the current round, confirming when asked."""
+    _round_button(page, url, cid, f"Close round {number}", f"Close round {number} for good?")
+    page.get_by_role("button", name=f"Yes, close round {number}").click()
+    expect(page.get_by_text(f"Round {number} is closed")).to_be_visible()
 
 
 def serious_violations(page: Page, url: str) -> list[dict[str, Any]]:

@@ -55,6 +55,6 @@ def test_the_demo_map_shows_its_conflict_and_the_reasons_behind_it(
     page.screenshot(path=str(artifacts / "facilitator-pair-reasons.png"), full_page=True)
 
     page.goto(f"{live_server.url}/facilitate/{demo}/rounds/compare")
-    expect(page.get_by_text("Funders converged", exact=False)).to_be_visible()
+    expect(page.get_by_text("Funders: consensus rose", exact=False)).to_be_visible()
     page.emulate_media(media="print")
     page.screenshot(path=str(artifacts / "facilitator-compare-print.png"), full_page=True)

@@ -259,6 +259,7 @@ def test_a_returning_stakeholder_sees_round_one_and_starts_from_their_answers(
     expect(page.get_by_text("Pair 1 of 21")).to_be_visible()
     expect(page.get_by_text("starts from your answer in round 1")).to_be_visible()
     expect(page.locator("input[name=value]:checked")).to_have_count(1)
+    page.get_by_text("where round 1 landed").click()  # the table starts closed
     table = page.get_by_role("table", name="Priorities in round 1")
     expect(table.get_by_role("columnheader", name="You (round 1)")).to_be_visible()
     expect(table.get_by_role("row")).to_have_count(8)

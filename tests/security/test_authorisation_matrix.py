@@ -136,6 +136,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "facilitator.reissue": {"POST": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.revoke": {"POST": (302, 403, 403, 302, 403, 403, 302)},
     "facilitator.remove_member": {"POST": (302, 403, 403, 302, 403, 403, 302)},
+    "facilitator.remind": {"POST": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.import_people": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.invite": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.links_csv": {"POST": (302, 403, 403, 200, 403, 403, 302)},

@@ -438,7 +438,9 @@ def test_a_closed_rounds_outcome_cannot_be_removed_in_the_next_round(
 ) -> None:
     cid = _open_with_a_judgment(app)
     login(client, "fac@example.org", "pw")
-    client.submit(f"/facilitate/{cid}/rounds/close", page=f"/facilitate/{cid}/rounds")
+    client.submit(
+        f"/facilitate/{cid}/rounds/close", {"confirm": "yes"}, page=f"/facilitate/{cid}/rounds"
+    )
     client.submit(f"/facilitate/{cid}/rounds/new", page=f"/facilitate/{cid}/rounds")
     with app.app_context():
         a = db.session.get(Consultation, cid).outcomes[0].id

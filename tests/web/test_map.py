@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -14,11 +15,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from markupsafe import escape
 
 from deliberate.analyze import analyze_command
 from deliberate.demo import FACILITATOR_EMAIL
 from deliberate.extensions import db
 from deliberate.models import Consultation, Judgment, Membership, Role, StakeholderGroup, User
+from deliberate.services.insight import GLOSSARY
 from deliberate.services.results import round_report
 from deliberate.stakeholder import voting
 from tests.conftest import FormClient, login
@@ -168,13 +171,29 @@ def test_inconsistent_participants_are_counted_and_can_be_left_out(
     assert above >= 1
     login(client, FACILITATOR_EMAIL)
     html = client.get(f"/facilitate/{demo}/map?round=1").get_data(as_text=True)
-    assert f"{above} of 60 participants are above the consistency" in html
+    assert f"{above} of 60 participants are above the" in html
     assert len(re.findall(r"<td>Participant \d+</td>", html)) == above
     assert "What changes without them" not in html
     switched = client.get(f"/facilitate/{demo}/map?round=1&exclude_inconsistent=1")
     text = switched.get_data(as_text=True)
     assert "What changes without them" in text
-    assert f"{above} participants above the consistency threshold are left out" in text
+    # The view opens with one sentence naming what changed: places and the largest shifts.
+    summary = re.search(r'<strong class="change-summary" id="change-summary">([^<]+)<', text)
+    assert summary and summary.group(1).startswith(
+        f"Leaving out the {above} participants above the consistency threshold: "
+    )
+    with app.app_context():
+        round_one = db.session.get(Consultation, demo).rounds[0]
+        before = round_report(round_one)["overall"]["weights"]
+        after = round_report(round_one, exclude_inconsistent=True)["overall"]["weights"]
+    old_rank = {o: i for i, o in enumerate(sorted(before, key=lambda o: -before[o]), 1)}
+    new_rank = {o: i for i, o in enumerate(sorted(after, key=lambda o: -after[o]), 1)}
+    moved = [o for o in old_rank if old_rank[o] != new_rank[o]]
+    for outcome in moved:
+        assert f"{outcome} moves from {old_rank[outcome]}" in summary.group(1)
+    if not moved:
+        assert "the overall order of the outcomes stays the same" in summary.group(1)
+    assert re.search(r"the largest shifts are .+ on .+ [+-]\d+\.\d pt", summary.group(1))
     assert re.search(r"[+-]\d+\.\d pt", text)
     for name in names:  # nobody is named anywhere on the map
         assert name not in html and name not in text
@@ -253,6 +272,34 @@ def test_reasons_are_grouped_by_side_and_group_without_authors(
         assert author not in html
     assert "Every pound wasted" in for_efficiency
     assert "The people with the greatest need" in for_equity
+    # Shares say what they count: people (from the stored judgments) or weighted voices.
+    with app.app_context():
+        values = db.session.scalars(
+            db.select(Judgment.value).where(
+                Judgment.round_id == consultation.rounds[0].id,
+                Judgment.outcome_a_id == ids["Efficiency"],
+                Judgment.outcome_b_id == ids["Equity"],
+            )
+        ).all()
+        reasonless = next(
+            (a, b)
+            for a, b in itertools.combinations(sorted(ids.values()), 2)
+            if not db.session.scalar(
+                db.select(db.func.count(Judgment.id)).where(
+                    Judgment.round_id == consultation.rounds[0].id,
+                    Judgment.outcome_a_id == a,
+                    Judgment.outcome_b_id == b,
+                    Judgment.reason != "",
+                )
+            )
+        )
+    equity_first = sum(v < 1 for v in values)
+    assert f"{equity_first} of {len(values)} put Equity first" in html
+    assert "Counting people" in html and ">weighted voices</a>" in html
+    assert "each group an equal voice" in html
+    assert "No one gave a reason for this pair yet" not in html
+    quiet = client.get(f"/facilitate/{demo}/map/pairs/{reasonless[0]}-{reasonless[1]}?round=1")
+    assert "No one gave a reason for this pair yet" in quiet.get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------- the divisive pair
@@ -399,14 +446,27 @@ def test_round_comparison_says_how_each_group_moved(
     for name in ("Funders", "Service users", "Staff"):
         before, after = first["groups"][name]["consensus"], second["groups"][name]["consensus"]
         verb = (
-            "converged"
+            "rose"
             if after - before >= 0.02
-            else "moved apart"
+            else "fell"
             if before - after >= 0.02
             else "held steady"
         )
-        assert f"{name} {verb}: S* {before:.2f} → {after:.2f}" in html
-    assert re.search(r"Between groups: (convergence|entrenchment)", html)
+        assert f"{name}: consensus {verb}, S* {before:.2f} → {after:.2f}" in html
+    between = re.search(
+        r"Between groups: (convergence|entrenchment|no clear change) — [^(]*\(distance "
+        r"(\d\.\d\d) → (\d\.\d\d); change ([+-]\d\.\d\d), 95% interval "
+        r"([+-]\d\.\d\d) to ([+-]\d\.\d\d)\)",
+        html,
+    )
+    assert between, "the trend between groups is stated with its interval"
+    trend, low, high = between.group(1), float(between.group(5)), float(between.group(6))
+    assert low <= float(between.group(4)) <= high
+    called = "convergence" if high < 0 else "entrenchment" if low > 0 else "no clear change"
+    assert trend == called
+    # Round 2 of the demo is still open: everything about it is provisional.
+    assert "Provisional:" in html and "round 2 is still open" in html
+    assert "Round 2 (open)" in html
     assert html.count('class="moves"') == 4  # everyone and each group
     svg = client.get(f"/facilitate/{demo}/rounds/compare/consensus.svg")
     assert svg.status_code == 200 and b"Round 2" in svg.get_data()
@@ -459,9 +519,37 @@ def test_leaving_out_everyone_is_explained_not_drawn(app: Flask, client: FormCli
     page = client.get(f"/facilitate/{cid}/map?exclude_inconsistent=1")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "4 of 4 participants are above the consistency" in text
+    assert "4 of 4 participants are above the" in text
     assert "leaving them out would leave nobody" in text
     svg = client.get(f"/facilitate/{cid}/map/priorities.svg?exclude_inconsistent=1")
     assert svg.status_code == 409
     exported = client.get(f"/facilitate/{cid}/export/results.json?exclude_inconsistent=1")
     assert json.loads(exported.get_data())["overall"]["size"] == 0
+
+
+def test_every_statistic_is_explained_where_it_appears_and_in_a_glossary(
+    client: FormClient, demo: int
+) -> None:
+    login(client, FACILITATOR_EMAIL)
+    with client.application.app_context():
+        ids = {o.name: o.id for o in db.session.get(Consultation, demo).outcomes}
+    pages = {
+        "map": f"/facilitate/{demo}/map?round=1",
+        "compare": f"/facilitate/{demo}/rounds/compare",
+        "pair": f"/facilitate/{demo}/map/pairs/{ids['Efficiency']}-{ids['Equity']}?round=1",
+    }
+    for name, url in pages.items():
+        html = client.get(url).get_data(as_text=True)
+        terms = re.findall(
+            r'<a class="term" href="#gloss-(\w+)" aria-describedby="gloss-\1-text" '
+            r'data-explain="([^"]+)">',
+            html,
+        )
+        assert terms, name
+        for key, explained in terms:
+            # the one-line explanation on hover/focus, and the same line in the glossary
+            assert explained == str(escape(GLOSSARY[key][1])), key
+            assert f'<dd id="gloss-{key}-text">{explained}</dd>' in html, (name, key)
+        assert "What the figures mean" in html
+    glossed = set(re.findall(r'href="#gloss-(\w+)"', client.get(pages["map"]).text))
+    assert {"between", "conflict", "s_star", "kendall_w", "ari", "cr", "interval"} <= glossed

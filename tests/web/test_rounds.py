@@ -31,7 +31,11 @@ def cid(app: Flask, client: FormClient) -> int:
 
 
 def act(client: FormClient, cid: int, action: str) -> object:
-    return client.submit(f"/facilitate/{cid}/rounds/{action}", page=f"/facilitate/{cid}/rounds")
+    """Press a round button (confirming a close)."""
+    confirm = {"confirm": "yes"} if action == "close" else {}
+    return client.submit(
+        f"/facilitate/{cid}/rounds/{action}", confirm, page=f"/facilitate/{cid}/rounds"
+    )
 
 
 def state(app: Flask, cid: int) -> tuple[Status, list[tuple[int, bool]]]:

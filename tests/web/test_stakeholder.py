@@ -27,7 +27,7 @@ from deliberate.services import people
 from deliberate.services.invitations import create_invitation, revoke
 from deliberate.services.people import PeopleError
 from deliberate.stakeholder import voting
-from tests.conftest import FormClient
+from tests.conftest import FormClient, login
 from tests.factories import add_judgments, make_consultation, make_member
 
 CONSISTENT = {("A", "B"): 2.0, ("B", "C"): 2.0, ("A", "C"): 4.0}  # weights 4/7, 2/7, 1/7
@@ -282,17 +282,75 @@ def test_answers_are_saved_canonically_and_twice_is_once(app: Flask, client: For
     assert re.search(r'value="5" checked', page)
 
 
-def test_skip_withdraws_and_back_returns(app: Flask, client: FormClient) -> None:
+def test_skip_on_an_answered_pair_asks_first_and_says_what_it_removed(
+    app: Flask, client: FormClient
+) -> None:
     data = _invite(app)
     cid = data["id"]
     _join(client, data["token"])
+    left, right, _ = _pairs(client, cid, 2)[1]
     client.submit(f"/c/{cid}/compare/2", {"value": "1/3"}, page=f"/c/{cid}/compare?pair=2")
     assert len(_stored(app)) == 1
-    skip = client.submit(f"/c/{cid}/compare/2", {"action": "skip"}, page=f"/c/{cid}/compare?pair=2")
+    asked = client.submit(
+        f"/c/{cid}/compare/2", {"action": "skip"}, page=f"/c/{cid}/compare?pair=2"
+    )
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "You have already answered this pair" in page
+    assert f"{right} is more important than {left}: moderate (3)" in page
+    assert "Yes, remove my answer" in page and "No, keep it" in page
+    assert len(_stored(app)) == 1  # nothing removed without saying yes
+    as_json = client.submit(
+        f"/c/{cid}/compare/2",
+        {"action": "skip"},
+        page=f"/c/{cid}/compare?pair=2",
+        headers={"Accept": "application/json"},
+    )
+    assert as_json.status_code == 409 and len(_stored(app)) == 1
+    skip = client.submit(
+        f"/c/{cid}/compare/2",
+        {"action": "skip", "confirm": "yes"},
+        page=f"/c/{cid}/compare?pair=2",
+    )
     assert skip.location.endswith("pair=3")
     assert _stored(app) == {}
+    told = client.get(skip.location).get_data(as_text=True)
+    assert f"Removed your answer to {left} or {right}" in told
+    assert "you can answer it again" in told
+    # "I can't say" on an unanswered pair just moves on, and "Back" goes back.
+    unanswered = client.submit(
+        f"/c/{cid}/compare/3", {"action": "skip"}, page=f"/c/{cid}/compare?pair=3"
+    )
+    assert unanswered.status_code == 303 and unanswered.location.endswith("summary")
     back = client.submit(f"/c/{cid}/compare/2", {"action": "back"}, page=f"/c/{cid}/compare?pair=2")
     assert back.location.endswith("pair=1") and _stored(app) == {}
+
+
+def _answered_in_a_cycle(app: Flask, client: FormClient) -> int:
+    """Join a three-outcome consultation and answer A > B > C > A; return its id."""
+    data = _invite(app)
+    _join(client, data["token"])
+    _answer(client, data["id"], {("A", "B"): 3.0, ("B", "C"): 3.0, ("C", "A"): 3.0})
+    return data["id"]
+
+
+def test_after_the_round_closes_finishing_is_refused_and_nothing_is_offered(
+    app: Flask, client: FormClient
+) -> None:
+    cid = _answered_in_a_cycle(app, client)
+    page = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Revisit this pair" in page and f"/c/{cid}/finish" in page
+    token = client.csrf_token(f"/c/{cid}/summary")
+    with app.app_context():
+        db.session.get(Consultation, cid).rounds[0].closed_at = utcnow()
+        db.session.commit()
+    refused = client.post(f"/c/{cid}/finish", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert "Voting is closed" in refused.get_data(as_text=True)
+    assert _membership(app).finished_at is None
+    closed = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Revisit this pair" not in closed and f"/c/{cid}/finish" not in closed
+    assert "Some answers contradict each other" in closed  # still said, not offered
 
 
 @pytest.mark.parametrize(
@@ -410,10 +468,7 @@ def test_consistent_answers_show_priorities_in_words(app: Flask, client: FormCli
 def test_an_inconsistency_is_pointed_out_with_a_fitting_value(
     app: Flask, client: FormClient
 ) -> None:
-    data = _invite(app)
-    cid = data["id"]
-    _join(client, data["token"])
-    _answer(client, cid, {("A", "B"): 3.0, ("B", "C"): 3.0, ("C", "A"): 3.0})  # a cycle
+    cid = _answered_in_a_cycle(app, client)
     summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
     assert "Some answers contradict each other" in summary
     said = re.search(r"you said <q>([^<]+)</q>", summary).group(1)
@@ -424,6 +479,14 @@ def test_an_inconsistency_is_pointed_out_with_a_fitting_value(
     revisit = client.get(f"/c/{cid}/compare?pair={number}").get_data(as_text=True)
     names = re.findall(r'id="(?:left|right)-name"><span[^>]*>[^<]*</span>([^<]+)<', revisit)
     assert set(names) <= set(said.replace(" is more important than ", ",").split(":")[0].split(","))
+    # The point that would fit is marked, in words, on the revisit page.
+    marked = re.search(
+        r'point-suggested">\s*<input type="radio" name="value" id="point-\d+" value="([^"]+)"'
+        r'[^>]*data-words="([^"]+)"',
+        revisit,
+    )
+    assert marked and marked.group(2) == fits
+    assert "fits your other answers" in revisit
     assert len(_stored(app)) == 3  # nothing was changed for them
 
 
@@ -596,3 +659,100 @@ def test_a_joined_link_is_not_reissued_and_resumes_the_same_membership(
         revoke(db.session.get(Invitation, data["invitation"]))
         db.session.commit()
     assert app.test_client().get(f"/i/{data['token']}").status_code == 404
+
+
+def test_in_round_two_the_most_contested_pairs_ask_for_a_reason(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, "facilitator@example.org", "demo")
+    page = client.get(f"/facilitate/{demo}/map?round=1").get_data(as_text=True)
+    listed = page[page.index('<ol class="pair-list"') :]
+    ranked = re.findall(r">([^<>]+) vs ([^<>]+)</a>", listed)
+    top = {frozenset(pair) for pair in ranked[: voting.CONTESTED_PAIRS]}
+    assert len(ranked) == 21 and len(top) == 3
+    client.post("/auth/logout", data={"csrf_token": client.csrf_token(f"/facilitate/{demo}/")})
+    with app.app_context():
+        consultation = db.session.get(Consultation, demo)
+        _, token = create_invitation(consultation, Role.STAKEHOLDER, consultation.groups[0])
+        db.session.commit()
+    page = _join(client, token, "Newcomer").get_data(as_text=True)
+    asked = set()
+    for left, right, number in _pairs(client, demo, 21):
+        page = client.get(f"/c/{demo}/compare?pair={number}").get_data(as_text=True)
+        if "This pair divided people most in round 1" in page:
+            asked.add(frozenset((left, right)))
+        assert "You did not take part in round 1" in page
+        assert "You (round 1)" not in page
+    assert asked == top
+
+
+def test_the_facilitator_can_show_round_one_only_after_a_persons_own_answers(
+    app: Flask, client: FormClient
+) -> None:
+    data = _two_rounds(app)
+    cid = data["id"]
+    with app.app_context():
+        consultation = db.session.get(Consultation, cid)
+        consultation.rounds[0].closed_at = utcnow()
+        db.session.add(Round(consultation=consultation, number=2))
+        db.session.commit()
+        settings = {
+            "title": consultation.title,
+            "question": consultation.question,
+            "description": "",
+            "weighting": consultation.weighting.value,
+            "anonymity_k": str(consultation.anonymity_k),
+            "consistency_threshold": "",
+            "design": "all",
+        }
+    staff = FormClient(app, app.response_class)
+    login(staff, "fac@example.org", "pw")
+    setup = staff.get(f"/facilitate/{cid}/setup").get_data(as_text=True)
+    assert re.search(r'<input[^>]* checked [^>]*value="before"', setup)  # Delphi by default
+    saved = staff.submit(f"/facilitate/{cid}/setup", {**settings, "previous_results": "after"})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Consultation, cid).previous_results.value == "after"
+
+    _join(client, data["token"])
+    page = client.get(f"/c/{cid}/compare?pair=1").get_data(as_text=True)
+    assert "Priorities in round 1" not in page
+    assert "once you have answered every pair of this round" in page
+    summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Where round 1 landed" not in summary
+    assert "Answer every pair of round 2 to see where round 1 landed" in summary
+    _answer(client, cid, {("A", "B"): 3.0, ("B", "C"): 1.0, ("A", "C"): 3.0})
+    summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Where round 1 landed" in summary and "Priorities in round 1" in summary
+    page = client.get(f"/c/{cid}/compare?pair=1").get_data(as_text=True)
+    assert "Priorities in round 1" in page
+
+
+def test_a_contradiction_is_pointed_out_next_to_the_form_right_after_the_save(
+    app: Flask, client: FormClient
+) -> None:
+    data = _invite(app, outcomes=("A", "B", "C", "D"))
+    cid = data["id"]
+    _join(client, data["token"])
+    weights = {"A": 8.0, "B": 4.0, "C": 2.0, "D": 1.0}
+    pairs = _pairs(client, cid, 6)
+    told_at = None
+    for left, right, number in pairs[:5]:
+        value = weights[left] / weights[right]
+        if {left, right} == {"A", "D"}:
+            value = 1 / value  # the contrary answer: D over A
+        response = client.submit(
+            f"/c/{cid}/compare/{number}",
+            {"value": voting.point_key(value)},
+            page=f"/c/{cid}/compare?pair={number}",
+        )
+        page = client.get(response.location).get_data(as_text=True)
+        if "Some of your answers now contradict each other" in page:
+            told_at = told_at or number
+            start = page.index('id="comparison"')
+            end = page.index("</form>", start)
+            assert start < page.index('id="after-save-check"') < end  # with the form
+            assert "You said <q>" in page
+    assert told_at is not None
+    again = client.get(f"/c/{cid}/compare?pair=6").get_data(as_text=True)
+    assert "Some of your answers now contradict each other" not in again  # only after a save
