@@ -237,9 +237,7 @@ def conflicts(view: Mapping[str, Any]) -> list[dict[str, Any]]:
         )
         if sides["neither"]:
             text += f" {join_names(sides['neither'])} lean neither way clearly."
-        text += (
-            f" {percent(between)} of the disagreement on this pair lies between groups."
-        )
+        text += f" {percent(between)} of the disagreement on this pair lies between groups."
         out.append(
             {
                 "a": a,
