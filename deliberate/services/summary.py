@@ -230,15 +230,14 @@ def conflicts(view: Mapping[str, Any]) -> list[dict[str, Any]]:
         if not (sides["a"] and sides["b"]):
             continue
         a, b = pair["a"], pair["b"]
+        between = pair.get("omega_squared", pair["eta_squared"])  # unbiased where reported
         text = (
             f"{a} against {b} divides the groups: {join_names(sides['a'])} put {a} first; "
             f"{join_names(sides['b'])} put {b} first."
         )
         if sides["neither"]:
             text += f" {join_names(sides['neither'])} lean neither way clearly."
-        text += (
-            f" {percent(pair['eta_squared'])} of the disagreement on this pair lies between groups."
-        )
+        text += f" {percent(between)} of the disagreement on this pair lies between groups."
         out.append(
             {
                 "a": a,
@@ -246,7 +245,7 @@ def conflicts(view: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "for_a": sides["a"],
                 "for_b": sides["b"],
                 "neither": sides["neither"],
-                "between_groups": pair["eta_squared"],
+                "between_groups": between,
                 "contested_within": pair["contested_within"],
                 "text": text,
             }

@@ -307,15 +307,18 @@ def test_featuring_is_checked(client: FormClient, demo: int) -> None:
 
 
 def _closed_consultation(rounds: int, small_group: bool) -> int:
-    """Two groups of three (and optionally a group of two) answering ``rounds`` closed rounds."""
+    """Two groups of eight (and optionally a group of two) answering ``rounds`` closed rounds.
+
+    Eight each, so each group's side on the pair is shown by the engine's test.
+    """
     groups = ("Funders", "Service users", *(("Staff",) if small_group else ()))
     consultation = make_consultation(outcomes=("Efficiency", "Equity"), groups=groups, k=3)
     make_member(consultation, Role.BOARD, email="b@example.org")
     members = [
         (make_member(consultation, group=group, name=f"Hidden Name {group} {index}"), value)
         for group, size, value in (
-            ("Funders", 3, 3.0),
-            ("Service users", 3, 1 / 3),
+            ("Funders", 8, 3.0),
+            ("Service users", 8, 1 / 3),
             ("Staff", 2, 5.0),
         )
         if group in groups
