@@ -491,6 +491,16 @@ def _pairs(
                     else [float(bounds[k, p, 0]), float(bounds[k, p, 1])]
                     for k, g in enumerate(groups)
                 },
+                "group_shares": {
+                    g: None
+                    if not stats.group_n[k, p]
+                    else {
+                        "a": float(stats.group_for_a[k, p] / stats.group_n[k, p]),
+                        "b": float(stats.group_for_b[k, p] / stats.group_n[k, p]),
+                        "n": int(stats.group_n[k, p]),
+                    }
+                    for k, g in enumerate(groups)
+                },
                 "conflict_between_groups": flag,
                 "contested_within": [
                     g for k, g in enumerate(groups) if stats.contested_within[k, p]
