@@ -46,7 +46,7 @@ def running_head(text: str) -> str:
     return (
         "@media print { @page { @top-left { content: "
         + css_string(text)
-        + "; font-size: 8pt; color: #4a5563; } } }"
+        + "; font: 8pt system-ui, sans-serif; color: #4a5563; } } }"
     )
 
 

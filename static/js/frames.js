@@ -55,7 +55,7 @@
       if (size) smallest = Math.min(smallest, size);
     });
     if (!isFinite(smallest)) return;
-    svg.style.setProperty("--readable-width", (box.width * MIN_TEXT / smallest).toFixed(0) + "px");
+    svg.style.setProperty("--readable-width", Math.ceil(box.width * MIN_TEXT / smallest) + "px");
     svg.classList.add("readable");
   }
 
