@@ -630,7 +630,9 @@ def in_brief(view: Mapping[str, Any], found: Mapping[str, Any]) -> list[dict[str
         tops = {r["top"] for r in rows_v}
         if len(tops) == 1:
             text = f"{rows_v[0]['top']} keeps the largest share whether "
-            text += join_names([r["say"] for r in rows_v], "or") + "."
+            text += join_names([r["say"] for r in rows_v], "or")
+            top = next(r for r in rows if r["outcome"] == rows_v[0]["top"])
+            text += "." if top["place"] == (1, 1) else ", though not by a clear margin."
         else:
             text = "Who gets the largest share depends on whose voice counts: "
             text += join_names([f"{r['top']} if {r['say']}" for r in rows_v]) + "."

@@ -20,6 +20,22 @@ from tests.browser import flows
 from tests.conftest import LiveServer
 
 PHONE = {"width": 390, "height": 844}
+#: Symbols and method names a board member should not meet on the summary's first screen.
+JARGON = re.compile(r"S\*|\bW =|\bCR\b|bootstrap|η|\bclr\b|Kendall|eigen|AIJ|AIP|AHP|%", re.I)
+#: The text a reader sees without scrolling.
+FIRST_SCREEN_TEXT = """() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = [];
+  const range = document.createRange();
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    range.selectNodeContents(node);
+    const shown = [...range.getClientRects()].some(r => r.bottom > 0 && r.top < innerHeight);
+    if (shown) seen.push(node.textContent.trim());
+  }
+  return seen.join(' ');
+}"""
 NARROWEST = 320
 MIN_CHART_TEXT = 11
 
@@ -63,14 +79,23 @@ def test_board_pages_fit_a_phone(
     _visit(page, f"{live_server.url}/board/", "board-index", artifacts)
     _visit(page, f"{live_server.url}/board/{demo}/", "board-summary", artifacts)
     expect(page.get_by_role("heading", level=1, name=DEMO_TITLE)).to_be_visible()
-    # The first screen: plain words, each with a link to the figures behind it.
-    page.screenshot(path=str(artifacts / "phone-board-summary-first-screen.png"))
+    # The first screen, on a phone and on a laptop: plain words, no symbol or method name.
     brief = page.locator(".in-brief li")
     expect(brief.first).to_contain_text("of 100 points of importance")
     assert 3 <= brief.count() <= 5
-    first_screen = page.locator(".in-brief").inner_text()
-    for jargon in ("S*", "Kendall", "bootstrap", "CR ", "η²", "%"):
-        assert jargon not in first_screen
+    for size, name in ((PHONE, "phone"), ({"width": 1280, "height": 800}, "laptop")):
+        page.set_viewport_size(size)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(artifacts / f"{name}-board-summary-first-screen.png"))
+        first_screen = page.evaluate(FIRST_SCREEN_TEXT)
+        assert "of 100 points of importance" in first_screen
+        assert JARGON.findall(first_screen) == [], name
+    page.set_viewport_size(PHONE)
+    # Each sentence links to the section with its figures and method.
+    links = page.locator(".in-brief li a")
+    assert links.count() == brief.count()
+    links.first.click()
+    expect(page.get_by_role("heading", name="The consensus priorities")).to_be_in_viewport()
     # The ranking table scrolls inside its own frame, says so, and can be reached by keyboard.
     frame = page.locator(".table-scroll", has=page.locator("table.ranking-table"))
     expect(frame).to_have_attribute("tabindex", "0")
