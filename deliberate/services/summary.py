@@ -295,10 +295,12 @@ def outcome_sentences(view: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     "Prevention is first for every group."; "Efficiency is first for Funders but sixth or
     seventh for Service users. Overall it is third to sixth, too close to separate from
-    Equity and Accountability." With a single group shown, its place and points.
+    Equity and Accountability." Groups without intervals are left out; with fewer than two
+    groups left, the overall place and points.
     """
     groups = view.get("groups") or {}
-    group_places = {name: places(g) for name, g in groups.items()}
+    # A group's places are stated only where its intervals were computed.
+    group_places = {name: places(g) for name, g in groups.items() if measured(g)}
     group_ranks = {name: competition_ranks(g["weights"]) for name, g in groups.items()}
     out = []
     for row in ranking(view["overall"]):
@@ -551,7 +553,7 @@ def in_brief(view: Mapping[str, Any], found: Mapping[str, Any]) -> list[dict[str
     rows = found["ranking"]
     n = len(rows)
     sure = measured(view["overall"])
-    first = [r for r in rows if r["place"][0] == 1]
+    first = [r for r in rows if r["place"][0] == 1] or rows[:1]
     lines = []
     scale = f"of 100 points of importance shared across the {n} outcomes"
     # When another way of counting voices puts another outcome on top, say which way this is.

@@ -249,3 +249,13 @@ def test_the_demo_summary_reads_plainly(app: Flask, demo: int) -> None:
     places = {r["outcome"]: r["place_text"] for r in found["ranking"]}
     assert places["Accountability"] == places["Public confidence"] == "3rd–6th"
     assert "however voices are counted" not in " ".join(brief)
+
+
+def test_groups_without_intervals_are_not_placed() -> None:
+    groups = {
+        "Funders": {"size": 4, "weights": {"A": 0.7, "B": 0.3}, "intervals": None},
+        "Users": {"size": 4, "weights": {"A": 0.2, "B": 0.8}, "intervals": None},
+    }
+    view = _view({"A": 0.6, "B": 0.4}, {"A": [0.55, 0.65], "B": [0.35, 0.45]}, groups=groups)
+    texts = [s["text"] for s in summary.outcome_sentences(view)]
+    assert texts == ["A is first overall, with 60 points.", "B is second overall, with 40 points."]
