@@ -210,18 +210,21 @@ def divides(pair: Mapping[str, Any], groups: Iterable[str]) -> dict[str, list[st
     return sides
 
 
-def common_side(pair: Mapping[str, Any], groups: Sequence[str]) -> tuple[str, float] | None:
-    """The side at least :data:`COMMON_GROUND_SHARE` of every group shown takes, with the
-    smallest such share; None when some group falls short or did not answer."""
+def shared_side(pair: Mapping[str, Any], groups: Sequence[str]) -> tuple[str, float] | None:
+    """The side of a pair with the largest share of its members in every group shown, and
+    that smallest share; None with fewer than two groups or a group that did not answer."""
     shares = pair.get("group_shares") or {}
     found = [shares.get(g) for g in groups]
     if len(groups) < 2 or any(s is None for s in found):
         return None
-    for side in ("a", "b"):
-        least = min(s[side] for s in found)
-        if least >= COMMON_GROUND_SHARE - _TIE:
-            return side, least
-    return None
+    return max(((side, min(s[side] for s in found)) for side in ("a", "b")), key=lambda x: x[1])
+
+
+def common_side(pair: Mapping[str, Any], groups: Sequence[str]) -> tuple[str, float] | None:
+    """The side at least :data:`COMMON_GROUND_SHARE` of every group shown takes, with the
+    smallest such share; None when some group falls short or did not answer."""
+    found = shared_side(pair, groups)
+    return found if found is not None and found[1] >= COMMON_GROUND_SHARE - _TIE else None
 
 
 # ------------------------------------------------------------------ sentences from the facts
@@ -332,16 +335,18 @@ def _placed(by_group: Mapping[str, tuple[int, int]], place: tuple[int, int]) -> 
     return f"{place_words(place)} for {join_names(names)}"
 
 
-def common_ground(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+def common_ground(view: Mapping[str, Any], closest: bool = False) -> list[dict[str, Any]]:
     """Pairs on which every group shown agrees, by the stated rule, strongest first.
 
     A pair is common ground when at least :data:`COMMON_GROUND_SHARE` of the members of
-    every group shown put the same outcome first (:func:`common_side`).
+    every group shown put the same outcome first (:func:`common_side`). With ``closest``,
+    every pair that groups answered, whether it meets the rule or not.
     """
     groups = list(view.get("groups") or {})
+    rule = shared_side if closest else common_side
     out = []
     for pair in view["pairs"]:
-        found = common_side(pair, groups)
+        found = rule(pair, groups)
         if found is None:
             continue
         side, least = found
@@ -355,6 +360,7 @@ def common_ground(view: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "over": over,
                 "share": share,
                 "least_group_share": least,
+                "at_least": floor,
                 "text": (
                     f"{favours} over {over}: in every group, at least {floor} in 100 put "
                     f"{favours} first ({percent(share)} of everyone)."
@@ -690,9 +696,10 @@ def summarise(
     dict
         ``view`` (the public view), and, unless every aggregate is withheld,
         ``participation``, ``ranking`` (with places), ``measured`` (whether intervals
-        back the places), ``outcomes``, ``common_ground`` (and its rule,
-        ``common_ground_share``), ``conflicts``, ``voice``, ``consensus``, ``groups``
-        (per-group consensus), ``trend`` and ``in_brief`` (the opening sentences).
+        back the places), ``outcomes``, ``common_ground`` (its rule
+        ``common_ground_share``, and ``closest_ground``, the pair nearest to it),
+        ``conflicts``, ``voice``, ``consensus``, ``groups`` (per-group consensus),
+        ``trend`` and ``in_brief`` (the opening sentences).
     """
     view = public_view(report, k)
     if "withheld" in view:
@@ -705,6 +712,7 @@ def summarise(
         "measured": measured(view["overall"]),
         "outcomes": outcome_sentences(view),
         "common_ground": common_ground(view),
+        "closest_ground": next(iter(common_ground(view, closest=True)), None),
         "common_ground_share": COMMON_GROUND_SHARE,
         "conflicts": conflicts(view),
         "voice": voice_weights(view),

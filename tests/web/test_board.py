@@ -49,6 +49,10 @@ def test_board_member_reads_the_summary_of_the_closed_round(
         assert f">{heading}</h2>" in html
     assert "Efficiency is first for Funders but sixth or seventh for Service users." in html
     assert "too close to separate" in html
+    flat = " ".join(html.split())
+    assert "at least 75 in 100 members of every group put the same outcome first" in flat
+    assert "No pair of outcomes meets this: on every pair, at least one group falls short" in html
+    assert "however voices are counted" not in html
     assert "Efficiency against Equity divides the groups: Funders put Efficiency first" in html
     assert "a workshop on the divisive pairs" in html  # the facilitator's note
     assert "Getting the most care from every pound of public money." in html  # the outcomes

@@ -158,6 +158,9 @@ def test_no_pair_meets_the_common_ground_rule() -> None:
     ]
     view = _view({"A": 0.5, "B": 0.3, "C": 0.2}, None, pairs, GROUPS)
     assert summary.common_ground(view) == []
+    # The nearest pair is the one whose least convinced group is most convinced: 74 in 100.
+    closest = summary.common_ground(view, closest=True)[0]
+    assert (closest["favours"], closest["over"], closest["at_least"]) == ("A", "B", 74)
 
 
 def test_a_pair_at_the_common_ground_level_in_every_group_meets_it() -> None:
