@@ -18,28 +18,31 @@
     var note = box.previousElementSibling;
     var has = note && note.classList.contains("scroll-hint");
     box.classList.toggle("is-wide", wide);
-    if (!box.classList.contains("own-frame")) return;
-    if (wide) {
+    if (wide && !has) {
+      note = document.createElement("p");
+      note.className = "scroll-hint";
+      note.textContent = "Scroll sideways to see all of it →";
+      box.parentNode.insertBefore(note, box);
+    } else if (!wide && has) {
+      note.remove();
+    }
+    // A frame that scrolls is named and focusable, unless another script already made it
+    // so; what this script added is taken away again when the frame stops scrolling.
+    var label = name(box) + " (scrolls sideways)";
+    if (wide && !box.hasAttribute("tabindex")) {
       box.setAttribute("role", "region");
-      box.setAttribute("aria-label", name(box) + " (scrolls sideways)");
+      box.setAttribute("aria-label", label);
       box.tabIndex = 0;
-      if (!has) {
-        note = document.createElement("p");
-        note.className = "scroll-hint";
-        note.textContent = "Scroll sideways to see all of it →";
-        box.parentNode.insertBefore(note, box);
-      }
-    } else {
+    } else if (!wide && box.getAttribute("aria-label") === label) {
       box.removeAttribute("role");
       box.removeAttribute("aria-label");
       box.removeAttribute("tabindex");
-      if (has) note.remove();
     }
   }
 
   function frame(element) {
     var box = document.createElement("div");
-    box.className = "table-scroll own-frame";
+    box.className = "table-scroll";
     element.parentNode.insertBefore(box, element);
     box.appendChild(element);
     return box;
@@ -60,18 +63,24 @@
   }
 
   var boxes = [];
-  document.querySelectorAll("main table").forEach(function (table) {
-    if (!table.closest(".table-scroll, .chart-frame")) boxes.push(frame(table));
-  });
+  function framed(element) {
+    var scroller = element.closest(".table-scroll, .chart-frame") || frame(element);
+    if (boxes.indexOf(scroller) < 0) boxes.push(scroller);
+  }
+  document.querySelectorAll("main table").forEach(framed);
   document.querySelectorAll("main svg[viewBox]").forEach(function (svg) {
     readable(svg);
-    var scroller = svg.closest(".table-scroll, .chart-frame");
-    if (!scroller) boxes.push(frame(svg));
-    else if (boxes.indexOf(scroller) < 0) boxes.push(scroller);
+    framed(svg);
   });
-  boxes.forEach(hint);
+  function all() { boxes.forEach(hint); }
+  all();
+  // Stylesheets and fonts that arrive later, and a turned phone, change what overflows.
+  window.addEventListener("load", all);
   if ("ResizeObserver" in window) {
-    var observer = new ResizeObserver(function () { boxes.forEach(hint); });
-    boxes.forEach(function (box) { observer.observe(box); });
+    var observer = new ResizeObserver(all);
+    boxes.forEach(function (box) {
+      observer.observe(box);
+      observer.observe(box.firstElementChild);
+    });
   }
 })();
