@@ -36,7 +36,6 @@ from .forms import CodeForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
 
-
 def _failed(response: Response) -> bool:
     """Only failed attempts count against the limits: a workshop of people joining from one
     network never waits, while someone guessing links or codes soon does."""
