@@ -696,7 +696,8 @@ def summarise(
     dict
         ``view`` (the public view), and, unless every aggregate is withheld,
         ``participation``, ``ranking`` (with places), ``measured`` (whether intervals
-        back the places), ``outcomes``, ``common_ground`` (its rule
+        back the places), ``outcomes``, ``unplaced_groups`` (groups shown without
+        intervals, so without places), ``common_ground`` (its rule
         ``common_ground_share``, and ``closest_ground``, the pair nearest to it),
         ``conflicts``, ``voice``, ``consensus``, ``groups`` (per-group consensus),
         ``trend`` and ``in_brief`` (the opening sentences).
@@ -711,6 +712,7 @@ def summarise(
         "ranking": ranking(view["overall"]),
         "measured": measured(view["overall"]),
         "outcomes": outcome_sentences(view),
+        "unplaced_groups": [g for g, block in view["groups"].items() if not measured(block)],
         "common_ground": common_ground(view),
         "closest_ground": next(iter(common_ground(view, closest=True)), None),
         "common_ground_share": COMMON_GROUND_SHARE,

@@ -262,3 +262,10 @@ def test_groups_without_intervals_are_not_placed() -> None:
     view = _view({"A": 0.6, "B": 0.4}, {"A": [0.55, 0.65], "B": [0.35, 0.45]}, groups=groups)
     texts = [s["text"] for s in summary.outcome_sentences(view)]
     assert texts == ["A is first overall, with 60 points.", "B is second overall, with 40 points."]
+    report = {
+        **view,
+        "participants": [],
+        "method": {**view["method"], "excluded": [], "skipped": []},
+    }
+    found = summary.summarise(report, 3)
+    assert found["unplaced_groups"] == ["Funders", "Users"]
