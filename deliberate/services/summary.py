@@ -458,6 +458,8 @@ def voice_weights(view: Mapping[str, Any]) -> dict[str, Any]:
             f"{rows[0]['top']} has the largest share under {count} of counting voices "
             f"shown here: whether {join_names([r['say'] for r in rows], 'or')}."
         )
+        if places(view["overall"]).get(rows[0]["top"]) != (1, 1):
+            text += " It does not lead by a clear margin."
     else:
         text = "The outcome with the largest share depends on whose voice counts: " + (
             "; ".join(f"{r['top']} when {r['say']}" for r in rows) + "."

@@ -269,3 +269,15 @@ def test_groups_without_intervals_are_not_placed() -> None:
     }
     found = summary.summarise(report, 3)
     assert found["unplaced_groups"] == ["Funders", "Users"]
+
+
+def test_a_top_outcome_not_clearly_first_never_leads_clearly_anywhere() -> None:
+    weights = {"A": 0.40, "B": 0.38, "C": 0.22}
+    view = _view(weights, {"A": [0.35, 0.45], "B": [0.33, 0.43], "C": [0.18, 0.26]})
+    view["overall"]["by_weighting"] = {"person": weights, "groups": dict(weights)}
+    found = _found(view)
+    assert found["voice"]["text"].endswith("It does not lead by a clear margin.")
+    assert found["in_brief"][-1]["text"] == (
+        "A keeps the largest share whether each person has an equal say or each group has an "
+        "equal say, though not by a clear margin."
+    )
