@@ -84,3 +84,12 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth, stakeholder, facilitator, board, share, api, api_docs):
         app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def main_menu() -> dict[str, object]:
+        """``menu``: the main-menu entries the signed-in person can use (see `menu_for`)."""
+        from flask_login import current_user
+
+        from .access import menu_for
+
+        return {"menu": lambda: menu_for(current_user) if current_user.is_authenticated else ()}

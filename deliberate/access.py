@@ -77,3 +77,22 @@ def memberships_of(user: User, role: Role) -> list[Membership]:
             .order_by(Membership.consultation_id.desc())
         )
     )
+
+
+#: Main-menu entries, in order: facilitating, board summaries, API tokens, own consultations.
+MENU = ("facilitate", "board", "tokens", "stakeholder")
+
+
+def menu_for(user: User) -> tuple[str, ...]:
+    """The main-menu entries a signed-in person can use.
+
+    Invited stakeholders (no password) see their own consultations only. A board member
+    who facilitates nothing sees the board summaries, and their own consultations if they
+    also take part in one; everyone else with a password sees every entry.
+    """
+    if not user.password_hash:
+        return ("stakeholder",)
+    roles = set(db.session.scalars(db.select(Membership.role).filter_by(user_id=user.id)))
+    if Role.BOARD in roles and Role.FACILITATOR not in roles:
+        return ("board", "stakeholder") if Role.STAKEHOLDER in roles else ("board",)
+    return MENU

@@ -59,6 +59,8 @@ def priority_bars(
     colour: str = PALETTE[0],
     sort: bool = True,
     width: float = 640,
+    label_width: float = 170,
+    value_width: float = 150,
 ) -> Markup:
     """A horizontal bar chart of priorities, optionally with interval whiskers.
 
@@ -71,9 +73,12 @@ def priority_bars(
         The chart's accessible name.
     sort : bool
         Largest first (a ranking); otherwise in the order given.
+    width, label_width, value_width : float
+        The whole chart, the outcome names' column and the values' column (narrower for
+        a phone-sized version).
     """
     items = sorted(weights.items(), key=lambda kv: -kv[1]) if sort else list(weights.items())
-    label_width, value_width, bar_height, gap, top = 170.0, 150.0, 22.0, 10.0, 8.0
+    bar_height, gap, top = 22.0, 10.0, 8.0
     highs = [(intervals or {}).get(name) or (value, value) for name, value in items]
     scale_max = max([0.05, *(w for _, w in items), *(h[1] for h in highs)])
     plot = width - label_width - value_width

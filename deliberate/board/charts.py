@@ -8,11 +8,19 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..charts import GRID, INK, MUTED, group_colours, priority_bars, svg
-from ..services.summary import ordinal
+from ..services.summary import numeral, ordinal
+
+#: Legend text width per character at the chart's 13 px, generous for system fonts.
+_CHAR_WIDTH = 7.5
 
 
 def rank_grid(
-    order: list[str], ranks: Mapping[str, Mapping[str, int]], *, title: str, width: float = 640
+    order: list[str],
+    ranks: Mapping[str, Mapping[str, int]],
+    *,
+    title: str,
+    width: float = 640,
+    label_width: float = 170,
 ) -> Markup:
     """Where each group ranks each outcome: one row per outcome, one column per rank.
 
@@ -21,24 +29,33 @@ def rank_grid(
     order : outcomes, top to bottom (the overall ranking)
     ranks : group → outcome → rank (1 = first)
     title : the chart's accessible name
+    width, label_width : the whole chart and the outcome names' column; the legend wraps
+        onto more lines and ranks become numerals ("1st") when the columns are narrow
     """
     groups = list(ranks)
     colours = group_colours(groups)
     n = len(order)
-    label_width, right, top, row = 170.0, 16.0, 50.0, 30.0
+    right, row = 16.0, 30.0
     step = (width - label_width - right) / max(n, 1)
     parts = []
-    for i, g in enumerate(groups):  # legend
-        x = label_width + i * 150
+    x, line = label_width, 0
+    for g in groups:  # legend, wrapped to the chart's width
+        item = 16 + _CHAR_WIDTH * len(g) + 18
+        if x + item > width and x > label_width:
+            x, line = label_width, line + 1
+        y = 12 + 20 * line
         parts.append(
-            f'<circle cx="{x + 6:.1f}" cy="12" r="6" fill="{colours[g]}"/>'
-            f'<text x="{x + 16:.1f}" y="16" fill="{INK}">{escape(g)}</text>'
+            f'<circle cx="{x + 6:.1f}" cy="{y}" r="6" fill="{colours[g]}"/>'
+            f'<text x="{x + 16:.1f}" y="{y + 4}" fill="{INK}">{escape(g)}</text>'
         )
+        x += item
+    top = 50.0 + 20 * line
+    words = n <= 10 and step >= 60
     for r in range(1, n + 1):
         x = label_width + (r - 0.5) * step
         parts.append(
             f'<text x="{x:.1f}" y="{top - 8:.1f}" text-anchor="middle" fill="{MUTED}" '
-            f'font-size="11">{escape(ordinal(r) if n <= 10 else str(r))}</text>'
+            f'font-size="11">{escape(ordinal(r) if words else numeral(r))}</text>'
         )
     for k, outcome in enumerate(order):
         y = top + k * row + row / 2
@@ -68,20 +85,29 @@ def rank_grid(
     )
 
 
+#: The phone-sized version of each chart: drawn at this width, text at full size.
+NARROW = {"width": 360.0, "label_width": 125.0}
+
+
 def summary_charts(found: Mapping[str, Any]) -> dict[str, Markup]:
-    """The summary's charts: the consensus ranking with intervals, and ranks by group."""
+    """The summary's charts: the consensus ranking with intervals, and ranks by group.
+
+    Each comes as ``name`` (A4 and wide screens) and ``name_narrow`` (phones).
+    """
     overall = found["view"]["overall"]
+    title = "Consensus priorities with 95% bootstrap intervals"
     charts = {
-        "ranking": priority_bars(
-            overall["weights"],
-            overall.get("intervals"),
-            title="Consensus priorities with 95% bootstrap intervals",
-        )
+        "ranking": priority_bars(overall["weights"], overall.get("intervals"), title=title),
+        "ranking_narrow": priority_bars(
+            overall["weights"], overall.get("intervals"), title=title, value_width=52, **NARROW
+        ),
     }
     order = [row["outcome"] for row in found["ranking"]]
     ranks = {g: {o: r[0] for o, r in s.items()} for g, s in _group_ranks(found["outcomes"]).items()}
     if len(ranks) >= 2:
-        charts["groups"] = rank_grid(order, ranks, title="Where each group ranks each outcome")
+        title = "Where each group ranks each outcome"
+        charts["groups"] = rank_grid(order, ranks, title=title)
+        charts["groups_narrow"] = rank_grid(order, ranks, title=title, **NARROW)
     return charts
 
 

@@ -20,9 +20,9 @@ from markupsafe import Markup
 
 from ..access import memberships_of, require_membership
 from ..extensions import limiter
-from ..models import Consultation, Role, Round, utcnow
+from ..models import Consultation, Role, Round, ShareLink, utcnow
 from ..services import board as service
-from ..services.pdf import PdfUnavailable, html_to_pdf
+from ..services.pdf import PdfUnavailable, html_to_pdf, running_head
 from . import charts
 from .forms import FeatureForm, NoteForm, RevokeForm, ShareForm
 
@@ -66,7 +66,10 @@ def _document(context: dict[str, Any]) -> str:
     """The summary as one self-contained HTML document (styles inline), for PDF."""
     static = Path(current_app.static_folder or "")
     css = "\n".join((static / name).read_text(encoding="utf-8") for name in STYLESHEETS)
-    # Our own stylesheets, never user text: inlined verbatim so the PDF fetches nothing.
+    consultation, round_ = context["consultation"], context["round"]
+    css += "\n" + running_head(f"{consultation.title} · Consensus summary, round {round_.number}")
+    # Our own stylesheets, and the title only as an escaped CSS string: inlined so the PDF
+    # fetches nothing.
     inline_css = Markup(css)  # nosec B704
     return render_template("board/document.html", inline_css=inline_css, **context)
 
@@ -194,6 +197,7 @@ def create_link(cid: int, number: int) -> str | tuple[str, int]:
         round=round_,
         url=service.share_url(token),
         days=form.days.data,
+        expires_at=service.find_share_link(token).expires_at,
     )
 
 
@@ -215,12 +219,13 @@ def revoke_link(cid: int, link_id: int) -> Response:
 # --------------------------------------------------------------------- read-only links
 
 
-def _shared_round(token: str) -> Round:
+def _shared_link(token: str) -> tuple[ShareLink, Round]:
+    """The link a token opens and its closed round (404/410 as the link's state says)."""
     try:
         link = service.find_share_link(token)
     except service.BoardError as error:
         _fail(error)
-    return _closed_round(link.round.consultation, link.round.number)
+    return link, _closed_round(link.round.consultation, link.round.number)
 
 
 def _private(response: Response) -> Response:
@@ -234,10 +239,11 @@ def _private(response: Response) -> Response:
 @share.get("/s/<token>")
 def shared(token: str) -> Response:
     """A summary opened through a read-only link, without an account."""
-    round_ = _shared_round(token)
+    link, round_ = _shared_link(token)
     html = render_template(
         "board/shared.html",
         pdf_url=url_for("share.shared_pdf", token=token),
+        expires_at=link.expires_at,
         **_context(round_),
     )
     return _private(Response(html))
@@ -247,4 +253,4 @@ def shared(token: str) -> Response:
 @pdf_limit
 def shared_pdf(token: str) -> Response:
     """The PDF of a summary opened through a read-only link."""
-    return _private(_pdf(_context(_shared_round(token))))
+    return _private(_pdf(_context(_shared_link(token)[1])))

@@ -546,6 +546,16 @@ def _pairs(
                     g: {1: "a", -1: "b"}.get(int(tested.side[k, p])) for k, g in enumerate(groups)
                 },
                 "group_p": {g: _f(tested.p_value[k, p]) for k, g in enumerate(groups)},
+                "group_shares": {
+                    g: None
+                    if not stats.group_n[k, p]
+                    else {
+                        "a": float(stats.group_for_a[k, p] / stats.group_n[k, p]),
+                        "b": float(stats.group_for_b[k, p] / stats.group_n[k, p]),
+                        "n": int(stats.group_n[k, p]),
+                    }
+                    for k, g in enumerate(groups)
+                },
                 "conflict_between_groups": flag,
                 "conflict_p": _f(tested.conflict_p[p]),
                 "contested_within": [

@@ -31,6 +31,25 @@ HEADLESS_FLAGS = (
 TIMEOUT_SECONDS = 60
 
 
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element.
+
+    Every character but letters, digits, spaces and ``.,-·`` becomes a CSS escape, so no
+    quote, backslash, newline or ``</style>`` can end the string or the element.
+    """
+    safe = "".join(c if c.isalnum() or c in " .,-·" else f"\\{ord(c):x} " for c in text)
+    return f'"{safe}"'
+
+
+def running_head(text: str) -> str:
+    """Print CSS that repeats ``text`` at the top of every page, left, in small grey type."""
+    return (
+        "@media print { @page { @top-left { content: "
+        + css_string(text)
+        + "; font: 8pt system-ui, sans-serif; color: #4a5563; } } }"
+    )
+
+
 class PdfUnavailable(Exception):
     """No PDF could be made (Chromium missing, failing or too slow); the message says why."""
 

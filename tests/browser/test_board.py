@@ -43,7 +43,7 @@ def test_board_member_reads_a_summary_with_no_names_on_it(
     _sign_in_and_open_summary(page, live_server)
     for heading in ("Who took part", "Where stakeholders converge", "Where they conflict"):
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
-    expect(page.get_by_text("Efficiency ranks first for Funders but sixth")).to_be_visible()
+    expect(page.get_by_text("Efficiency is first for Funders but sixth or seventh")).to_be_visible()
     chart = page.get_by_role("img", name="Consensus priorities with 95% bootstrap intervals")
     expect(chart).to_be_visible()
     html = page.content()
@@ -68,14 +68,33 @@ def test_board_member_downloads_the_pdf(
     reader = PdfReader(target)
     box = reader.pages[0].mediabox  # A4 portrait: 595 × 842 points
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
-    text = "\n".join(p.extract_text() for p in reader.pages)
-    flat = " ".join(text.split())
+    pages = [p.extract_text() for p in reader.pages]
+    flat = " ".join(" ".join(pages).split())
     assert DEMO_TITLE in flat
     assert "The consensus priorities" in flat
-    assert "Effectiveness ranks second for Service users and Staff" in flat
+    assert "Efficiency is first for Funders but sixth or seventh for Service users" in flat
     assert "Where they conflict" in flat
     assert "Efficiency against Equity divides the groups" in flat
     assert "Download PDF" not in flat and "Sign out" not in flat
+    # Every page carries the title and round at its head and its number at its foot.
+    head = f"{DEMO_TITLE} · Consensus summary, round 1"
+    for number, text in enumerate(pages, 1):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        assert head in lines, number
+        assert f"Page {number} of {len(pages)}" in lines, number
+    # No heading is stranded at the foot of a page: each shares its page with what follows.
+    after = {
+        "The consensus priorities": ("Each outcome gets a share of 100 points", "Probity 8.6%"),
+        "Where stakeholders converge": ("Common ground here means",),
+        "Where they conflict": ("pairs divide the groups",),
+        "How much the answer depends on whose voice counts": ("has the largest share under",),
+        "How far stakeholders agree overall": ("Overall agreement is",),
+        "Method": ("Judgments",),
+    }
+    for heading, followers in after.items():
+        [page_text] = [t for t in pages if heading in t.splitlines()]
+        for follower in followers:
+            assert follower in " ".join(page_text.split()), (heading, follower)
 
 
 def test_facilitator_adds_a_note_and_shares_a_read_only_link(

@@ -90,7 +90,14 @@ def test_conflict_between_groups_and_distinctive_pairs() -> None:
     # (12 + 1)/(12 + 2) for funders times (0 + 1)/(12 + 2) for users
     assert cost_benefit["convergence"] == pytest.approx(13 / 14 * 1 / 14)
     assert cost_benefit["group_means"]["funders"] > 0 > cost_benefit["group_means"]["users"]
+    # Every funder puts cost first, every user benefit; on benefit vs equity each group
+    # splits 6 (k odd: 2) to 6 (k even: 1/2).
+    assert cost_benefit["group_shares"] == {
+        "funders": {"a": 1.0, "b": 0.0, "n": 12},
+        "users": {"a": 0.0, "b": 1.0, "n": 12},
+    }
     within = pairs[("benefit", "equity")]
+    assert within["group_shares"]["funders"] == {"a": 0.5, "b": 0.5, "n": 12}
     assert within["conflict_between_groups"] is False
     assert within["contested_within"] == ["funders", "users"]
     assert within["eta_squared"] < 0.05
@@ -229,5 +236,6 @@ def test_public_view_withholds_individuals_and_small_groups() -> None:
     assert view["withheld_groups"] == ["staff"]
     shown = to_json({k: v for k, v in view.items() if k != "withheld_groups"})
     assert "staff" not in view["groups"] and '"staff"' not in shown and '"u1"' not in text
+    assert view["pairs"][0]["group_shares"] == {"users": {"a": 1.0, "b": 0.0, "n": 5}}
     assert view["overall"]["weights"] == report["overall"]["weights"]
     assert public_view(report, 10)["withheld"]

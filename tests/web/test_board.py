@@ -47,7 +47,12 @@ def test_board_member_reads_the_summary_of_the_closed_round(
         "Method",
     ):
         assert f">{heading}</h2>" in html
-    assert "Efficiency ranks first for Funders but sixth for Service users." in html
+    assert "Efficiency is first for Funders but fifth to seventh for Service users." in html
+    assert "too close to separate" in html
+    flat = " ".join(html.split())
+    assert "at least 75 in 100 members of every group put the same outcome first" in flat
+    assert "No pair of outcomes meets this: on every pair, at least one group falls short" in html
+    assert "however voices are counted" not in html
     assert "Efficiency against Equity divides the groups: Funders put Efficiency first" in html
     assert "a workshop on the divisive pairs" in html  # the facilitator's note
     assert "Getting the most care from every pound of public money." in html  # the outcomes
@@ -56,12 +61,18 @@ def test_board_member_reads_the_summary_of_the_closed_round(
     names = _stakeholder_names(app, demo)
     assert len(names) == 60
     assert not [name for name in names if name in html]
+    menu = html[html.index('<nav aria-label="Main">') : html.index("</nav>")]
+    assert ">Board</a>" in menu
+    assert ">Facilitate</a>" not in menu and ">API tokens</a>" not in menu
 
 
 def test_facilitators_find_their_summaries_on_the_board_page(client: FormClient, demo: int) -> None:
     login(client, FACILITATOR_EMAIL)
     index = client.get("/board/").get_data(as_text=True)
     assert f'href="/board/{demo}/"' in index and "Read the summary of round 1" in index
+    menu = index[index.index('<nav aria-label="Main">') : index.index("</nav>")]
+    for entry in ("Facilitate", "Board", "API tokens", "My consultations"):
+        assert f">{entry}</a>" in menu
 
 
 def test_an_open_round_has_no_summary_yet(client: FormClient, demo: int) -> None:
@@ -152,12 +163,16 @@ def test_read_only_link_shows_the_summary_until_revoked(
     url = f"/board/{demo}/rounds/1"
     created = client.submit(f"{url}/links", {"days": 7}, page=url)
     assert created.status_code == 200
-    token = SHARE_URL.search(created.get_data(as_text=True)).group(1)
+    created_html = created.get_data(as_text=True)
+    token = SHARE_URL.search(created_html).group(1)
+    assert 'data-copy="#share-url"' in created_html and "js/facilitator.js" in created_html
     with app.app_context():
         link = db.session.scalar(db.select(ShareLink))
         assert link.token_hash == hash_token(token) != token
         assert timedelta(days=6, hours=23) < link.expires_at - utcnow() <= timedelta(days=7)
         link_id = link.id
+        expiry = link.expires_at.strftime("%-d %B %Y, %H:%M") + " UTC"
+    assert f"until {expiry}" in created_html
     assert "Withdraw" in client.get(url).get_data(as_text=True)
 
     anonymous = app.test_client()
@@ -165,6 +180,7 @@ def test_read_only_link_shows_the_summary_until_revoked(
     assert shared.status_code == 200
     html = shared.get_data(as_text=True)
     assert DEMO_TITLE in html and "Where they conflict" in html
+    assert f"This link works until <strong>{expiry}</strong>" in html
     assert "Save the note" not in html
     assert shared.headers["Cache-Control"] == "no-store"
     assert shared.headers["Referrer-Policy"] == "no-referrer"
@@ -176,6 +192,8 @@ def test_read_only_link_shows_the_summary_until_revoked(
     assert shared_pdf.status_code == 200 and shared_pdf.mimetype == "application/pdf"
     assert shared_pdf.headers["Cache-Control"] == "no-store"
     assert DEMO_TITLE in printed[0] and "Download PDF" not in printed[0]
+    running = '@top-left { content: "' + DEMO_TITLE + ' · Consensus summary, round 1"'
+    assert running in printed[0]
     assert anonymous.get("/board/").status_code == 302  # the link opens nothing else
 
     revoke = f"/board/{demo}/links/{link_id}/revoke"

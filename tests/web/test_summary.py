@@ -53,13 +53,16 @@ def test_one_outcome_first_for_every_group_and_one_pair_dividing_two(app: Flask)
     with app.app_context():
         found = _summary(_consultation())
         texts = [o["text"] for o in found["outcomes"]]
+        # Prevention's range lies above both others overall and in each group; Efficiency
+        # and Equity overlap overall and share second place.
         assert texts == [
-            "Prevention ranks first for every group.",
-            "Efficiency ranks second for Funders but third for Service users. "
-            "Overall it ranks second.",
-            "Equity ranks second for Service users but third for Funders. Overall it ranks third.",
+            "Prevention is first for every group. Overall it is first.",
+            "Efficiency is second for Funders but third for Service users. "
+            "Overall it is second or third, too close to separate from Equity.",
+            "Equity is second for Service users but third for Funders. "
+            "Overall it is second or third, too close to separate from Efficiency.",
         ]
-        assert [o["outcome"] for o in found["converging_outcomes"]] == ["Prevention"]
+        assert [r["place_text"] for r in found["ranking"]] == ["1st", "2nd–3rd", "2nd–3rd"]
         assert "participants" not in found["view"]  # no individual's answers reach the board
 
         [conflict] = found["conflicts"]
@@ -70,11 +73,14 @@ def test_one_outcome_first_for_every_group_and_one_pair_dividing_two(app: Flask)
             "Service users put Equity first."
         )
 
-        converging = {(p["favours"], p["over"]) for p in found["converging_pairs"]}
-        assert converging == {("Prevention", "Efficiency"), ("Prevention", "Equity")}
-        for pair in found["converging_pairs"]:
-            assert pair["share"] == 1.0
-            assert pair["text"].startswith(f"Every group puts {pair['favours']} above")
+        common = {(p["favours"], p["over"]) for p in found["common_ground"]}
+        assert common == {("Prevention", "Efficiency"), ("Prevention", "Equity")}
+        for pair in found["common_ground"]:
+            assert pair["share"] == 1.0 and pair["least_group_share"] == 1.0
+            assert pair["text"] == (
+                f"{pair['favours']} over {pair['over']}: in every group, at least 100 in 100 "
+                f"put {pair['favours']} first (100% of everyone)."
+            )
         participation = found["participation"]
         assert [(g["group"], g["size"]) for g in participation["groups"]] == [
             ("Funders", 8),
@@ -110,11 +116,15 @@ def test_voice_weights_and_the_smallest_flip(app: Flask) -> None:
         voice = found["voice"]
         assert voice["shown"] is True
         assert {row["scheme"] for row in voice["rows"]} == {"person", "groups"}
-        assert voice["text"] == "Prevention comes first however voices are counted."
-        assert (
-            "Prevention stays on top under 100% of all possible weightings" in (voice["flip_text"])
+        assert voice["text"] == (
+            "Prevention has the largest share under both ways of counting voices shown here: "
+            "whether each person has an equal say or each group has an equal say."
         )
-        assert "No weighting of the groups puts another outcome on top." in voice["flip_text"]
+        assert voice["range_text"] == (
+            "Over every possible split of voice between the groups, Prevention keeps the "
+            "largest share in 100 of every 100 splits. No split of voice between the groups "
+            "gives another outcome the lead."
+        )
 
 
 def test_a_group_below_the_threshold_is_withheld_everywhere(app: Flask) -> None:
@@ -218,7 +228,15 @@ def test_ordinals(rank: int, words: str) -> None:
 def test_ties_share_a_rank() -> None:
     ranks = summary.competition_ranks({"A": 0.4, "B": 0.4, "C": 0.2})
     assert ranks == {"A": (1, True), "B": (1, True), "C": (3, False)}
-    assert summary.rank_words(ranks["A"]) == "joint first"
+    # Without intervals, only exact ties share a place.
+    assert summary.places({"weights": {"A": 0.4, "B": 0.4, "C": 0.2}}) == {
+        "A": (1, 2),
+        "B": (1, 2),
+        "C": (3, 3),
+    }
+    assert summary.place_words((1, 2)) == "first or second"
+    assert summary.place_words((4, 6)) == "fourth to sixth"
+    assert summary.place_short((4, 6)) == "4th–6th"
 
 
 def test_kendall_w_bands_follow_schmidt() -> None:
@@ -267,15 +285,31 @@ def test_consultation_without_closed_round_has_no_summary(app: Flask) -> None:
 def test_in_brief_opens_with_the_top_priority_and_the_deepest_divide(app: Flask) -> None:
     with app.app_context():
         found = _summary(_consultation())
-        brief = found["in_brief"]
-        assert brief[0].startswith("Prevention ranks first overall with ")
-        assert "ahead of Efficiency in 100% of bootstrap resamples." in brief[0]
-        assert brief[1] == found["consensus"]["text"]
-        assert brief[2] == (
-            "1 of 3 pairs of outcomes divide the groups; the deepest divide is "
-            "Efficiency against Equity (Funders on one side, Service users on the other)."
+        brief = [line["text"] for line in found["in_brief"]]
+        points = round(100 * found["ranking"][0]["weight"])
+        assert brief[0] == (
+            "Prevention matters most: of 100 points of importance shared across the 3 "
+            f"outcomes, it gets {points}, clearly more than any other."
         )
-        assert brief[3] == "Prevention comes first however voices are counted."
+        assert brief[1] == (
+            "Efficiency and Equity could each be last: they are too close to separate."
+        )
+        assert brief[2] == found["consensus"]["plain"]
+        assert brief[3] == (
+            "The groups split on 1 of the 3 pairs. The widest gap is Efficiency against "
+            "Equity: Funders favour Efficiency, and Service users favour Equity."
+        )
+        assert brief[4] == (
+            "Prevention keeps the largest share whether each person has an equal say or each "
+            "group has an equal say."
+        )
+        assert [line["href"] for line in found["in_brief"]] == [
+            "#priorities-title",
+            "#priorities-title",
+            "#consensus-title",
+            "#conflict-title",
+            "#voice-title",
+        ]
 
 
 def test_the_top_priority_can_depend_on_whose_voice_counts(app: Flask) -> None:
@@ -290,15 +324,24 @@ def test_the_top_priority_can_depend_on_whose_voice_counts(app: Flask) -> None:
             for _ in range(size):
                 add_judgments(make_member(consultation, group=group), round_, {("A", "B"): value})
         db.session.commit()
-        voice = _summary(round_)["voice"]
+        found = _summary(round_)
+        voice = found["voice"]
         assert voice["text"] == (
-            "The top priority depends on whose voice counts: A with one person, one voice; "
-            "B with each group an equal voice."
+            "The outcome with the largest share depends on whose voice counts: A when each "
+            "person has an equal say; B when each group has an equal say."
         )
         assert [r["chosen"] for r in voice["rows"]] == [False, True]
         flip = voice["flip"]
         assert flip["new_top"] == "A"
-        assert "then comes first" in voice["flip_text"]
+        assert "A then has the largest share." in voice["range_text"]
+        # The opening says the same: its first sentence names the way of counting it speaks
+        # of, and nothing claims one outcome comes first however voices are counted.
+        brief = " ".join(line["text"] for line in found["in_brief"])
+        assert "Who gets the largest share depends on whose voice counts: A if each person " in (
+            brief
+        )
+        assert brief.startswith("B matters most when each group has an equal say: ")
+        assert "however" not in brief
         # B leads while the users' share of voice w satisfies (1-w)·ln 3 < w·ln 5.
         w_needed = np.log(3) / (np.log(3) + np.log(5))
         assert flip["weights"]["Users"] == pytest.approx(w_needed, abs=0.01)
