@@ -13,6 +13,7 @@ own written precision (``0.1111``, ``0.33``, ``0.142857``) is read as that exact
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import itertools
@@ -211,8 +212,7 @@ def _snap(exact: Fraction, decimals: int | None, raw: object) -> float:
     value = float(exact)
     if not SCALE_MIN * (1 - _SCALE_TOL) <= value <= SCALE_MAX * (1 + _SCALE_TOL):
         raise ValueError(f"value {raw!r} is outside Saaty's scale [1/9, 9]")
-    near = [p for p in SCALE_POINTS if math.isclose(value, p, rel_tol=_SCALE_TOL)]
-    return near[0] if near else value
+    return exact_value(value)
 
 
 def _exact(raw: object, decimal_comma: bool) -> tuple[Fraction, int | None]:
@@ -289,8 +289,11 @@ def reciprocal(value: float) -> float:
 
 def exact_value(value: float) -> float:
     """``value`` replaced by the scale point it is within floating-point noise of (else as is)."""
-    near = [p for p in SCALE_POINTS if math.isclose(value, p, rel_tol=_SCALE_TOL)]
-    return near[0] if near else float(value)
+    at = bisect.bisect_left(SCALE_POINTS, value)
+    for point in SCALE_POINTS[max(at - 1, 0) : at + 1]:
+        if math.isclose(value, point, rel_tol=_SCALE_TOL):
+            return point
+    return float(value)
 
 
 # --------------------------------------------------------------------------- columns
