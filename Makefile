@@ -1,11 +1,15 @@
 # Deliberate: `make run` sets up and serves the demo; `make test` sets up and runs every test.
-.PHONY: run test setup bench vendor
+.PHONY: run test test-fast setup bench vendor
 
 run:
 	./scripts/run.sh
 
 test:
 	./scripts/test.sh
+
+# The everyday loop: engine, web and security tests on SQLite only (no browser, PostgreSQL or load).
+test-fast:
+	./scripts/test.sh --fast
 
 bench:
 	./scripts/setup.sh test

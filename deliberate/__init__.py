@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+if TYPE_CHECKING:
+    from flask import Flask
 
-from . import config
-from .errors import register_errorhandlers
-from .extensions import csrf, db, limiter, login_manager, migrate
-from .security import register_security_headers
+# Flask and the database stack are imported inside the functions, so that importing
+# ``deliberate.engine`` or starting the command line does not pay for the web app.
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +22,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     test_config
         Settings that override those read from the environment (tests pass a database URL).
     """
+    from flask import Flask
+
+    from . import config
+    from .errors import register_errorhandlers
+    from .security import register_security_headers
+
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -46,6 +50,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def trust_proxies(app: Flask) -> None:
     """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address and scheme from
     their ``X-Forwarded-*`` headers (rate limits count per real address, not per proxy)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -55,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, logins and CSRF protection to ``app``."""
     from . import access, models  # noqa: F401  (user loader; tables known to migrations)
     from .database import configure_engine
+    from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

@@ -1,17 +1,50 @@
-"""The ``deliberate`` command: set up the database, load the demo, serve the app."""
+"""The ``deliberate`` command: set up the database, load the demo, serve the app.
+
+A plain click group: only Deliberate's own commands, and nothing heavy imported until a
+command needs it (the web app for the database commands, numpy and scipy for ``analyze``),
+so ``deliberate --help`` answers at once.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app
 from .analyze import USAGE_ERROR, analyze_command, read_file_or_fail, reading_options
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+
+def with_appcontext(command: F) -> F:
+    """Run ``command`` inside the Deliberate app's context.
+
+    The app comes from Flask's ``ScriptInfo`` when one is on the context (as
+    ``app.test_cli_runner()`` provides in tests), otherwise from the environment.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from flask.cli import ScriptInfo
+
+        info = click.get_current_context().find_object(ScriptInfo)
+        if info is not None:
+            app = info.load_app()
+        else:
+            from . import create_app
+
+            app = create_app()
+        with app.app_context():
+            return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Deliberate: weigh contested public value with stakeholders."""
 
@@ -152,6 +185,9 @@ def import_judgments_command(
 def serve_command(host: str, port: int, workers: int) -> None:
     """Serve Deliberate with gunicorn on one machine."""
     from .server import serve
+
+    # Links in invitations follow the address served on, unless BASE_URL says otherwise.
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
 
     click.echo(f"Serving Deliberate on http://{host}:{port}/ (Ctrl-C to stop)")
     serve(host=host, port=port, workers=workers)

@@ -42,6 +42,18 @@ def secret_key(instance_path: str) -> str:
     return key
 
 
+def base_url() -> str:
+    """Return ``BASE_URL``, or the address ``deliberate serve`` listens on (``HOST``, ``PORT``).
+
+    Links in invitations and e-mails begin with it. It never comes from a request's ``Host``
+    header, which a visitor controls.
+    """
+    url = os.environ.get("BASE_URL", "").strip()
+    if not url:
+        url = f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or 5000}"
+    return url.rstrip("/")
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     """Build the configuration mapping for :func:`deliberate.create_app`."""
     return {
@@ -54,9 +66,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "PASSWORD_HASH_METHOD": "scrypt",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url(),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

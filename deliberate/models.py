@@ -10,6 +10,7 @@ import enum
 import hashlib
 from datetime import UTC, datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -130,8 +131,9 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        """Store a scrypt hash of ``password``."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Store a salted hash of ``password`` (scrypt; ``PASSWORD_HASH_METHOD`` in tests)."""
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches; always False for invite-only users."""

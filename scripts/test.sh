@@ -2,11 +2,21 @@
 # Set up and run the whole test suite: static checks, engine, web, PostgreSQL and browser tests.
 # PostgreSQL tests run when TEST_DATABASE_URL is set; browser tests need Debian's chromium,
 # which this script installs with apt when it is missing and we are root.
+#   scripts/test.sh [--fast] [pytest arguments]
+# --fast runs the everyday loop: engine, web and security tests on SQLite, no browser or load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
 ./scripts/setup.sh test
 
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+fast=0
+if [ "${1:-}" = "--fast" ]; then
+  fast=1
+  shift
+fi
+
+if [ "$fast" = 0 ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null; then
   echo "Installing Debian's chromium for the browser tests…"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null
@@ -19,4 +29,13 @@ echo "== bandit"
 echo "== pip check"
 .venv/bin/python -m pip check
 echo "== pytest"
-.venv/bin/python -m pytest "$@"
+status=0
+if [ "$fast" = 1 ]; then
+  .venv/bin/python -m pytest tests/engine tests/web tests/security \
+    -m "not postgres and not browser and not load" "$@" || status=$?
+else
+  .venv/bin/python -m pytest "$@" || status=$?
+fi
+elapsed=$(( $(date +%s) - started ))
+printf '== wall time: %dm %02ds (set-up, static checks and tests)\n' $((elapsed / 60)) $((elapsed % 60))
+exit "$status"

@@ -1,9 +1,16 @@
-"""Shared fixtures: an app on SQLite and on PostgreSQL, clients, a live server, a browser.
+"""Common fixtures: an app on SQLite (and PostgreSQL), clients, a live server, a browser.
 
-Every database test runs once per backend. PostgreSQL runs when ``TEST_DATABASE_URL``
-names a server (each test session makes and drops its own database there, so parallel
-runs never collide); otherwise those tests skip with the reason, unless
-``DELIBERATE_REQUIRE_POSTGRES=1`` (set by CI) turns the skip into a failure.
+Database tests run on SQLite. Tests whose behaviour depends on the database engine
+(constraints, upserts, migrations, imports, portability, load) are marked ``databases``
+and run once per backend. PostgreSQL runs when ``TEST_DATABASE_URL`` names a server (each
+test session makes and drops its own database there, so parallel runs never collide);
+otherwise those tests skip with the reason, unless ``DELIBERATE_REQUIRE_POSTGRES=1`` (set
+by CI) turns the skip into a failure.
+
+Markers are applied automatically, so ``-m "not browser and not postgres and not load"``
+is the fast loop (``make test-fast``): ``browser`` (tests/browser), ``load`` (tests/load,
+gunicorn under load), ``postgres`` (every test run against PostgreSQL) and ``slow``
+(load, browser, and property or fuzz tests that generate many cases).
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ from deliberate.extensions import db
 from deliberate.services.pdf import HEADLESS_FLAGS
 
 CHROMIUM = "/usr/bin/chromium"
+#: A salted hash that is cheap to compute: tests sign in hundreds of times (the product's
+#: default, scrypt, is unchanged and tested in tests/security).
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1000"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
@@ -101,10 +111,19 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run tests marked ``databases`` once per backend."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("databases"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """Which database the test runs on."""
-    return request.param
+    """Which database the test runs on: SQLite unless the test is marked ``databases``."""
+    return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture
@@ -121,6 +140,7 @@ def app(
             "SQLALCHEMY_DATABASE_URI": database_urls[backend],
             "SECRET_KEY": "test-secret",
             "SERVER_NAME": None,
+            "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
         }
     )
     with app.app_context():
@@ -239,7 +259,20 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+#: Markers given by where a test lives.
+FOLDER_MARKERS = {"tests/browser/": ("browser", "slow"), "tests/load/": ("load", "slow")}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run browser tests last: Playwright keeps an event loop running once it has started,
-    which would break later tests that run their own asyncio clients."""
+    """Mark tests by folder and backend; run browser tests last (Playwright keeps an event
+    loop running once it has started, which would break later tests that run their own
+    asyncio clients)."""
+    for item in items:
+        for folder, names in FOLDER_MARKERS.items():
+            if item.nodeid.startswith(folder):
+                for name in names:
+                    item.add_marker(name)
+        params = getattr(item, "callspec", None)
+        if params is not None and "postgresql" in params.params.values():
+            item.add_marker("postgres")
     items.sort(key=lambda item: "tests/browser/" in item.nodeid)

@@ -224,7 +224,13 @@ def parts(weights: np.ndarray, x: np.ndarray, m: np.ndarray, log_w: np.ndarray) 
     return Parts(num, den, weights @ log_w)
 
 
-def mix(totals: np.ndarray, group_parts: Sequence[Parts]) -> Parts:
+def _group_mean(p: Parts) -> Parts:
+    """A group's parts with its answering members' mean as the numerator, 1 as weight."""
+    mean, answered = aij(p.num, p.den)
+    return Parts(mean, answered.astype(float), p.log_w)
+
+
+def mix(totals: np.ndarray, group_parts: Sequence[Parts], *, by_group: bool = False) -> Parts:
     """Mixture of groups: ``Σ_g totals[:, g] · parts_g``.
 
     Parameters
@@ -233,7 +239,15 @@ def mix(totals: np.ndarray, group_parts: Sequence[Parts]) -> Parts:
         Group shares of the voice per row.
     group_parts : sequence of G `Parts`
         Each with B rows; B and Q must broadcast (B = 1, Q = 1 or B = Q).
+    by_group : bool
+        Aggregate within each group first: on every pair each group's voice is its share
+        ``totals[:, g]`` applied to the mean over its members who answered the pair,
+        renormalised over the groups with an answer, however many members skipped it
+        (for group and custom weightings). False pools the answers of all participants
+        (one person, one voice).
     """
+    if by_group:
+        group_parts = [_group_mean(p) for p in group_parts]
     return Parts(
         *(
             sum(totals[:, g, None] * getattr(p, field) for g, p in enumerate(group_parts))

@@ -27,6 +27,7 @@ from .aggregate import (
 )
 from .consensus import clr, consensus_band, distance_summary, goepel, kendall_w, ranks
 from .consistency import (
+    RI_INCOMPLETE_NAME,
     RI_NAME,
     alonso_lamata,
     consistency_ratio,
@@ -35,8 +36,7 @@ from .consistency import (
 )
 from .consistency import cr_threshold as default_cr_threshold
 from .disagreement import (
-    CONTESTED_POLARISATION,
-    REPNESS_Z,
+    CLUSTER_REFERENCES,
     PairStats,
     adjusted_rand,
     clusters,
@@ -44,9 +44,18 @@ from .disagreement import (
     pair_stats,
     pca_2d,
 )
+from .inference import ALPHA, CONTESTED_SHARE, Sides, sides
 from .judgments import JudgmentError, JudgmentTable, components, exact_value
 from .priorities import METHODS, eigenvector, harker_matrix, llsm, normalise_log
-from .uncertainty import Bootstrap, Sweep, intervals, rank_probabilities, sensitivity
+from .uncertainty import (
+    MIN_INTERVAL_SIZE,
+    Bootstrap,
+    Sweep,
+    intervals,
+    mean_intervals,
+    rank_probabilities,
+    sensitivity,
+)
 from .uncertainty import bootstrap as run_bootstrap
 
 __all__ = ["analyze"]
@@ -74,7 +83,7 @@ def _named(names: Sequence[str], values: np.ndarray) -> dict[str, float | None]:
 
 
 def _named_intervals(names: Sequence[str], bounds: np.ndarray | None) -> dict | None:
-    if bounds is None:
+    if bounds is None or not np.isfinite(bounds).any():
         return None
     return {
         name: None if not np.all(np.isfinite(b)) else [float(b[0]), float(b[1])]
@@ -89,8 +98,8 @@ def _ranks(names: Sequence[str], weights: np.ndarray) -> dict[str, float] | None
 
 
 def _agreement(weights: np.ndarray) -> dict[str, Any]:
-    """Consensus block for a set of participants' priorities ``(K, n)``."""
-    if weights.shape[0] == 0:
+    """Consensus block for a set of participants' priorities ``(K, n)`` (None below two)."""
+    if weights.shape[0] < 2:
         return {
             "consensus": None,
             "consensus_band": None,
@@ -221,12 +230,12 @@ def analyze(
     w_log = llsm(logs, mask) if K else np.zeros((0, n))
     w_ev, lam = eigenvector(harker_matrix(logs, mask), start=w_log) if K else (w_log, np.zeros(0))
     w = w_ev if priority == "ev" else w_log
-    cr = consistency_ratio(lam, n)
+    answered = mask.sum((-2, -1)) // 2
+    cr = consistency_ratio(lam, n, missing=n * (n - 1) // 2 - answered)
     cr_threshold_default = default_cr_threshold(n)
     threshold = cr_threshold_default if cr_threshold is None else float(cr_threshold)
     consistent = cr <= threshold + 1e-12
     included = consistent if exclude_inconsistent else np.ones(K, dtype=bool)
-    answered = mask.sum((-2, -1)) // 2
     complete = answered == n * (n - 1) // 2
     worst_i, worst_j, worst_dev, worst_sugg = most_inconsistent(logs, mask, w)
     gci_values = gci(logs, mask, w_log)
@@ -252,10 +261,14 @@ def analyze(
     gparts = [group_part(g) for g in range(G)]
 
     def consistency_of(p: Parts) -> tuple[float | None, float | None]:
-        lam_g = pair_priorities(*aij(p.num, p.den), n, priority)[1][0] if have else np.nan
-        return _f(lam_g), _f(consistency_ratio(np.array([lam_g]), n)[0])
+        if not have:
+            return None, None
+        x_g, m_g = aij(p.num, p.den)
+        lam_g = pair_priorities(x_g, m_g, n, priority)[1]
+        return _f(lam_g[0]), _f(consistency_ratio(lam_g, n, missing=(~m_g).sum(1))[0])
 
-    overall_parts = mix(totals[None, :], gparts)
+    by_group = weighting != "person"
+    overall_parts = mix(totals[None, :], gparts, by_group=by_group)
     overall_w = combine(overall_parts, n, priority, aggregate)[0] if have else np.full(n, np.nan)
     group_w = [
         combine(gparts[g], n, priority, aggregate)[0] if sizes[g] else np.full(n, np.nan)
@@ -269,7 +282,10 @@ def analyze(
             continue
         tot = group_totals(gi, groups, scheme, custom)
         by_weighting[scheme] = _named(
-            names, combine(mix(tot[None, :], gparts), n, priority, aggregate)[0]
+            names,
+            combine(mix(tot[None, :], gparts, by_group=scheme != "person"), n, priority, aggregate)[
+                0
+            ],
         )
 
     # §5 consensus; distances of each participant to its group's and the overall centre.
@@ -294,11 +310,16 @@ def analyze(
             aggregate=aggregate,
             resamples=bootstrap,
             seed=seed,
+            by_group=by_group,
         )
 
     # §6 pairs.
     stats = pair_stats(x, m, alpha, gi, G) if have else None
-    pair_list = _pairs(names, groups, stats, boot) if stats is not None else []
+    pair_list = (
+        _pairs(names, groups, stats, sides(x, m, gi, G), mean_intervals(x, m, gi, G))
+        if stats is not None
+        else []
+    )
 
     w_rows = w.tolist()
     lam_list, cr_list, al_list, gci_list, d_group, d_overall = (
@@ -312,7 +333,12 @@ def analyze(
             "aggregate": aggregate,
             "aggregate_method": (
                 "AIJ: weighted geometric mean of judgments (Aczél & Saaty 1983), "
-                "weights renormalised over those who answered each pair"
+                + (
+                    "weights renormalised over those who answered each pair"
+                    if not by_group
+                    else "within each group first (over members who answered the pair), "
+                    "then across groups at their weights"
+                )
                 if aggregate == "aij"
                 else "AIP: normalised weighted geometric mean of priorities "
                 "(Forman & Peniwati 1998)"
@@ -320,6 +346,7 @@ def analyze(
             "weighting": weighting,
             "group_weights": _named(groups, totals),
             "random_index": RI_NAME,
+            "random_index_incomplete": RI_INCOMPLETE_NAME,
             "cr_threshold": threshold,
             "cr_threshold_source": "given" if cr_threshold is not None else "Saaty 1994 by n",
             "default_cr_threshold": cr_threshold_default,
@@ -333,12 +360,25 @@ def analyze(
             "suggestion": "nearest value on Saaty's scale to w_a/w_b in log terms",
             "shares": "shares of voice under the chosen weighting, over those who answered",
             "conflict_rule": (
-                "conflict between groups: two groups' 95% bootstrap intervals for their mean "
-                "log judgment lie on opposite sides of 0 (null without bootstrap); contested "
-                f"within: group polarisation >= {CONTESTED_POLARISATION} with 2+ answers; "
-                "conflict_score = eta_squared + 1 if in conflict between groups"
+                "conflict between groups: one group shown to favour each side (sign-flip "
+                "test of each group's mean log judgment, Benjamini-Hochberg over pairs x "
+                f"groups, false discovery rate {ALPHA:.0%}); contested within: at least "
+                f"{CONTESTED_SHARE:.0%} of the group shown on each side (exact binomial, "
+                f"Benjamini-Hochberg, {ALPHA:.0%}); between-group share: omega_squared "
+                "(eta_squared beside its null expectation); conflict_score = "
+                "omega_squared + 1 if in conflict between groups"
             ),
-            "distinctive": f"Pol.is-style repness: smoothed share ratio > 1 and z > {REPNESS_Z}",
+            "distinctive": (
+                "Fisher's exact test of the group's share on a side against the rest's, one "
+                f"side per pair, Benjamini-Hochberg over groups x pairs, {ALPHA:.0%}"
+            ),
+            "intervals": (
+                "95% intervals: how far the priority could move in another sample of people "
+                "like these (bootstrap standard error, t-based on the log scale); not "
+                "judgment error within a person, not the choice of method; none below "
+                f"{MIN_INTERVAL_SIZE} people"
+            ),
+            "min_interval_size": MIN_INTERVAL_SIZE,
         },
         "participants": [
             {
@@ -377,16 +417,16 @@ def analyze(
         groups_out[name] = {
             "size": int(idx.size),
             "weights": _named(names, group_w[g]),
-            "intervals": _named_intervals(names, intervals(boot.groups[g]) if boot else None)
+            "intervals": _named_intervals(
+                names, intervals(boot.groups[g], group_w[g], int(idx.size)) if boot else None
+            )
             if idx.size
             else None,
             "ranks": _ranks(names, group_w[g]),
             "lambda_max": lam_g,
             "cr": cr_g,
             **_agreement(np.exp(log_w[idx])),
-            "distinctive": [
-                _distinctive_entry(names, groups, stats, g, *entry) for entry in repness[g]
-            ]
+            "distinctive": [_distinctive_entry(names, stats, g, *entry) for entry in repness[g]]
             if stats is not None
             else [],
         }
@@ -397,7 +437,12 @@ def analyze(
     report["overall"] = {
         "size": int(inc.size),
         "weights": _named(names, overall_w),
-        "intervals": _named_intervals(names, intervals(overall_boot) if boot else None),
+        "intervals": _named_intervals(
+            names,
+            intervals(overall_boot, overall_w, int(inc.size), int((sizes > 0).sum()))
+            if boot
+            else None,
+        ),
         "ranks": _ranks(names, overall_w),
         "lambda_max": lam_all,
         "cr": cr_all,
@@ -432,7 +477,16 @@ def analyze(
     report["pairs"] = pair_list
     report["clusters"] = _clusters(t, inc, points, gi, names, groups, seed)
     sweep = (
-        sensitivity(gparts, totals, sizes, n=n, method=priority, aggregate=aggregate, seed=seed)
+        sensitivity(
+            gparts,
+            totals,
+            sizes,
+            n=n,
+            method=priority,
+            aggregate=aggregate,
+            seed=seed,
+            by_group=by_group,
+        )
         if have
         else None
     )
@@ -455,22 +509,18 @@ def _priority_note(priority: str, incomplete: int) -> str:
 
 
 def _pairs(
-    names: Sequence[str], groups: Sequence[str], stats: PairStats, boot: Bootstrap | None
+    names: Sequence[str],
+    groups: Sequence[str],
+    stats: PairStats,
+    tested: Sides,
+    bounds: np.ndarray,
 ) -> list[dict[str, Any]]:
     n = len(names)
     ii, jj = np.triu_indices(n, 1)
-    bounds = None
-    conflict = None
-    if boot is not None:
-        # (G, P, 2) intervals of each group's mean log judgment.
-        bounds = np.stack([intervals(boot.pair_means[g]) for g in range(len(groups))])
-        lo = np.where(np.isfinite(bounds[..., 0]), bounds[..., 0], -np.inf)
-        hi = np.where(np.isfinite(bounds[..., 1]), bounds[..., 1], np.inf)
-        conflict = (lo.max(0) > 0) & (hi.min(0) < 0)
     out = []
     for p, (i, j) in enumerate(zip(ii, jj, strict=True)):
-        flag = None if conflict is None else bool(conflict[p])
-        eta = float(stats.eta_squared[p])
+        flag = bool(tested.conflict[p])
+        omega = float(stats.omega_squared[p])
         out.append(
             {
                 "a": names[i],
@@ -481,22 +531,28 @@ def _pairs(
                 "share_equal": float(stats.share_equal[p]),
                 "polarisation": float(stats.polarisation[p]),
                 "spread": float(stats.spread[p]),
-                "eta_squared": eta,
+                "eta_squared": float(stats.eta_squared[p]),
+                "eta_squared_null": float(stats.eta_squared_null[p]),
+                "omega_squared": omega,
                 "group_means": {g: _f(stats.group_mean[k, p]) for k, g in enumerate(groups)},
-                "group_intervals": None
-                if bounds is None
-                else {
+                "group_intervals": {
                     g: None
                     if not np.all(np.isfinite(bounds[k, p]))
                     else [float(bounds[k, p, 0]), float(bounds[k, p, 1])]
                     for k, g in enumerate(groups)
                 },
+                "group_sides": {
+                    g: {1: "a", -1: "b"}.get(int(tested.side[k, p])) for k, g in enumerate(groups)
+                },
+                "group_p": {g: _f(tested.p_value[k, p]) for k, g in enumerate(groups)},
                 "conflict_between_groups": flag,
+                "conflict_p": _f(tested.conflict_p[p]),
                 "contested_within": [
                     g for k, g in enumerate(groups) if stats.contested_within[k, p]
                 ],
+                "contested_p": {g: _f(stats.contested_p[k, p]) for k, g in enumerate(groups)},
                 "convergence": float(stats.convergence[p]),
-                "conflict_score": eta + (1.0 if flag else 0.0),
+                "conflict_score": omega + (1.0 if flag else 0.0),
             }
         )
     return out
@@ -504,13 +560,12 @@ def _pairs(
 
 def _distinctive_entry(
     names: Sequence[str],
-    groups: Sequence[str],
     stats: PairStats,
     g: int,
     pair: int,
     side: int,
     ratio: float,
-    z: float,
+    p_value: float,
 ) -> dict[str, Any]:
     i, j = (int(v[pair]) for v in np.triu_indices(len(names), 1))
     favours, over = (names[i], names[j]) if side == 0 else (names[j], names[i])
@@ -525,8 +580,8 @@ def _distinctive_entry(
         "over": over,
         "share_group": float(count[g, pair] / n_g),
         "share_rest": _f(rest / n_rest) if n_rest else None,
-        "ratio": ratio,
-        "z": z,
+        "ratio": _f(ratio),
+        "p_value": p_value,
     }
 
 
@@ -563,6 +618,7 @@ def _clusters(
         "silhouette": _f(found.silhouette),
         "adjusted_rand": adjusted_rand(found.labels, gi) if found.k > 1 else None,
         "method": found.method + "; points: first two principal components of clr priorities",
+        "references": CLUSTER_REFERENCES,
         "profiles": profiles,
         "labels": {pid: int(c) for pid, c in zip(ids, found.labels, strict=True)},
         "points": {pid: [float(a), float(b)] for pid, (a, b) in zip(ids, xy, strict=True)},

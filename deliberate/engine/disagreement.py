@@ -1,8 +1,9 @@
 """The disagreement map: where participants and declared groups part ways.
 
-Per pair statistics on log judgments (shares, polarisation, spread, η² between groups,
-group-informed convergence and distinctive pairs after Pol.is), opinion clusters (Ward
-on clr priorities, silhouette, adjusted Rand index) and a 2-D PCA projection.
+Per pair statistics on log judgments (shares, polarisation, spread, η² and ω² between
+groups, group-informed convergence), the tested flags of `inference` (contested within a
+group, what sets a group apart), opinion clusters (Ward on clr priorities, silhouette
+against a one-population reference, adjusted Rand index) and a 2-D PCA projection.
 """
 
 from __future__ import annotations
@@ -13,26 +14,28 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import cdist, pdist, squareform
 
+from .inference import contested, distinctive_tests
+
 __all__ = [
-    "CONTESTED_POLARISATION",
-    "REPNESS_Z",
+    "CLUSTER_REFERENCES",
     "Clusters",
     "PairStats",
     "adjusted_rand",
+    "cluster_test",
     "clusters",
     "distinctive",
     "pair_stats",
     "pca_2d",
 ]
 
-#: A group contests a pair when its own polarisation reaches this (minority side at
-#: least half the majority side) with at least two members answering.
-CONTESTED_POLARISATION = 0.5
-#: One-sided 90 % two-proportion z-test (Pol.is ``repness.clj``).
-REPNESS_Z = 1.2816
 _EPS = 1e-9
 CLUSTER_CAP = 2000
 MAX_CLUSTERS = 8
+#: One-population reference samples for the cluster test: more than one cluster is
+#: reported only when the best silhouette beats all of them (a level-5 % Monte Carlo test).
+CLUSTER_REFERENCES = 19
+#: The cluster test runs on at most this many participants (a seeded sample).
+CLUSTER_TEST_CAP = 300
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,15 @@ class PairStats:
     polarisation: np.ndarray
     spread: np.ndarray
     eta_squared: np.ndarray
+    eta_squared_null: np.ndarray
+    omega_squared: np.ndarray
     convergence: np.ndarray
     group_n: np.ndarray
     group_mean: np.ndarray
     group_for_a: np.ndarray
     group_for_b: np.ndarray
     contested_within: np.ndarray
+    contested_p: np.ndarray
 
 
 def _polarisation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -80,17 +86,22 @@ def pair_stats(
     -------
     PairStats
         ``group_*`` arrays are unweighted within each group; ``group_mean`` is NaN
-        where no member answered; ``convergence`` is ``∏_g (m_g + 1)/(K_g + 2)`` over
-        groups with answers, ``m_g`` members on the overall majority side.
+        where no member answered. ``convergence`` is ``∏_g (m_g + 1)/(K_g + 2)`` over
+        groups with answers, ``m_g`` members on the overall modal answer (a, equal or b),
+        so a unanimous "equal" converges. ``omega_squared`` is Hays' ω² (clipped at 0;
+        0 with no within-group degrees of freedom); ``eta_squared_null`` is η²'s
+        expectation when groups do not differ, ``(G − 1)/(N − 1)``. ``contested_within``
+        comes from `inference.contested`.
     """
     mf = m.astype(float)
     pos, neg = m & (x > _EPS), m & (x < -_EPS)
+    zero = m & ~pos & ~neg
     wm = alpha[:, None] * mf
     tot = wm.sum(0)
     safe = np.where(tot > 0, tot, 1.0)
     share_a = (alpha @ pos) / safe
     share_b = (alpha @ neg) / safe
-    share_equal = np.where(tot > 0, 1.0 - share_a - share_b, 0.0)
+    share_equal = (alpha @ zero) / safe
     mean = (wm * x).sum(0) / safe
     spread = np.sqrt(np.maximum((wm * (x - mean) ** 2).sum(0) / safe, 0.0))
 
@@ -105,11 +116,20 @@ def pair_stats(
     ss_total = (mf * (x - grand) ** 2).sum(0)
     ss_between = np.nansum(g_n * (np.nan_to_num(g_mean) - grand) ** 2, axis=0)
     eta = np.where(ss_total > _EPS, ss_between / np.where(ss_total > _EPS, ss_total, 1.0), 0.0)
+    answering = (g_n > 0).sum(0)
+    df_within = count - answering
+    ms_within = (ss_total - ss_between) / np.maximum(df_within, 1)
+    omega = np.where(
+        (df_within > 0) & (ss_total > _EPS),
+        (ss_between - (answering - 1) * ms_within) / (ss_total + ms_within + _EPS),
+        0.0,
+    )
 
-    g_a, g_b = onehot @ pos, onehot @ neg
-    majority = np.where(share_a >= share_b, g_a, g_b)
+    g_a, g_b, g_zero = onehot @ pos, onehot @ neg, onehot @ zero
+    modal = np.argmax(np.stack([share_a, share_equal, share_b]), axis=0)
+    majority = np.choose(modal, [g_a, g_zero, g_b])
     factors = np.where(g_n > 0, (majority + 1) / (g_n + 2), 1.0)
-    contested = (_polarisation(g_a, g_b) >= CONTESTED_POLARISATION) & (g_n >= 2)
+    split = contested(g_a, g_b, g_n)
     return PairStats(
         n=count,
         share_a=share_a,
@@ -118,57 +138,56 @@ def pair_stats(
         polarisation=_polarisation(share_a, share_b),
         spread=spread,
         eta_squared=np.clip(eta, 0.0, 1.0),
+        eta_squared_null=np.where(count > 1, (answering - 1) / np.maximum(count - 1, 1), 0.0),
+        omega_squared=np.clip(omega, 0.0, 1.0),
         convergence=factors.prod(0),
         group_n=g_n,
         group_mean=g_mean,
         group_for_a=g_a,
         group_for_b=g_b,
-        contested_within=contested,
+        contested_within=split.flag,
+        contested_p=split.p_value,
     )
 
 
 def distinctive(stats: PairStats, top: int = 5) -> list[list[tuple[int, int, float, float]]]:
-    """What sets each group apart (after Pol.is representative statements).
+    """What sets each group apart: its tested distinctive pairs, at most ``top`` each.
 
-    For group g, pair p and side s, the smoothed share ``(n_gs + 1)/(N_g + 2)`` is compared
-    with the rest's; a side is distinctive when the ratio exceeds 1 and a two-proportion
-    z-test (pooled) gives ``z > 1.2816`` (one-sided 90 %).
+    Uses `inference.distinctive_tests` (Fisher's exact test, Benjamini–Hochberg over
+    groups × pairs): one claim per group and pair, never both sides.
 
     Parameters
     ----------
     stats : PairStats
     top : int
-        Pairs kept per group, by z.
+        Pairs kept per group, smallest adjusted p-value first.
 
     Returns
     -------
-    list, one per group, of ``(pair, side, ratio, z)``
-        ``side`` 0 favours outcome_a, 1 outcome_b.
+    list, one per group, of ``(pair, side, ratio, p_value)``
+        ``side`` 0 favours outcome_a, 1 outcome_b; ``ratio`` the group's share on that
+        side over the rest's (inf when no one else is on it); ``p_value`` adjusted.
     """
-    result: list[list[tuple[int, int, float, float]]] = []
+    tests = distinctive_tests(stats.group_for_a, stats.group_for_b, stats.group_n)
+    sides = np.stack([stats.group_for_a, stats.group_for_b])
     n_g = stats.group_n
     n_r = n_g.sum(0) - n_g
-    sides = np.stack([stats.group_for_a, stats.group_for_b])  # (2, G, P)
     rest = sides.sum(1, keepdims=True) - sides
-    p_g = (sides + 1) / (n_g + 2)
-    p_r = (rest + 1) / (n_r + 2)
-    pooled = (sides + rest + 2) / (n_g + n_r + 4)
-    se = np.sqrt(pooled * (1 - pooled) * (1 / (n_g + 2) + 1 / (n_r + 2)))
-    z = (p_g - p_r) / se
-    ratio = p_g / p_r
-    ok = (z > REPNESS_Z) & (ratio > 1) & (n_g > 0) & (n_r > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (sides / np.maximum(n_g, 1)) / (rest / np.maximum(n_r, 1))
+    result: list[list[tuple[int, int, float, float]]] = []
     for g in range(n_g.shape[0]):
-        side, pair = np.nonzero(ok[:, g, :])
-        order = np.argsort(-z[side, g, pair], kind="stable")[:top]
+        pairs = np.flatnonzero(tests.flag[g])
+        order = pairs[np.argsort(tests.p_value[g, pairs], kind="stable")][:top]
         result.append(
             [
                 (
-                    int(pair[o]),
-                    int(side[o]),
-                    float(ratio[side[o], g, pair[o]]),
-                    float(z[side[o], g, pair[o]]),
+                    int(p),
+                    int(tests.side[g, p]),
+                    float(ratio[tests.side[g, p], g, p]),
+                    float(tests.p_value[g, p]),
                 )
-                for o in order
+                for p in order
             ]
         )
     return result
@@ -218,40 +237,8 @@ class Clusters:
     method: str
 
 
-def clusters(points: np.ndarray, seed: int) -> Clusters:
-    """Ward clustering of clr priority vectors, number of clusters by silhouette.
-
-    Above 2,000 participants a seeded sample of 2,000 is clustered and the others are
-    assigned to the nearest cluster centroid (Ward linkage is O(K²)). Candidate k: 2 … 8.
-
-    Parameters
-    ----------
-    points : (K, n) ndarray
-        clr vectors.
-    seed : int
-
-    Returns
-    -------
-    Clusters
-        Labels numbered by cluster size (0 largest); one cluster when K < 3 or all
-        vectors coincide.
-    """
-    K = points.shape[0]
-    method = "Ward linkage on clr priorities, k = 2…8 by mean silhouette"
-    spread = np.ptp(points, axis=0).max() if K else 0.0
-    if K < 3 or spread < 1e-9:
-        return Clusters(
-            1, np.zeros(K, dtype=int), None, method + "; one cluster (too few or identical)"
-        )
-    if K > CLUSTER_CAP:
-        sample = np.sort(np.random.default_rng(seed).choice(K, CLUSTER_CAP, replace=False))
-        method += (
-            f"; clustered a seeded random sample of {CLUSTER_CAP} of {K} participants, "
-            "others assigned to the nearest centroid"
-        )
-    else:
-        sample = np.arange(K)
-    sub = points[sample]
+def _best_split(sub: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Ward clustering of ``sub`` with k = 2 … 8 by mean silhouette: (score, labels)."""
     tree = linkage(sub, method="ward")
     dist = squareform(pdist(sub))
     best: tuple[float, np.ndarray] | None = None
@@ -262,6 +249,90 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
         score = _silhouette(dist, labels)
         if best is None or score > best[0] + 1e-12:
             best = (score, labels)
+    return best
+
+
+def cluster_test(points: np.ndarray, seed: int) -> tuple[bool, float | None]:
+    """Is there more than one opinion cluster? A Monte Carlo test against one population.
+
+    The best Ward silhouette of the points (at most `CLUSTER_TEST_CAP`, a seeded sample)
+    is compared with that of `CLUSTER_REFERENCES` samples of the same size from one
+    Gaussian population with the points' mean and covariance (a parametric reference, as
+    in Tibshirani, Walther & Hastie's gap statistic with a PCA-aligned reference).
+
+    Returns
+    -------
+    clustered : bool
+        True when the observed silhouette exceeds every reference (p ≤ 1/(R + 1)).
+    p_value : float or None
+        ``(1 + #references at least as high)/(R + 1)``; None when untestable.
+    """
+    rng = np.random.default_rng(seed)
+    K = points.shape[0]
+    sample = points if K <= CLUSTER_TEST_CAP else points[rng.choice(K, CLUSTER_TEST_CAP, False)]
+    observed = _best_split(sample)
+    if observed is None:
+        return False, None
+    centred = sample - sample.mean(0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    scale = (s[:, None] * vt) / np.sqrt(max(sample.shape[0] - 1, 1))
+    beaten = 0
+    for _ in range(CLUSTER_REFERENCES):
+        ref = rng.standard_normal((sample.shape[0], s.size)) @ scale
+        found = _best_split(ref)
+        beaten += found is not None and found[0] >= observed[0] - 1e-12
+    p = (1 + beaten) / (CLUSTER_REFERENCES + 1)
+    return beaten == 0, p
+
+
+def clusters(points: np.ndarray, seed: int) -> Clusters:
+    """Opinion clusters of clr priority vectors: one, unless `cluster_test` finds more.
+
+    When the test finds structure, Ward clustering with k = 2 … 8 by mean silhouette.
+    Above 2,000 participants a seeded sample of 2,000 is clustered and the others are
+    assigned to the nearest cluster centroid (Ward linkage is O(K²)).
+
+    Parameters
+    ----------
+    points : (K, n) ndarray
+        clr vectors.
+    seed : int
+
+    Returns
+    -------
+    Clusters
+        Labels numbered by cluster size (0 largest); one cluster when K < 3, when all
+        vectors coincide or when the test does not beat the one-population reference.
+    """
+    K = points.shape[0]
+    method = (
+        "Ward linkage on clr priorities, k = 2…8 by mean silhouette, reported only when the "
+        f"silhouette beats all {CLUSTER_REFERENCES} one-population (Gaussian) references"
+    )
+    spread = np.ptp(points, axis=0).max() if K else 0.0
+    if K < 4 or spread < 1e-9:
+        return Clusters(
+            1, np.zeros(K, dtype=int), None, method + "; one cluster (too few or identical)"
+        )
+    clustered, p = cluster_test(points, seed)
+    if not clustered or p is None:
+        note = "" if p is None else f" (p = {p:.2f})"
+        return Clusters(
+            1,
+            np.zeros(K, dtype=int),
+            None,
+            method + f"; one cluster: no more structure than one population{note}",
+        )
+    if K > CLUSTER_CAP:
+        sample = np.sort(np.random.default_rng(seed).choice(K, CLUSTER_CAP, replace=False))
+        method += (
+            f"; clustered a seeded random sample of {CLUSTER_CAP} of {K} participants, "
+            "others assigned to the nearest centroid"
+        )
+    else:
+        sample = np.arange(K)
+    sub = points[sample]
+    best = _best_split(sub)
     if best is None:
         return Clusters(1, np.zeros(K, dtype=int), None, method + "; one cluster")
     score, labels = best
@@ -275,7 +346,7 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
     order = np.argsort(-np.bincount(full, minlength=k), kind="stable")
     relabel = np.empty(k, dtype=int)
     relabel[order] = np.arange(k)
-    return Clusters(k, relabel[full], score, method)
+    return Clusters(k, relabel[full], score, method + f" (p = {p:.2f})")
 
 
 def pca_2d(points: np.ndarray) -> np.ndarray:

@@ -7,9 +7,39 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["public_view", "to_json", "to_json_bytes", "to_text"]
+from .inference import ALPHA, CONTESTED_SHARE
+from .uncertainty import MIN_INTERVAL_SIZE
+
+__all__ = [
+    "CONTESTED_NOTE",
+    "FLAG_NOTE",
+    "INTERVAL_NOTE",
+    "conflict_sentence",
+    "distinctive_sentence",
+    "flagged_pairs",
+    "public_view",
+    "share",
+    "to_json",
+    "to_json_bytes",
+    "to_text",
+]
+
+#: How sure a flag is, in words, for every page and the text report.
+FLAG_NOTE = (
+    "Flags are statistical tests over every pair and group at once (false discovery rate "
+    f"{ALPHA:.0%}): when the groups do not really differ, under 5% of analyses show any "
+    "conflict or distinctive pair (docs/METHODS.md)."
+)
+CONTESTED_NOTE = f"at least {CONTESTED_SHARE:.0%} of the group shown to be on each side"
+INTERVAL_NOTE = (
+    "95% intervals show how far a priority could move with another sample of people like "
+    "these; they do not cover judgment error within a person or the choice of method. "
+    f"None for groups under {MIN_INTERVAL_SIZE} people."
+)
 
 _TOP_PAIRS = 5
 
@@ -34,6 +64,59 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{100 * value:.{digits}f}%"
 
 
+def share(value: float | None) -> str:
+    """A share of people as a whole percentage: the one rounding rule for shares."""
+    return _pct(value, 0)
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def conflict_sentence(pair: Mapping[str, Any]) -> str:
+    """Plain words for a pair flagged as a conflict between groups.
+
+    E.g. "Cost vs Benefit: funders (5.0×) lean to Cost; users (5.0×) lean to Benefit
+    (conflict between groups, adjusted p = 0.001)." Only the groups the test shows on a
+    side are named.
+    """
+    sides = pair.get("group_sides") or {}
+    means = pair.get("group_means") or {}
+    parts = []
+    for outcome, side in ((pair["a"], "a"), (pair["b"], "b")):
+        named = [
+            f"{g} ({math.exp(abs(means[g])):.1f}×)"
+            for g, s in sides.items()
+            if s == side and means.get(g) is not None
+        ]
+        if named:
+            parts.append(f"{_names(named)} lean to {outcome}")
+    p = pair.get("conflict_p")
+    tail = "" if p is None else f" (conflict between groups, adjusted p = {p:.2g})"
+    return f"{pair['a']} vs {pair['b']}: " + "; ".join(parts) + tail + "."
+
+
+def distinctive_sentence(group: str, d: Mapping[str, Any]) -> str:
+    """ "X, unlike the others, put A above B (80% vs 20%; adjusted p = 0.01)." """
+    return (
+        f"{group}, unlike the others, put {d['favours']} above {d['over']} "
+        f"({share(d['share_group'])} vs {share(d['share_rest'])}; "
+        f"adjusted p = {d['p_value']:.2g})."
+    )
+
+
+def flagged_pairs(pairs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Pairs with a tested flag (conflict between groups or split within a group), most first.
+
+    Never padded with pairs nobody disputes: an empty list when nothing is flagged.
+    """
+    flagged = [p for p in pairs if p.get("conflict_between_groups") or p["contested_within"]]
+    return sorted(
+        flagged,
+        key=lambda p: (-p["conflict_score"], -(p["polarisation"] or 0.0), p["a"], p["b"]),
+    )
+
+
 def _num(value: float | None, fmt: str = ".3f") -> str:
     return "–" if value is None else format(value, fmt)
 
@@ -56,16 +139,16 @@ def _interval(block: dict[str, Any], outcome: str) -> str:
 
 def _pair_sentence(p: dict[str, Any]) -> str:
     text = (
-        f"{p['a']} vs {p['b']}: {_pct(p['share_a'], 0)} put {p['a']} first, "
-        f"{_pct(p['share_b'], 0)} {p['b']}"
+        f"{p['a']} vs {p['b']}: {share(p['share_a'])} put {p['a']} first, "
+        f"{share(p['share_b'])} {p['b']}"
     )
-    if p["share_equal"]:
-        text += f", {_pct(p['share_equal'], 0)} rate them equal"
-    text += f"; {_pct(p['eta_squared'], 0)} of the disagreement lies between groups"
+    if share(p["share_equal"]) != share(0.0):
+        text += f", {share(p['share_equal'])} rate them equal"
+    text += f"; {share(p.get('omega_squared'))} of the disagreement lies between groups (ω²)"
     if p.get("conflict_between_groups"):
-        text += "; the groups stand on opposite sides"
+        text += "; " + conflict_sentence(p).split(": ", 1)[1].rstrip(".")
     if p["contested_within"]:
-        text += f"; contested within {', '.join(p['contested_within'])}"
+        text += f"; split within {', '.join(p['contested_within'])}"
     return text + "."
 
 
@@ -108,23 +191,21 @@ def to_text(report: dict[str, Any]) -> str:
     for _, b in blocks:
         out += [f"! {w}" for w in b.get("warnings", [])]
     out.append("")
-    pairs = sorted(
-        report.get("pairs") or [],
-        key=lambda p: (p["conflict_score"], p["polarisation"]),
-        reverse=True,
-    )[:_TOP_PAIRS]
+    pairs = flagged_pairs(report.get("pairs") or [])
+    out += ["Most contested pairs", ""]
     if pairs:
-        out += ["Most contested pairs", ""]
-        out += [f"{k}. {_pair_sentence(p)}" for k, p in enumerate(pairs, 1)]
-        out.append("")
+        out += [f"{k}. {_pair_sentence(p)}" for k, p in enumerate(pairs[:_TOP_PAIRS], 1)]
+    else:
+        out.append("No pair divides the groups or splits a group beyond what chance explains.")
+    out.append("")
     distinct = [
-        f"- {name}, unlike the others, put {d['favours']} above {d['over']} "
-        f"({_pct(d['share_group'], 0)} vs {_pct(d['share_rest'], 0)})."
+        f"- {distinctive_sentence(name, d)}"
         for name, b in groups.items()
         for d in (b.get("distinctive") or [])[:2]
     ]
-    if distinct:
-        out += ["What sets groups apart", "", *distinct, ""]
+    out += ["What sets groups apart", ""]
+    out += distinct or ["No group differs from the rest on any pair beyond what chance explains."]
+    out += ["", FLAG_NOTE, f"Split within a group: {CONTESTED_NOTE}.", INTERVAL_NOTE, ""]
     sens = report.get("sensitivity") or {}
     if sens.get("flip"):
         flip = sens["flip"]
@@ -155,7 +236,12 @@ def to_text(report: dict[str, Any]) -> str:
         f"- weighting: {method['weighting']} ("
         + ", ".join(f"{g} {_pct(w, 1)}" for g, w in method["group_weights"].items())
         + ")",
-        f"- CR with random index {method['random_index']}; threshold {method['cr_threshold']}",
+        f"- CR with random index {method['random_index']}; threshold {method['cr_threshold']}"
+        + (
+            "; incomplete answers: RI by missing pairs"
+            if "random_index_incomplete" in method
+            else ""
+        ),
         f"- bootstrap: {method['bootstrap']} stratified resamples, seed {method['seed']}",
         f"- clusters: {clusters.get('method', '–')}",
         f"- sensitivity: {sens.get('method', '–')}",
@@ -222,6 +308,11 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
             view[key] = _drop_groups(view[key], drop)
         for pair in view["pairs"]:
             pair["contested_within"] = [g for g in pair["contested_within"] if g not in drop]
+            shown = set((pair.get("group_sides") or {}).values())
+            if pair.get("conflict_between_groups") and not {"a", "b"} <= shown:
+                # the other side was a withheld group: no conflict can be shown
+                pair["conflict_between_groups"] = False
+                pair["conflict_p"] = None
         view["overall"]["by_weighting"] = None
         view["sensitivity"] = {"method": "withheld: a group is smaller than the minimum size"}
         method["group_weights"] = _drop_groups(method["group_weights"], drop)

@@ -12,14 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
-from .aggregate import Parts, aij, combine, mix, parts
+from .aggregate import Parts, combine, mix, parts
+from .inference import group_rows, moments
 
 __all__ = [
+    "MIN_INTERVAL_SIZE",
     "Bootstrap",
     "Sweep",
     "bootstrap",
     "intervals",
+    "mean_intervals",
     "rank_probabilities",
     "sensitivity",
 ]
@@ -29,6 +33,12 @@ _RANDOM_POINTS = 5000
 #: Grid resolution (steps per unit) over the simplex of group weights, by number of groups.
 GRID_STEPS = {2: 100, 3: 50, 4: 20}
 _BISECTIONS = 40
+#: Steps scanned along each search segment before bisection.
+_SCAN = 200
+#: Priorities closer than this are tied when rankings are compared.
+TIE = 1e-9
+#: Intervals are given for groups (and overall samples) of at least this many people.
+MIN_INTERVAL_SIZE = 5
 
 
 @dataclass(frozen=True)
@@ -41,13 +51,10 @@ class Bootstrap:
         Overall priorities under the chosen weighting.
     groups : (G, B, n) ndarray
         Each group's priorities (equal voice within the group); NaN for empty groups.
-    pair_means : (G, B, P) ndarray
-        Each group's mean log judgment per pair; NaN where no resampled member answered.
     """
 
     overall: np.ndarray
     groups: np.ndarray
-    pair_means: np.ndarray
 
 
 def bootstrap(
@@ -61,6 +68,7 @@ def bootstrap(
     aggregate: str,
     resamples: int,
     seed: int,
+    by_group: bool = False,
 ) -> Bootstrap:
     """Stratified bootstrap: resample participants with replacement within each group.
 
@@ -79,6 +87,8 @@ def bootstrap(
     resamples : int
         B ≥ 1.
     seed : int
+    by_group : bool
+        As for `mix`: aggregate within groups first (group and custom weightings).
 
     Returns
     -------
@@ -90,7 +100,6 @@ def bootstrap(
     G = len(members)
     overall = np.full((resamples, n), np.nan)
     groups = np.full((G, resamples, n), np.nan)
-    pair_means = np.full((G, resamples, P), np.nan)
     chunk = max(1, _CHUNK_ELEMENTS // max(K, 1))
     for start in range(0, resamples, chunk):
         rows = slice(start, min(start + chunk, resamples))
@@ -106,32 +115,75 @@ def bootstrap(
             p = parts(counts / size, x[idx], m[idx], log_w[idx])
             group_parts.append(p)
             groups[g, rows] = combine(p, n, method, aggregate)
-            mean, answered = aij(p.num, p.den)
-            pair_means[g, rows] = np.where(answered, mean, np.nan)
-        overall[rows] = combine(mix(totals[None, :], group_parts), n, method, aggregate)
-    return Bootstrap(overall, groups, pair_means)
+        overall[rows] = combine(
+            mix(totals[None, :], group_parts, by_group=by_group), n, method, aggregate
+        )
+    return Bootstrap(overall, groups)
 
 
-def intervals(samples: np.ndarray, level: float = 0.95) -> np.ndarray:
-    """Percentile intervals per column, ignoring NaN replicates.
+def intervals(
+    samples: np.ndarray, estimate: np.ndarray, size: int, strata: int = 1, level: float = 0.95
+) -> np.ndarray:
+    """t-based intervals on the log scale from bootstrap standard errors.
+
+    ``exp(ln ŵ ± t_{df} · c · sd*(ln w*))`` with ``df = size − strata`` and
+    ``c = sqrt(size/df)``, which undoes the bootstrap's ``(K − 1)/K`` shrinkage of the
+    variance of a mean (exactly for one stratum or equal strata); capped at 1.
 
     Parameters
     ----------
     samples : (B, q) ndarray
+        Bootstrap replicates of priorities (NaN rows ignored).
+    estimate : (q,) ndarray
+        The priorities themselves.
+    size : int
+        Participants resampled.
+    strata : int
+        Groups resampled separately.
     level : float
 
     Returns
     -------
     (q, 2) ndarray
-        NaN where a column has no finite replicate.
+        NaN when ``size < MIN_INTERVAL_SIZE`` or nothing is finite.
     """
-    out = np.full((samples.shape[1], 2), np.nan)
-    tail = 100 * (1 - level) / 2
-    for c in range(samples.shape[1]):
-        col = samples[:, c]
-        col = col[np.isfinite(col)]
-        if col.size:
-            out[c] = np.percentile(col, [tail, 100 - tail])
+    q = samples.shape[1]
+    out = np.full((q, 2), np.nan)
+    ok = samples[np.all(np.isfinite(samples), axis=1)]
+    df = size - strata
+    if size < MIN_INTERVAL_SIZE or df < 1 or ok.shape[0] < 2 or not np.all(estimate > 0):
+        return out
+    se = np.log(ok).std(0, ddof=1) * np.sqrt(size / df)
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    centre = np.log(estimate)
+    out[:, 0] = np.exp(centre - half)
+    out[:, 1] = np.minimum(np.exp(centre + half), 1.0)
+    return out
+
+
+def mean_intervals(
+    x: np.ndarray, m: np.ndarray, group_index: np.ndarray, n_groups: int, level: float = 0.95
+) -> np.ndarray:
+    """Student t intervals of each group's mean log judgment on each pair.
+
+    Parameters
+    ----------
+    x, m, group_index, n_groups
+        As for `inference.sides`.
+    level : float
+
+    Returns
+    -------
+    (G, P, 2) ndarray
+        NaN where fewer than `MIN_INTERVAL_SIZE` members answered.
+    """
+    out = np.full((n_groups, x.shape[1], 2), np.nan)
+    for g, rows in enumerate(group_rows(group_index, n_groups)):
+        k, mean, sd = moments(x[rows], m[rows])
+        ok = k >= MIN_INTERVAL_SIZE
+        half = stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
+        out[g, ok, 0] = (mean - half)[ok]
+        out[g, ok, 1] = (mean + half)[ok]
     return out
 
 
@@ -153,8 +205,7 @@ def rank_probabilities(samples: np.ndarray) -> np.ndarray:
     if ok.shape[0] == 0:
         return np.full((n, n), np.nan)
     diff = ok[:, :, None] - ok[:, None, :]
-    tol = 1e-12
-    return (diff > tol).mean(0) + 0.5 * (np.abs(diff) <= tol).mean(0)
+    return (diff > TIE).mean(0) + 0.5 * (np.abs(diff) <= TIE).mean(0)
 
 
 @dataclass(frozen=True)
@@ -170,14 +221,15 @@ class Sweep:
     stable_top : float
         Share of points where the top outcome is the chosen weighting's top.
     stable_ranking : float
-        Share of points with the same full ranking.
+        Share of points where no strict order of the chosen weighting's ranking is
+        reversed (ties within `TIE` may resolve either way).
     top_share : (n,) ndarray
         Share of points where each outcome is on top.
     flip : tuple or None
         ``(weights (G,), distance, new_top, grid_weights (G,), grid_distance)``: the
-        nearest change of group weights (total variation, half the L1 distance: the share of
-        voice moved between groups) that changes the top outcome, refined by bisection on
-        the segment to the nearest grid point where it changes.
+        nearest change of group weights found (total variation, half the L1 distance: the
+        share of voice moved between groups) that changes the top outcome, and the nearest
+        grid point where it changes (the found point itself when no grid point flips).
     """
 
     method: str
@@ -206,6 +258,12 @@ def _simplex(G: int, seed: int) -> tuple[np.ndarray, str]:
     )
 
 
+def _top_kept(weights: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """Rows where some outcome of the original top set is still (within `TIE`) on top."""
+    best = np.nanmax(np.where(np.isfinite(weights), weights, -np.inf), axis=1)
+    return np.any(weights[:, top] >= best[:, None] - TIE, axis=1)
+
+
 def sensitivity(
     group_parts: Sequence[Parts],
     totals: np.ndarray,
@@ -215,8 +273,16 @@ def sensitivity(
     method: str,
     aggregate: str,
     seed: int,
+    by_group: bool = False,
 ) -> Sweep | None:
     """Sweep the group weights over the simplex and find the nearest flip of the top outcome.
+
+    Outcomes within `TIE` of the highest priority are tied on top; the top changes only
+    when every outcome tied on top at the chosen weights falls below another. The nearest
+    flip is searched along every direction that moves voice from one group to another
+    (where the nearest point of a flat boundary lies in total variation) and along the
+    segment to the nearest flipped grid point, each scanned in `_SCAN` steps and refined
+    by bisection; the nearest of these is reported.
 
     Parameters
     ----------
@@ -230,6 +296,8 @@ def sensitivity(
     method, aggregate : str
     seed : int
         For the random sample above four groups.
+    by_group : bool
+        As for `mix`.
 
     Returns
     -------
@@ -244,37 +312,66 @@ def sensitivity(
     grid[:, present] = sub
 
     def evaluate(points: np.ndarray) -> np.ndarray:
-        return combine(mix(points, group_parts), n, method, aggregate)
+        return combine(mix(points, group_parts, by_group=by_group), n, method, aggregate)
+
+    def flipped(points: np.ndarray) -> np.ndarray:
+        w = evaluate(points)
+        return np.all(np.isfinite(w), axis=1) & ~_top_kept(w, top)
 
     base = evaluate(totals[None, :])[0]
-    top0 = int(np.argmax(base))
-    ranking0 = np.argsort(-base, kind="stable")
+    top = np.flatnonzero(base >= np.nanmax(base) - TIE)
     weights = evaluate(grid)
     valid = np.all(np.isfinite(weights), axis=1)
+    kept = valid & _top_kept(weights, top)
     tops = np.where(valid, np.argmax(np.nan_to_num(weights, nan=-1.0), axis=1), -1)
-    same_rank = valid & np.all(np.argsort(-weights, axis=1, kind="stable") == ranking0, axis=1)
+    # the ranking is kept when no strict order of the chosen weights is reversed
+    above = (base[:, None] - base[None, :]) > TIE
+    diff = weights[:, :, None] - weights[:, None, :]
+    same_rank = valid & np.all(~above | (diff >= -TIE), axis=(1, 2))
     distance = 0.5 * np.abs(grid - totals).sum(1)
-    flips = np.flatnonzero(valid & (tops != top0))
-    flip = None
-    if flips.size:
-        q = flips[np.argmin(distance[flips])]
-        lo, hi = 0.0, 1.0
+    flips = np.flatnonzero(valid & ~kept)
+    # Segments from the chosen weights: to every corner-to-corner transfer's end, and to
+    # the nearest flipped grid point.
+    ends = [
+        totals + totals[g] * (np.eye(totals.size)[h] - np.eye(totals.size)[g])
+        for g in present
+        for h in present
+        if g != h and totals[g] > 0
+    ]
+    grid_q = flips[np.argmin(distance[flips])] if flips.size else None
+    if grid_q is not None:
+        ends.append(grid[grid_q])
+    best: tuple[float, np.ndarray] | None = None
+    steps = np.linspace(0.0, 1.0, _SCAN + 1)[1:]
+    for end in ends:
+        path = totals + steps[:, None] * (end - totals)
+        hit = np.flatnonzero(flipped(path))
+        if hit.size == 0:
+            continue
+        lo = steps[hit[0] - 1] if hit[0] else 0.0
+        hi = steps[hit[0]]
         for _ in range(_BISECTIONS):
             mid = (lo + hi) / 2
-            w = evaluate((totals + mid * (grid[q] - totals))[None, :])[0]
-            if np.all(np.isfinite(w)) and int(np.argmax(w)) != top0:
+            if flipped((totals + mid * (end - totals))[None, :])[0]:
                 hi = mid
             else:
                 lo = mid
-        at = totals + hi * (grid[q] - totals)
+        at = totals + hi * (end - totals)
+        d = float(0.5 * np.abs(at - totals).sum())
+        if best is None or d < best[0] - 1e-12:
+            best = (d, at)
+    flip = None
+    if best is not None:
+        d, at = best
         new_top = int(np.argmax(evaluate(at[None, :])[0]))
-        flip = (at, float(0.5 * np.abs(at - totals).sum()), new_top, grid[q], float(distance[q]))
+        grid_at, grid_d = (at, d) if grid_q is None else (grid[grid_q], float(distance[grid_q]))
+        flip = (at, d, new_top, grid_at, grid_d)
     n_valid = max(int(valid.sum()), 1)
     return Sweep(
         method=description,
         points=int(grid.shape[0]),
         chosen=totals,
-        stable_top=float(np.sum(tops == top0) / n_valid),
+        stable_top=float(kept.sum() / n_valid),
         stable_ranking=float(same_rank.sum() / n_valid),
         top_share=np.bincount(tops[valid], minlength=n) / n_valid,
         flip=flip,

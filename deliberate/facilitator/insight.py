@@ -9,6 +9,7 @@ from flask import Response, abort, render_template, request
 from .. import charts
 from ..access import require_membership
 from ..engine import to_json
+from ..engine.report import CONTESTED_NOTE, FLAG_NOTE, INTERVAL_NOTE
 from ..models import Consultation, Role, Round
 from ..services import insight
 from ..services.results import judgments_csv, round_report
@@ -83,6 +84,9 @@ def disagreement_map(cid: int) -> str:
         original=original,
         pairs=pairs,
         headlines=insight.conflict_sentences(pairs),
+        flag_note=FLAG_NOTE,
+        contested_note=CONTESTED_NOTE,
+        interval_note=INTERVAL_NOTE,
         by_outcome=insight.by_outcome(report),
         groups=list(report["groups"]),
         charts=insight.map_charts(report),

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from .. import charts
 from ..engine.consensus import clr
+from ..engine.report import conflict_sentence
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Role, Round, StakeholderGroup
 from .results import round_report
@@ -74,26 +75,14 @@ def conflict_order(pairs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]
 
 
 def conflict_sentences(pairs: Sequence[Mapping[str, Any]], limit: int = 3) -> list[str]:
-    """Plain words for the first ``limit`` pairs that divide the groups (pairs in map order).
+    """Plain words for the first ``limit`` pairs flagged as conflicts (pairs in map order).
 
-    E.g. "Efficiency vs Equity: Funders (4.1×) lean to Efficiency; Service users (3.5×)
-    and Staff (1.8×) lean to Equity."
+    The engine's wording (:func:`deliberate.engine.report.conflict_sentence`), e.g.
+    "Efficiency vs Equity: Funders (4.1×) lean to Efficiency; Service users (3.5×) lean to
+    Equity (conflict between groups, adjusted p = 0.002)." Only groups the test shows on a
+    side are named.
     """
-    sentences = []
-    for pair in [p for p in pairs if p.get("conflict_between_groups")][:limit]:
-        means = {g: m for g, m in (pair.get("group_means") or {}).items() if m is not None}
-        sides = []
-        for outcome, sign in ((pair["a"], 1), (pair["b"], -1)):
-            leaning = [f"{g} ({charts.times(m)})" for g, m in means.items() if sign * m > 0]
-            if leaning:
-                names = (
-                    ", ".join(leaning[:-1]) + " and " + leaning[-1]
-                    if len(leaning) > 1
-                    else leaning[0]
-                )
-                sides.append(f"{names} lean to {outcome}")
-        sentences.append(f"{pair['a']} vs {pair['b']}: " + "; ".join(sides) + ".")
-    return sentences
+    return [conflict_sentence(p) for p in pairs if p.get("conflict_between_groups")][:limit]
 
 
 def participant_labels(consultation: Consultation) -> dict[int, str]:

@@ -157,14 +157,19 @@ def _ranked(by_group: Mapping[str, tuple[int, bool]], position: int) -> str:
 def _sides(pair: Mapping[str, Any], groups: Iterable[str]) -> dict[str, list[str]]:
     """Visible groups that clearly favour a, clearly favour b, or neither.
 
-    With bootstrap intervals a group takes a side when its interval for the mean log
-    judgment lies wholly on that side of 0; without them, by the sign of its mean.
+    A group takes a side when the engine's test shows it (``group_sides``, controlled
+    over all pairs and groups); in older reports without it, when its interval for the
+    mean log judgment lies wholly on that side of 0, else by the sign of its mean.
     """
     sides: dict[str, list[str]] = {"a": [], "b": [], "neither": []}
     intervals = pair.get("group_intervals")
+    tested = pair.get("group_sides")
     for g in groups:
         mean = pair["group_means"].get(g)
         if mean is None:
+            continue
+        if tested is not None:
+            sides[tested.get(g) or "neither"].append(g)
             continue
         if intervals is not None:
             low, high = intervals.get(g) or (mean, mean)

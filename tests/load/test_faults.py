@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 
 from benchmarks import load
+from tests.load.conftest import DEADLINE
 
 
 def test_a_killed_worker_loses_no_acknowledged_answer(database_url: str) -> None:
     backend = make_url(database_url).get_backend_name()
     run = load.run_backend(
-        backend, database_url, 20, duration=8, think=0, ramp=0, kill_worker_after=10
+        backend, database_url, 20, duration=DEADLINE, think=0, ramp=0, kill_worker_after=10
     )
     print(run.report())
     assert run.faults and "SIGKILL" in run.faults[0]
@@ -20,5 +21,6 @@ def test_a_killed_worker_loses_no_acknowledged_answer(database_url: str) -> None
     assert run.stats.errors["other"] == run.stats.errors["gave up"] == 0
     # ... and whatever the server acknowledged is in the database, once, as last saved.
     check = run.check
+    assert run.finished == 20
     assert check.lost == check.duplicated == check.unexpected == 0 and check.one_membership
     assert check.acknowledged >= 10

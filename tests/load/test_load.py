@@ -12,13 +12,15 @@ from deliberate.extensions import db
 from deliberate.models import Round
 from deliberate.services.invitations import find_invitation, redeem
 from deliberate.services.judgments import outcome_ids, record_judgment
+from tests.load.conftest import DEADLINE
 
 
 def test_twenty_stakeholders_at_once_lose_nothing(database_url: str) -> None:
     backend = make_url(database_url).get_backend_name()
-    run = load.run_backend(backend, database_url, 20, duration=5, think=0, ramp=0)
+    run = load.run_backend(backend, database_url, 20, duration=DEADLINE, think=0, ramp=0)
     print(run.report())
     check = run.check
+    assert run.finished == 20
     assert run.stats.errors["5xx"] == run.stats.errors["connection"] == 0
     assert run.stats.errors["other"] == run.stats.errors["gave up"] == 0
     assert check.joined == check.memberships == 20  # two of them pressed Join twice

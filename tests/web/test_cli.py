@@ -1,9 +1,13 @@
-"""The ``deliberate`` command: init, demo."""
+"""The ``deliberate`` command: init, demo, help; what it and the engine import."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, inspect, select
 
@@ -83,3 +87,48 @@ def test_analyze_is_part_of_the_deliberate_command(tmp_path: Path) -> None:
     assert '"cost": 0.75' in result.output
     bad = CliRunner().invoke(cli, ["analyze", str(tmp_path / "missing.csv")])
     assert bad.exit_code == 2
+
+
+def _imported_by(code: str) -> set[str]:
+    """The top-level modules a fresh interpreter has imported after running ``code``."""
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {name.split(".")[0] for name in out.split()}
+
+
+def test_help_lists_only_deliberate_commands_and_loads_no_web_app() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from deliberate.cli import cli; cli()", "--help"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    listed = set(re.findall(r"^  ([a-z-]+)\s", result.stdout.split("Commands:")[1], re.M))
+    assert listed == {
+        "analyze", "demo", "export", "import", "import-judgments", "init", "invite", "serve"
+    }
+    assert "dotenv" not in result.stdout + result.stderr
+    # Help starts without the web app or the engine's numerics.
+    loaded = _imported_by("from deliberate.cli import cli")
+    assert not loaded & {"flask", "sqlalchemy", "numpy", "scipy", "werkzeug"}
+
+
+def test_the_engine_imports_without_flask() -> None:
+    loaded = _imported_by("import deliberate.engine")
+    assert "numpy" in loaded and "scipy" in loaded
+    assert not loaded & {"flask", "sqlalchemy", "flask_login", "werkzeug"}
+
+
+def test_base_url_follows_the_address_served_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from deliberate.config import base_url
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "5077")
+    monkeypatch.delenv("HOST", raising=False)
+    assert base_url() == "http://127.0.0.1:5077"
+    monkeypatch.setenv("BASE_URL", "https://deliberate.example.gov.uk/")
+    assert base_url() == "https://deliberate.example.gov.uk"

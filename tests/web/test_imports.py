@@ -17,6 +17,9 @@ from deliberate.services.results import judgments_csv
 from tests.conftest import login
 from tests.factories import make_consultation, make_member
 
+#: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
+pytestmark = pytest.mark.databases
+
 WORKSHOP = (
     "\ufeffParticipant,Group,Outcome_A,Outcome_B,Value,Reason\n"
     "Table 1,Funders,Efficiency,Equity,5,Budgets are tight\n"

@@ -3,6 +3,7 @@ never a crash, and nothing already saved is lost."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from deliberate.api.tokens import create_token
@@ -13,6 +14,9 @@ from deliberate.services.invitations import create_invitation
 from deliberate.services.judgments import MAX_REASON_LENGTH
 from tests.conftest import FormClient, login
 from tests.factories import make_consultation, make_member
+
+#: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
+pytestmark = pytest.mark.databases
 
 TOO_LARGE = 2 * 1024 * 1024 + 1  # MAX_CONTENT_LENGTH is 2 MiB
 

@@ -20,6 +20,9 @@ from deliberate.models import (
     User,
 )
 
+#: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
+pytestmark = pytest.mark.databases
+
 
 @pytest.fixture
 def setting(app: Flask):

@@ -39,6 +39,9 @@ from deliberate.services.portability import (
     import_consultation,
 )
 
+#: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
+pytestmark = pytest.mark.databases
+
 #: A join code is an access credential, like a token: it is deliberately not exported.
 NOT_EXPORTED = {"registration_code"}
 

@@ -12,6 +12,9 @@ from deliberate.services import results
 from deliberate.services.judgments import record_judgment
 from tests.factories import add_judgments, make_consultation, make_member
 
+#: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
+pytestmark = pytest.mark.databases
+
 
 def _top(weights: dict[str, float]) -> str:
     return max(weights, key=weights.__getitem__)

@@ -19,6 +19,9 @@ from deliberate.services.judgments import (
 )
 from tests.factories import make_consultation, make_member
 
+#: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
+pytestmark = pytest.mark.databases
+
 
 def test_the_scale_has_seventeen_reciprocal_points() -> None:
     assert len(SAATY_SCALE) == 17

@@ -164,6 +164,25 @@ def test_joining_shows_the_question_and_privacy_then_resumes_with_the_same_link(
         assert db.session.scalar(db.select(db.func.count(User.id))) == 2  # facilitator + Ada
 
 
+def test_a_join_retried_after_signing_in_takes_the_member_to_their_comparisons(
+    app: Flask, client: FormClient
+) -> None:
+    """A second press of Join arrives with the session the first one started (a new CSRF
+    secret) but the form's old token: it must not be refused, nor make a second member."""
+    data = _invite(app)
+    form = {"csrf_token": client.csrf_token(f"/i/{data['token']}"), "display_name": "Ada"}
+    first = client.post(f"/i/{data['token']}", data=form)
+    assert first.status_code == 302
+    retried = client.post(f"/i/{data['token']}", data=form)
+    assert retried.status_code == 302
+    assert retried.location.endswith(f"/c/{data['id']}/compare")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Membership.id))) == 2  # + facilitator
+
+    stranger = app.test_client()  # anyone else still needs the form's token to post
+    assert stranger.post(f"/i/{data['token']}", data={"display_name": "Eve"}).status_code == 400
+
+
 def test_bad_links_are_explained_with_their_status(app: Flask, client: FormClient) -> None:
     data = _invite(app)
     assert client.get("/i/not-a-real-token").status_code == 404

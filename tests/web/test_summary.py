@@ -15,13 +15,15 @@ from tests.factories import add_judgments, make_consultation, make_member
 
 # Both groups put Prevention far first; Funders put Efficiency over Equity, Service users
 # the reverse. Each member varies a little, so the bootstrap has something to resample.
+# Eight in each group: a group's side is only shown, over all pairs and groups, with
+# enough people.
 FUNDERS = [
     {("Prevention", "Efficiency"): p, ("Prevention", "Equity"): q, ("Efficiency", "Equity"): r}
-    for p, q, r in ((2, 5, 3), (3, 5, 4), (2, 4, 3), (3, 6, 2))
+    for p, q, r in ((2, 5, 3), (3, 5, 4), (2, 4, 3), (3, 6, 2)) * 2
 ]
 SERVICE_USERS = [
     {("Prevention", "Equity"): p, ("Prevention", "Efficiency"): q, ("Equity", "Efficiency"): r}
-    for p, q, r in ((2, 4, 2), (2, 4, 3), (3, 3, 2), (2, 4, 2))
+    for p, q, r in ((2, 4, 2), (2, 4, 3), (3, 3, 2), (2, 4, 2)) * 2
 ]
 
 
@@ -75,10 +77,10 @@ def test_one_outcome_first_for_every_group_and_one_pair_dividing_two(app: Flask)
             assert pair["text"].startswith(f"Every group puts {pair['favours']} above")
         participation = found["participation"]
         assert [(g["group"], g["size"]) for g in participation["groups"]] == [
-            ("Funders", 4),
-            ("Service users", 4),
+            ("Funders", 8),
+            ("Service users", 8),
         ]
-        assert participation["total"] == 8 and participation["withheld_groups"] == []
+        assert participation["total"] == 16 and participation["withheld_groups"] == []
 
 
 def test_the_ranking_is_the_eigenvector_of_the_geometric_mean_matrix(app: Flask) -> None:
@@ -124,7 +126,7 @@ def test_a_group_below_the_threshold_is_withheld_everywhere(app: Flask) -> None:
         found = _summary(round_)
         assert found["participation"]["withheld_groups"] == ["Staff"]
         assert found["participation"]["withheld_count"] == 2
-        assert found["participation"]["total"] == 10
+        assert found["participation"]["total"] == 18
         assert "Staff" not in found["view"]["groups"]
         assert all("Staff" not in o["text"] for o in found["outcomes"])
         assert all("Staff" not in c["text"] for c in found["conflicts"])
