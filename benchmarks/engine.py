@@ -64,7 +64,7 @@ def run_analyze(path: Path, bootstrap: int) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def end_to_end(repeats: int) -> None:
+def end_to_end(repeats: int, max_k: int) -> None:
     """``deliberate analyze`` end to end beside the ahpy loop, with the targets."""
     print()
     print(
@@ -81,6 +81,8 @@ def end_to_end(repeats: int) -> None:
     ahpy_loop: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         for K, bootstrap, ratio_target, seconds_target in END_TO_END:
+            if max_k < K:
+                continue
             table = synthetic_table(K, 9, seed=K, skip=0.0)
             path = Path(folder) / f"judgments-{K}.csv"
             if not path.exists():
@@ -102,8 +104,33 @@ def end_to_end(repeats: int) -> None:
                 f"{peak:>9.0f}",
                 flush=True,
             )
+        breakdown(Path(folder) / "judgments-10000.csv")
     load = os.getloadavg()[0]
     print(f"({os.cpu_count()} cores; load average {load:.1f} at the end of the run.)")
+
+
+def breakdown(path: Path) -> None:
+    """Where the end-to-end time of 10k × 9, bootstrap 0, goes (imports in a fresh process)."""
+    imports = [sys.executable, "-c", "import deliberate.cli, deliberate.intake, deliberate.engine"]
+    start = time.perf_counter()
+    subprocess.run(imports, check=True)
+    imported = time.perf_counter() - start
+    from deliberate.engine import to_json_bytes
+    from deliberate.intake import read_judgments
+
+    start = time.perf_counter()
+    table = read_judgments(path.read_bytes(), path.name).table()
+    read = time.perf_counter() - start
+    start = time.perf_counter()
+    report = analyze(table, bootstrap=0)
+    analysed = time.perf_counter() - start
+    start = time.perf_counter()
+    to_json_bytes(report)
+    written = time.perf_counter() - start
+    print(
+        f"10,000 × 9, bootstrap 0, in parts: start-up and imports {imported:.2f} s, reading "
+        f"{read:.2f} s, analysis {analysed:.2f} s, JSON {written:.2f} s."
+    )
 
 
 def ahpy_seconds_per_participant(table, sample: int) -> float:
@@ -149,9 +176,10 @@ def main() -> None:
     parser.add_argument("--ahpy-sample", type=int, default=100, help="participants timed")
     parser.add_argument("--end-to-end-only", action="store_true", help="only the CLI timings")
     parser.add_argument("--repeats", type=int, default=3, help="end-to-end runs per size")
+    parser.add_argument("--max-k", type=int, default=100_000, help="largest end-to-end K")
     args = parser.parse_args()
     if args.end_to_end_only:
-        end_to_end(args.repeats)
+        end_to_end(args.repeats, args.max_k)
         return
     sizes = QUICK if args.quick else FULL
     print(
@@ -191,7 +219,7 @@ def main() -> None:
         "'ahpy/complete s' on complete matrices of the same size; speed-up against the "
         "former. Peak MiB: tracemalloc peak of the full analysis (input table not counted)."
     )
-    end_to_end(args.repeats)
+    end_to_end(args.repeats, args.max_k)
 
 
 if __name__ == "__main__":

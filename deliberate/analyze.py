@@ -156,8 +156,10 @@ def analyze_command(
     from deliberate.engine import JudgmentError, analyze, to_json_bytes, to_text
 
     try:
+        table = reading.table()
+        del reading  # the cells as read are not needed any more: free them
         report = analyze(
-            reading.table(),
+            table,
             priority=priority,
             aggregate=aggregate,
             weighting=weighting,

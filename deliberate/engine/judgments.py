@@ -13,6 +13,7 @@ own written precision (``0.1111``, ``0.33``, ``0.142857``) is read as that exact
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import itertools
@@ -211,8 +212,7 @@ def _snap(exact: Fraction, decimals: int | None, raw: object) -> float:
     value = float(exact)
     if not SCALE_MIN * (1 - _SCALE_TOL) <= value <= SCALE_MAX * (1 + _SCALE_TOL):
         raise ValueError(f"value {raw!r} is outside Saaty's scale [1/9, 9]")
-    near = [p for p in SCALE_POINTS if math.isclose(value, p, rel_tol=_SCALE_TOL)]
-    return near[0] if near else value
+    return exact_value(value)
 
 
 def _exact(raw: object, decimal_comma: bool) -> tuple[Fraction, int | None]:
@@ -289,8 +289,11 @@ def reciprocal(value: float) -> float:
 
 def exact_value(value: float) -> float:
     """``value`` replaced by the scale point it is within floating-point noise of (else as is)."""
-    near = [p for p in SCALE_POINTS if math.isclose(value, p, rel_tol=_SCALE_TOL)]
-    return near[0] if near else float(value)
+    at = bisect.bisect_left(SCALE_POINTS, value)
+    for point in SCALE_POINTS[max(at - 1, 0) : at + 1]:
+        if math.isclose(value, point, rel_tol=_SCALE_TOL):
+            return point
+    return float(value)
 
 
 # --------------------------------------------------------------------------- columns
@@ -633,7 +636,7 @@ def sniff_delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=head.count) if head else ","
 
 
-_CHUNK_LINES = 200_000
+_CHUNK_CHARS = 4_000_000
 
 
 def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Columns | None:
@@ -646,26 +649,19 @@ def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Colu
     text = _text_lines(text)
     if '"' in text:
         return None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        return None
-    header = _long_header(lines[0].split(delimiter), 1)
+    stream = io.StringIO(text)
+    header = _long_header(stream.readline().rstrip("\n").split(delimiter), 1)
     width = len(header)
-    body = lines[1:]
-    del lines
-    if "" in body:
-        return None
     shared: list[dict[str, str]] = [{} for _ in header]
     cells: list[list[str]] = [[] for _ in header]
-    for start in range(0, len(body), _CHUNK_LINES):
-        chunk = body[start : start + _CHUNK_LINES]
-        if set(map(methodcaller("count", delimiter), chunk)) != {width - 1}:
-            return None
-        flat = delimiter.join(chunk).split(delimiter)
+    while chunk := stream.readlines(_CHUNK_CHARS):
+        if chunk[-1][-1:] != "\n":
+            chunk[-1] += "\n"
+        if "\n" in chunk or set(map(methodcaller("count", delimiter), chunk)) != {width - 1}:
+            return None  # a blank line or a ragged row
+        flat = "".join(chunk).replace("\n", delimiter).split(delimiter)
         for c in range(width):
-            column = flat[c::width]
+            column = flat[c:-1:width]
             cells[c].extend(map(shared[c].setdefault, column, column))
     column = dict(zip(header, cells, strict=True))
     if any(not c.strip() for c in shared[header.index("participant")]):

@@ -121,13 +121,14 @@ def _num(value: float | None, fmt: str = ".3f") -> str:
     return "–" if value is None else format(value, fmt)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def _table(header: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
+    """A plain-text table; the first ``left`` columns aligned left, the others right."""
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
 
     def line(r: list[str]) -> str:
-        first = r[0].ljust(widths[0])
-        rest = [cell.rjust(w) for cell, w in zip(r[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest]).rstrip()
+        first = [cell.ljust(w) for cell, w in zip(r[:left], widths[:left], strict=True)]
+        rest = [cell.rjust(w) for cell, w in zip(r[left:], widths[left:], strict=True)]
+        return "  ".join([*first, *rest]).rstrip()
 
     return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
@@ -173,7 +174,7 @@ def to_text(report: dict[str, Any]) -> str:
     keep = [c for c in range(len(header)) if any(r[c] for r in [header, *rows])]
     top = ranked[0]
     out += ["Priorities, highest first", ""]
-    out += _table([header[c] for c in keep], [[r[c] for c in keep] for r in rows])
+    out += _table([header[c] for c in keep], [[r[c] for c in keep] for r in rows], left=2)
     out += ["", f"Top outcome: {top} ({_pct(overall['weights'][top])} of the overall weight).", ""]
     out += ["Consensus", ""]
     cons_rows = [

@@ -351,3 +351,31 @@ def test_an_api_batch_reads_values_by_the_same_rules(app: Flask) -> None:
     assert done.status_code == 200, done.get_json()
     with app.app_context():
         assert _stored_values() == {float(F(1, 3)), float(F(1, 9)), 7.0, 5.0}
+
+
+def test_a_named_sheet_is_read_and_a_missing_one_named(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["nothing to see"])
+    sheet = book.create_sheet("Votes")
+    sheet.append(["participant", "group", "outcome_a", "outcome_b", "value"])
+    sheet.append(["Ana", "Funders", "Coût", "Équité", 0.3333])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    runner = CliRunner()
+    args = [str(path), "--bootstrap", "0", "--format", "json"]
+    read = runner.invoke(analyze_command, [*args, "--sheet", "Votes"])
+    assert read.exit_code == 0, read.output
+    assert json.loads(read.stdout)["overall"]["weights"]["Équité"] == pytest.approx(0.75)
+    assert "read from sheet 'Votes'" in read.stderr
+    missing = runner.invoke(analyze_command, [*args, "--sheet", "Results"])
+    assert missing.exit_code == 2
+    assert "no sheet named 'Results' (sheets: Notes, Votes)" in missing.stderr
+
+
+def test_a_pair_column_that_names_no_pair_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("participant,group,cost_of_care_benefit\nAna,Funders,3\n", encoding="utf-8")
+    result = CliRunner().invoke(analyze_command, [str(path), "--bootstrap", "0"])
+    assert result.exit_code == 2
+    assert "line 1: column 'cost_of_care_benefit' is not a pair of outcomes" in result.stderr
