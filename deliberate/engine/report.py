@@ -166,7 +166,8 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     ``method``; withholds every group with fewer than ``k`` members (its aggregates, its
     columns in pairs and outcomes, its distinctive pairs, cluster compositions) and says
     which in ``withheld_groups``. When groups are withheld, ``overall.by_weighting`` and the
-    sensitivity sweep (which would let a reader solve for a small group) are withheld too.
+    sensitivity sweep (which would let a reader solve for a small group) are withheld too,
+    and so are the same parts of ``options``, whose individual assessors are never shown.
     When fewer than ``k`` participants are included in all, every aggregate is withheld.
 
     Parameters
@@ -181,6 +182,9 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     method = view["method"]
     method["excluded"] = len(method["excluded"])
     method["skipped"] = len(method["skipped"])
+    options = view.get("options")
+    if options is not None:
+        options["assessors"].pop("individual", None)
     clusters = view.get("clusters") or {}
     clusters.pop("labels", None)
     clusters.pop("points", None)
@@ -208,4 +212,8 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
         view["overall"]["by_weighting"] = None
         view["sensitivity"] = {"method": "withheld: a group is smaller than the minimum size"}
         method["group_weights"] = _drop_groups(method["group_weights"], drop)
+        if options is not None:
+            options["groups"] = _drop_groups(options["groups"], drop)
+            options["overall"]["by_weighting"] = None
+            options["sensitivity"] = {"withheld": "a group is smaller than the minimum size"}
     return view

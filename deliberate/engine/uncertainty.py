@@ -8,7 +8,7 @@ AIJ of every resample is then one matrix product with the ``(K_g, P)`` log judgm
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,7 @@ __all__ = [
     "bootstrap",
     "intervals",
     "rank_probabilities",
+    "resample_weights",
     "sensitivity",
 ]
 
@@ -101,15 +102,22 @@ def bootstrap(
             if size == 0:
                 group_parts.append(Parts(np.zeros((b, P)), np.zeros((b, P)), np.zeros((b, n))))
                 continue
-            draws = rng.integers(size, size=(b, size)) + size * np.arange(b)[:, None]
-            counts = np.bincount(draws.ravel(), minlength=b * size).reshape(b, size)
-            p = parts(counts / size, x[idx], m[idx], log_w[idx])
+            p = parts(resample_weights(rng, b, size), x[idx], m[idx], log_w[idx])
             group_parts.append(p)
             groups[g, rows] = combine(p, n, method, aggregate)
             mean, answered = aij(p.num, p.den)
             pair_means[g, rows] = np.where(answered, mean, np.nan)
         overall[rows] = combine(mix(totals[None, :], group_parts), n, method, aggregate)
     return Bootstrap(overall, groups, pair_means)
+
+
+def resample_weights(rng: np.random.Generator, b: int, size: int) -> np.ndarray:
+    """Weights ``(b, size)`` of b resamples with replacement of ``size`` members.
+
+    Each row holds how often each member was drawn, divided by ``size`` (rows sum to 1).
+    """
+    draws = rng.integers(size, size=(b, size)) + size * np.arange(b)[:, None]
+    return np.bincount(draws.ravel(), minlength=b * size).reshape(b, size) / size
 
 
 def intervals(samples: np.ndarray, level: float = 0.95) -> np.ndarray:
@@ -215,6 +223,7 @@ def sensitivity(
     method: str,
     aggregate: str,
     seed: int,
+    value: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Sweep | None:
     """Sweep the group weights over the simplex and find the nearest flip of the top outcome.
 
@@ -230,6 +239,9 @@ def sensitivity(
     method, aggregate : str
     seed : int
         For the random sample above four groups.
+    value : callable, optional
+        Maps outcome weights ``(Q, n)`` to the scores ``(Q, m)`` whose top is tracked
+        (e.g. option values); default: the outcome weights themselves.
 
     Returns
     -------
@@ -244,7 +256,8 @@ def sensitivity(
     grid[:, present] = sub
 
     def evaluate(points: np.ndarray) -> np.ndarray:
-        return combine(mix(points, group_parts), n, method, aggregate)
+        weights = combine(mix(points, group_parts), n, method, aggregate)
+        return weights if value is None else value(weights)
 
     base = evaluate(totals[None, :])[0]
     top0 = int(np.argmax(base))
@@ -276,6 +289,6 @@ def sensitivity(
         chosen=totals,
         stable_top=float(np.sum(tops == top0) / n_valid),
         stable_ranking=float(same_rank.sum() / n_valid),
-        top_share=np.bincount(tops[valid], minlength=n) / n_valid,
+        top_share=np.bincount(tops[valid], minlength=weights.shape[1]) / n_valid,
         flip=flip,
     )
