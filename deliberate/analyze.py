@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from deliberate.engine import JudgmentError, analyze, read_judgments_csv, to_json, to_text
+from deliberate.engine.appraisal_csv import read_appraisal_csv
+from deliberate.engine.options import SYNTHESES, AppraisalError
 
 __all__ = ["analyze_command"]
 
 USAGE_ERROR = 2
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     raise SystemExit(USAGE_ERROR)
 
@@ -27,8 +30,15 @@ def _group_weight(ctx: click.Context, param: click.Parameter, values: tuple[str,
         except ValueError:
             name = ""
         if not sep or not name.strip():
-            raise click.BadParameter(f"{item!r} is not NAME=WEIGHT", ctx=ctx, param=param)
+            raise click.BadParameter(f"{item!r} is not NAME=NUMBER", ctx=ctx, param=param)
     return weights
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
 
 
 @click.command("analyze")
@@ -87,6 +97,29 @@ def _group_weight(ctx: click.Context, param: click.Parameter, values: tuple[str,
     help="Leave out participants whose comparisons do not connect all outcomes.",
 )
 @click.option(
+    "--options",
+    "appraisal_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Appraisal of options: assessor,outcome,option_a,option_b,value (pairwise) "
+    "or assessor,option,outcome,score (ratings 0-10).",
+)
+@click.option(
+    "--synthesis",
+    type=click.Choice(SYNTHESES),
+    default="distributive",
+    show_default=True,
+    help="Options' local priorities divided by their sum or by the best per outcome.",
+)
+@click.option(
+    "--option-cost",
+    "option_costs",
+    multiple=True,
+    callback=_group_weight,
+    metavar="NAME=COST",
+    help="Annual cost of an option, for value for money (repeat for each option).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def analyze_command(
@@ -100,20 +133,29 @@ def analyze_command(
     cr_threshold: float | None,
     exclude_inconsistent: bool,
     skip_disconnected: bool,
+    appraisal_path: Path | None,
+    synthesis: str,
+    option_costs: dict[str, float],
     fmt: str,
 ) -> None:
     """Analyse the pairwise judgments in JUDGMENTS (CSV).
 
     Columns: participant, group, outcome_a, outcome_b, value [, reason]; value is how
-    much more outcome_a matters than outcome_b, from 1/9 to 9. Exit status 2 on bad
-    input, with the line number.
+    much more outcome_a matters than outcome_b, from 1/9 to 9. With --options, also
+    which option delivers the most value, overall and for each group. Exit status 2 on
+    bad input, with the line number.
     """
     if weighting == "custom" and not group_weights:
         _fail("--weighting custom needs --group-weight NAME=W for each group")
-    try:
-        text = judgments.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {judgments}: {exc}")
+    if option_costs and appraisal_path is None:
+        _fail("--option-cost needs --options APPRAISAL.csv")
+    text = _read(judgments)
+    appraisal = None
+    if appraisal_path is not None:
+        try:
+            appraisal = read_appraisal_csv(_read(appraisal_path))
+        except JudgmentError as exc:
+            _fail(f"{appraisal_path}: {exc}")
     try:
         report = analyze(
             read_judgments_csv(text),
@@ -126,7 +168,12 @@ def analyze_command(
             cr_threshold=cr_threshold,
             exclude_inconsistent=exclude_inconsistent,
             on_disconnected="skip" if skip_disconnected else "error",
+            appraisal=appraisal,
+            synthesis=synthesis,
+            option_costs=option_costs or None,
         )
+    except AppraisalError as exc:
+        _fail(f"{appraisal_path}: {exc}")
     except JudgmentError as exc:
         _fail(f"{judgments}: {exc}")
     except ValueError as exc:

@@ -37,6 +37,7 @@ __all__ = [
     "RATING_MIN",
     "SYNTHESES",
     "Appraisal",
+    "AppraisalError",
     "OutcomeWeights",
     "aligned",
     "appraise",
@@ -57,6 +58,10 @@ SYNTHESES = ("distributive", "ideal")
 RATING_MIN, RATING_MAX = 0.0, 10.0
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
 _TIE = 1e-12
+
+
+class AppraisalError(JudgmentError):
+    """Invalid appraisal of options (a `JudgmentError`, with the line when known)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ class Appraisal:
 
         Raises
         ------
-        JudgmentError
+        AppraisalError
             On an empty field, a self-comparison, a pair given twice by one assessor for
             one outcome, an unknown option or outcome (when fixed), no records, or fewer
             than two or more than 20 options.
@@ -117,15 +122,18 @@ class Appraisal:
         for line, record in records:
             assessor, outcome, a, b = (_text(v) for v in record[:4])
             if not all((assessor, outcome, a, b)):
-                raise JudgmentError("assessor, outcome, option_a and option_b must be given", line)
+                raise AppraisalError("assessor, outcome, option_a and option_b must be given", line)
             if a == b:
-                raise JudgmentError(f"option {a!r} is compared with itself", line)
-            x = math.log(parse_value(record[4], line))
+                raise AppraisalError(f"option {a!r} is compared with itself", line)
+            try:
+                x = math.log(parse_value(record[4], line))
+            except JudgmentError as exc:
+                raise AppraisalError(exc.message, line) from None
             k, o = book.assessor(assessor), book.outcome(outcome, line)
             i, j = book.option(a, line), book.option(b, line)
             key = (k, o, min(i, j), max(i, j))
             if key in seen:
-                raise JudgmentError(
+                raise AppraisalError(
                     f"assessor {assessor!r} compares {a!r} and {b!r} on {outcome!r} twice "
                     f"(first on line {seen[key]})",
                     line,
@@ -156,7 +164,7 @@ class Appraisal:
 
         Raises
         ------
-        JudgmentError
+        AppraisalError
             On an empty field, a score that is not a number in [0, 10], an option rated
             twice on one outcome by one assessor, an unknown name (when fixed), no
             records, or fewer than two or more than 20 options.
@@ -168,11 +176,11 @@ class Appraisal:
         for line, record in records:
             assessor, option, outcome = (_text(v) for v in record[:3])
             if not all((assessor, option, outcome)):
-                raise JudgmentError("assessor, option and outcome must be given", line)
+                raise AppraisalError("assessor, option and outcome must be given", line)
             score = parse_score(record[3], line)
             key = (book.assessor(assessor), book.outcome(outcome, line), book.option(option, line))
             if key in seen:
-                raise JudgmentError(
+                raise AppraisalError(
                     f"assessor {assessor!r} rates {option!r} on {outcome!r} twice "
                     f"(first on line {seen[key]})",
                     line,
@@ -194,9 +202,9 @@ def parse_score(raw: object, line: int) -> float:
     try:
         score = float(text) if not isinstance(raw, int | float) else float(raw)
     except ValueError:
-        raise JudgmentError(f"score {text!r} is not a number", line) from None
+        raise AppraisalError(f"score {text!r} is not a number", line) from None
     if isinstance(raw, bool) or not RATING_MIN <= score <= RATING_MAX:
-        raise JudgmentError(f"score {raw!r} is not a number from 0 to 10", line)
+        raise AppraisalError(f"score {raw!r} is not a number from 0 to 10", line)
     return score
 
 
@@ -217,7 +225,7 @@ class _Names:
     def _index(book: dict[str, int], name: str, fixed: bool, what: str, line: int) -> int:
         if name not in book:
             if fixed:
-                raise JudgmentError(f"unknown {what} {name!r}", line)
+                raise AppraisalError(f"unknown {what} {name!r}", line)
             book[name] = len(book)
         return book[name]
 
@@ -232,9 +240,9 @@ class _Names:
 
     def check(self, line: int, any_records: bool) -> None:
         if not any_records:
-            raise JudgmentError("no appraisal judgments", line)
+            raise AppraisalError("no appraisal judgments", line)
         if not MIN_OPTIONS <= len(self.options) <= MAX_OPTIONS:
-            raise JudgmentError(
+            raise AppraisalError(
                 f"an appraisal needs {MIN_OPTIONS} to {MAX_OPTIONS} options, "
                 f"got {len(self.options)}"
             )
@@ -445,16 +453,16 @@ def aligned(appraisal: Appraisal, outcomes: Sequence[str]) -> Appraisal:
 
     Raises
     ------
-    JudgmentError
+    AppraisalError
         When the appraisal names an outcome the stakeholders did not weigh, or leaves one
         out.
     """
     extra = [o for o in appraisal.outcomes if o not in outcomes]
     if extra:
-        raise JudgmentError(f"the appraisal names unknown outcome(s): {', '.join(extra)}")
+        raise AppraisalError(f"the appraisal names unknown outcome(s): {', '.join(extra)}")
     missing = [o for o in outcomes if o not in appraisal.outcomes]
     if missing:
-        raise JudgmentError(f"no option is appraised on outcome(s): {', '.join(missing)}")
+        raise AppraisalError(f"no option is appraised on outcome(s): {', '.join(missing)}")
     order = [appraisal.outcomes.index(o) for o in outcomes]
     return Appraisal(
         mode=appraisal.mode,
@@ -524,7 +532,7 @@ def appraise(
 
     Raises
     ------
-    JudgmentError
+    AppraisalError
         When the assessors' judgments leave an outcome's options unconnected or an option
         unrated.
     ValueError
@@ -616,13 +624,13 @@ def _check_covered(appraisal: Appraisal, local: np.ndarray) -> None:
         if np.all(np.isfinite(local[k])):
             continue
         if appraisal.mode == "pairwise":
-            raise JudgmentError(
+            raise AppraisalError(
                 f"on outcome {outcome!r} the assessors' comparisons do not connect all "
                 "options: compare every option with at least one other"
             )
         rated = appraisal.mask[:, k].any(0)
         missing = [o for o, r in zip(appraisal.options, rated, strict=True) if not r]
-        raise JudgmentError(f"on outcome {outcome!r} nobody rated {', '.join(missing)}")
+        raise AppraisalError(f"on outcome {outcome!r} nobody rated {', '.join(missing)}")
 
 
 def _flip(weights: OutcomeWeights, local: np.ndarray, names: Sequence[str]) -> dict[str, Any]:

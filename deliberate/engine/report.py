@@ -124,6 +124,8 @@ def to_text(report: dict[str, Any]) -> str:
             f"{flip['new_top']} on top.",
             "",
         ]
+    if report.get("options"):
+        out += _options_text(report["options"])
     participants = report.get("participants") or []
     if participants:
         flagged = sum(not p["consistent"] for p in participants)
@@ -148,6 +150,40 @@ def to_text(report: dict[str, Any]) -> str:
         f"- sensitivity: {sens.get('method', '–')}",
     ]
     return "\n".join(out) + "\n"
+
+
+def _options_text(options: dict[str, Any]) -> list[str]:
+    """Options: value overall (with interval and chance of being best) and per group."""
+    overall, groups = options["overall"], options["groups"]
+    header = ["option", "value", "95% interval", "P(best)", *groups]
+    rows = []
+    for name in options["names"]:
+        iv = (overall.get("intervals") or {}).get(name)
+        rows.append(
+            [
+                name,
+                _num(overall["value"][name]),
+                "" if iv is None else f"[{iv[0]:.3f}, {iv[1]:.3f}]",
+                _pct((overall.get("best_probability") or {}).get(name), 0),
+                *(_num(g["value"][name]) for g in groups.values()),
+            ]
+        )
+    out = [f"Options ({options['synthesis']} synthesis, {options['mode']} appraisal)", ""]
+    out += _table(header, rows)
+    out += ["", f"Best overall: {overall['best']}."]
+    out += [f"Best for {g}: {b['best']}." for g, b in groups.items()]
+    if not options["other_synthesis"]["same_ranking"]:
+        out.append(
+            f"The {options['other_synthesis']['synthesis']} synthesis ranks them differently."
+        )
+    flip = (options.get("sensitivity") or {}).get("flip")
+    if flip:
+        out.append(
+            f"Moving {_pct(flip['distance'], 0)} of the voice makes {flip['new_best']} best."
+        )
+    if options["frontier"]:
+        out.append(f"Not beaten on both value and cost: {', '.join(options['frontier'])}.")
+    return [*out, ""]
 
 
 def _drop_groups(value: Any, withheld: set[str]) -> Any:
