@@ -17,6 +17,7 @@ tables at once (the point estimate, bootstrap replicates).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class AppraisalError(JudgmentError):
     """Invalid appraisal of options (a `JudgmentError`, with the line when known)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Appraisal:
     """Assessors' appraisal of ``m`` options against ``n`` outcomes.
 
@@ -93,6 +94,14 @@ class Appraisal:
     def m(self) -> int:
         """Number of options."""
         return len(self.options)
+
+    def __repr__(self) -> str:
+        """Names and a digest of every answer: equal content, equal text (a cache key)."""
+        digest = hashlib.sha256(self.values.tobytes() + self.mask.tobytes()).hexdigest()[:16]
+        return (
+            f"Appraisal({self.mode}, options={self.options!r}, outcomes={self.outcomes!r}, "
+            f"assessors={self.assessors!r}, answers={digest})"
+        )
 
     @classmethod
     def from_pairwise(

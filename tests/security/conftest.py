@@ -25,6 +25,7 @@ from deliberate.extensions import db
 from deliberate.models import Role, Scope, ShareLink, User
 from deliberate.services import board
 from deliberate.services.invitations import create_invitation, redeem
+from deliberate.services.options import options_of
 from tests.conftest import FormClient, login
 from tests.factories import make_consultation, make_member
 
@@ -64,6 +65,8 @@ class World:
     share_token: str
     spare_api_token_id: int
     api_tokens: dict[str, str] = field(default_factory=dict)
+    assessor_token: str = ""
+    option_ids: list[int] = field(default_factory=list)
 
 
 def make_app(uri: str) -> Flask:
@@ -91,6 +94,7 @@ def build_world() -> World:
     _, fresh_token = create_invitation(demo, Role.STAKEHOLDER, funders, name="Not Yet Joined")
     revocable, _ = create_invitation(demo, Role.STAKEHOLDER, funders, name="To Be Revoked")
     _, staff_token = create_invitation(demo, Role.BOARD, name="New Board Member")
+    _, assessor_token = create_invitation(demo, Role.ASSESSOR, name="New Assessor")
     db.session.commit()
     facilitator = db.session.scalar(db.select(User).filter_by(email=FACILITATOR_EMAIL))
     share_token = board.create_share_link(demo.rounds[0], facilitator)
@@ -126,6 +130,8 @@ def build_world() -> World:
         share_token=share_token,
         spare_api_token_id=spare.id,
         api_tokens=api_tokens,
+        assessor_token=assessor_token,
+        option_ids=[o.id for o in options_of(demo)],
     )
 
 
