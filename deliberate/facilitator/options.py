@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..extensions import db
-from ..models import AppraisalMode, Consultation, Option, Synthesis
+from ..models import AppraisalMode, Consultation, Option, Round, Synthesis
 from ..services import options as service
 from ..services.consultations import SetupError
 from ..services.invitations import InvitationError
@@ -165,3 +165,12 @@ def appraisal_csv(cid: int) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=appraisal-{cid}.csv"},
     )
+
+
+@bp.app_template_global()
+def options_on_map(consultation: Consultation, round_: Round | None, exclude: bool) -> Any:
+    """The options block of the disagreement map (see ``facilitator/_options_map.html``)."""
+    if round_ is None or service.appraisal_of(consultation) is None:
+        return None
+    report = service.options_report(round_, exclude_inconsistent=exclude)
+    return service.options_view(report, consultation, labels=service.assessor_labels(consultation))

@@ -47,6 +47,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..option_charts import cost_value_chart
 from .audit import record
 from .consultations import MAX_NAME, MAX_TEXT, SetupError
 from .invitations import create_invitation
@@ -425,7 +426,7 @@ def outcome_feedback(membership: Membership, outcome: Outcome) -> dict[str, Any]
     return result
 
 
-def options_report(round_: Round) -> dict[str, Any] | None:
+def options_report(round_: Round, **overrides: Any) -> dict[str, Any] | None:
     """The round's report with the options block when the appraisal can be synthesised.
 
     While the assessors' answers do not yet cover every option on every outcome, the
@@ -435,7 +436,7 @@ def options_report(round_: Round) -> dict[str, Any] | None:
     appraisal_row = appraisal_of(consultation)
     appraisal = engine_appraisal(consultation) if appraisal_row else None
     if appraisal is None:
-        return round_report(round_)
+        return round_report(round_, **overrides)
     costs = {o.name: o.annual_cost for o in options_of(consultation) if o.annual_cost is not None}
     try:
         return round_report(
@@ -443,7 +444,114 @@ def options_report(round_: Round) -> dict[str, Any] | None:
             appraisal=appraisal,
             synthesis=appraisal_row.synthesis.value,
             option_costs=costs or None,
+            **overrides,
         )
     except AppraisalError as error:
-        report = round_report(round_)
+        report = round_report(round_, **overrides)
         return None if report is None else {**report, "options_pending": error.message}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def how_sure(probability: float | None) -> str:
+    """The chance of being best in words."""
+    if probability is None:
+        return "without a measure of uncertainty"
+    if probability >= 0.95:
+        return "almost certainly"
+    if probability >= 0.75:
+        return "probably"
+    return "only narrowly: another option is best in many resamples"
+
+
+def options_view(
+    report: Mapping[str, Any] | None,
+    consultation: Consultation,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """What the map and the board summary show about the options.
+
+    Parameters
+    ----------
+    report : the round's report (facilitators) or its public view (boards), with
+        ``options`` when the appraisal could be synthesised
+    consultation : for the options' costs and units
+    labels : assessor ids to names; given only for facilitators, who alone see
+        individual assessors' consistency
+
+    Returns
+    -------
+    dict or None
+        None when the consultation has no appraisal; ``pending`` holds the reason when the
+        appraisal does not yet cover every option on every outcome.
+    """
+    if report is None or "withheld" in report or appraisal_of(consultation) is None:
+        return None
+    block = report.get("options")
+    if block is None:
+        return {"pending": report.get("options_pending", "No assessor has answered yet.")}
+    stored = {o.name: o for o in options_of(consultation)}
+    overall, groups = block["overall"], block["groups"]
+    probability = overall.get("best_probability") or {}
+    rows = []
+    for name in block["names"]:
+        option = stored.get(name)
+        cost = block["costs"].get(name)
+        value = overall["value"][name]
+        rows.append(
+            {
+                "name": name,
+                "value": value,
+                "interval": (overall.get("intervals") or {}).get(name),
+                "best_probability": probability.get(name),
+                "groups": {g: b["value"][name] for g, b in groups.items()},
+                "cost": cost,
+                "unit": option.cost_unit if option else "",
+                "per_million": None if not cost else value * 1e6 / cost,
+                "on_frontier": name in block["frontier"],
+            }
+        )
+    best = overall["best"]
+    group_best = {g: b["best"] for g, b in groups.items()}
+    flip = (block.get("sensitivity") or {}).get("flip")
+    units = {r["unit"] for r in rows if r["cost"] is not None}
+    view: dict[str, Any] = {
+        "pending": None,
+        "synthesis": block["synthesis"],
+        "mode": block["mode"],
+        "rows": rows,
+        "groups": list(groups),
+        "best": best,
+        "best_probability": probability.get(best),
+        "sure": how_sure(probability.get(best)),
+        "group_best": group_best,
+        "groups_differ": len(set(group_best.values())) > 1,
+        "flip": flip,
+        "other_synthesis": block["other_synthesis"],
+        "frontier": block["frontier"],
+        "chart": cost_value_chart(
+            overall["value"],
+            {r["name"]: r["cost"] for r in rows},
+            block["frontier"],
+            unit=units.pop() if len(units) == 1 else "",
+        ),
+        "assessors": block["assessors"]["count"],
+        "spread": block["assessors"]["spread"],
+        "spread_unit": block["assessors"]["spread_unit"],
+        "most_disagreed": block["assessors"]["most_disagreed"],
+        "inconsistent": [],
+    }
+    if labels is not None:
+        for entry in block["assessors"].get("individual", []):
+            for outcome, cr in (entry["cr"] or {}).items():
+                if cr is not None and cr > cr_threshold(len(block["names"])) + 1e-12:
+                    name = labels.get(entry["assessor"], entry["assessor"])
+                    view["inconsistent"].append((name, outcome, cr))
+    return view
+
+
+def assessor_labels(consultation: Consultation) -> dict[str, str]:
+    """Assessors' membership ids (as the engine names them) to their display names."""
+    return {str(m.id): m.user.display_name for m in assessors_of(consultation)}
