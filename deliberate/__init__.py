@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience, plus sign-in."""
+    from .api import options as api_options  # noqa: F401  (its routes, on the API blueprint)
     from .api.docs import bp as api_docs
     from .api.routes import bp as api
     from .assessor.routes import bp as assessor

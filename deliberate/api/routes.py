@@ -39,7 +39,8 @@ from ..services.imports import (
     import_judgments,
     save_own_judgments,
 )
-from ..services.results import judgments_csv, round_report
+from ..services.options import options_report
+from ..services.results import judgments_csv
 from .spec import MAX_ID, openapi_document
 from .tokens import authenticate
 
@@ -48,7 +49,11 @@ csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
 #: The query parameters each endpoint takes; any other is refused, so typos do not pass silently.
-QUERY_PARAMETERS = {"api.results": {"exclude_inconsistent"}, "api.judgments": {"format"}}
+QUERY_PARAMETERS = {
+    "api.results": {"exclude_inconsistent"},
+    "api.judgments": {"format"},
+    "api.appraisal": {"format"},
+}
 EVERYONE = tuple(Role)
 
 
@@ -249,7 +254,7 @@ def results(consultation_id: int, number: int) -> Response:
     flag = request.args.get("exclude_inconsistent", "false").lower()
     if flag not in {"true", "false"}:
         raise BadRequest("exclude_inconsistent must be true or false.")
-    report = round_report(round_, exclude_inconsistent=flag == "true")
+    report = options_report(round_, exclude_inconsistent=flag == "true")
     if report is None:
         raise NotFound(f"Nobody has answered in round {number} yet, so there are no results.")
     if membership.role is not Role.FACILITATOR:

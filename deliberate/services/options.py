@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -555,3 +556,130 @@ def options_view(
 def assessor_labels(consultation: Consultation) -> dict[str, str]:
     """Assessors' membership ids (as the engine names them) to their display names."""
     return {str(m.id): m.user.display_name for m in assessors_of(consultation)}
+
+
+# --------------------------------------------------------------------------- moving data
+
+
+def export_options(consultation: Consultation, members: Mapping[int, str]) -> dict[str, Any]:
+    """The options, the appraisal and every assessor's answer, for a consultation export.
+
+    ``members`` maps membership ids to the export's person keys.
+    """
+    options = options_of(consultation)
+    names = {o.id: o.name for o in options}
+    outcomes = {o.id: o.name for o in consultation.outcomes}
+    appraisal = appraisal_of(consultation)
+    who = list(members)
+    judgments = db.session.scalars(
+        db.select(OptionJudgment)
+        .where(OptionJudgment.membership_id.in_(who))
+        .order_by(OptionJudgment.id)
+    )
+    ratings = db.session.scalars(
+        db.select(OptionRating).where(OptionRating.membership_id.in_(who)).order_by(OptionRating.id)
+    )
+    return {
+        "options": [
+            {
+                "name": o.name,
+                "description": o.description,
+                "annual_cost": o.annual_cost,
+                "cost_unit": o.cost_unit,
+                "position": o.position,
+            }
+            for o in options
+        ],
+        "appraisal": None
+        if appraisal is None
+        else {
+            "mode": appraisal.mode.value,
+            "synthesis": appraisal.synthesis.value,
+            "opened_at": appraisal.opened_at.isoformat(),
+            "closed_at": appraisal.closed_at.isoformat() if appraisal.closed_at else None,
+        },
+        "option_judgments": [
+            {
+                "person": members[j.membership_id],
+                "outcome": outcomes[j.outcome_id],
+                "option_a": names[j.option_a_id],
+                "option_b": names[j.option_b_id],
+                "value": j.value,
+                "updated_at": j.updated_at.isoformat(),
+            }
+            for j in judgments
+        ],
+        "option_ratings": [
+            {
+                "person": members[r.membership_id],
+                "outcome": outcomes[r.outcome_id],
+                "option": names[r.option_id],
+                "score": r.score,
+                "updated_at": r.updated_at.isoformat(),
+            }
+            for r in ratings
+        ],
+    }
+
+
+def import_options(
+    document: Mapping[str, Any],
+    consultation: Consultation,
+    outcomes: Mapping[str, Outcome],
+    members: Mapping[str, Membership],
+    when: Callable[[str | None], datetime | None],
+) -> None:
+    """Add an export's options, appraisal and assessors' answers to the session.
+
+    Exports made before options existed have none of these keys and import unchanged;
+    ``when`` parses the export's timestamps.
+    Raises ``KeyError`` or ``ValueError`` on a document that names what it does not define.
+    """
+    options = {}
+    for item in document.get("options", []):
+        options[item["name"]] = Option(
+            consultation=consultation,
+            name=item["name"],
+            description=item["description"],
+            annual_cost=item["annual_cost"],
+            cost_unit=item["cost_unit"],
+            position=item["position"],
+        )
+        db.session.add(options[item["name"]])
+    appraisal = document.get("appraisal")
+    if appraisal is not None:
+        db.session.add(
+            OptionAppraisal(
+                consultation=consultation,
+                mode=AppraisalMode(appraisal["mode"]),
+                synthesis=Synthesis(appraisal["synthesis"]),
+                opened_at=when(appraisal["opened_at"]),
+                closed_at=when(appraisal["closed_at"]),
+            )
+        )
+    db.session.flush()
+    for item in document.get("option_judgments", []):
+        first, second = options[item["option_a"]], options[item["option_b"]]
+        value = float(item["value"])
+        if first.id > second.id:
+            first, second, value = second, first, 1.0 / value
+        db.session.add(
+            OptionJudgment(
+                membership_id=members[item["person"]].id,
+                outcome_id=outcomes[item["outcome"]].id,
+                option_a_id=first.id,
+                option_b_id=second.id,
+                value=value,
+                updated_at=when(item["updated_at"]),
+            )
+        )
+    for item in document.get("option_ratings", []):
+        db.session.add(
+            OptionRating(
+                membership_id=members[item["person"]].id,
+                outcome_id=outcomes[item["outcome"]].id,
+                option_id=options[item["option"]].id,
+                score=float(item["score"]),
+                updated_at=when(item["updated_at"]),
+            )
+        )

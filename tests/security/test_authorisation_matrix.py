@@ -102,6 +102,8 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "api.judgments": {"GET": (401, 403, 403, 200, 403, 403, 401)},
     "api.results": {"GET": (401, 200, 403, 200, 403, 200, 401)},
     "api.submit_judgments": {"POST": (401, 400, 403, 400, 403, 403, 401)},
+    "api.options": {"GET": (401, 200, 403, 200, 403, 200, 401)},
+    "api.appraisal": {"GET": (401, 403, 403, 200, 403, 403, 401)},
     # The demo's facilitators only.
     "facilitator.overview": {"GET": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.audit": {"GET": (302, 403, 403, 200, 403, 403, 302)},
