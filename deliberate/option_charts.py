@@ -12,10 +12,11 @@ from markupsafe import Markup, escape
 
 from .charts import GRID, INK, MUTED, PALETTE, _fmt, _short, _text, percent, svg
 
-__all__ = ["cost_value_chart"]
+__all__ = ["cost_value_chart", "money"]
 
 
-def _money(x: float) -> str:
+def money(x: float) -> str:
+    """An amount in short form: 4.2m, 350k, 90."""
     if x >= 1e6:
         return f"{x / 1e6:.1f}".rstrip("0").rstrip(".") + "m"
     if x >= 1e3:
@@ -68,7 +69,7 @@ def cost_value_chart(
         _text(left - 6, top + 10, escape(percent(v_hi)), "end", MUTED),
         _text(left - 6, height - bottom, escape(percent(v_lo)), "end", MUTED),
         _text(left, height - bottom + 18, "0", "middle", MUTED),
-        _text(x(c_max / 1.1), height - bottom + 18, escape(_money(c_max / 1.1)), "middle", MUTED),
+        _text(x(c_max / 1.1), height - bottom + 18, escape(money(c_max / 1.1)), "middle", MUTED),
         _text(
             (left + width - right) / 2,
             height - 8,
@@ -89,25 +90,34 @@ def cost_value_chart(
     if len(line) > 1:
         d = "M" + "L".join(f"{_fmt(a)} {_fmt(b)}" for a, b in line)
         parts.append(f'<path d="{d}" stroke="{PALETTE[0]}" stroke-width="2" fill="none"/>')
-    for name, cost, value in points:
+    placed: list[tuple[float, float, float]] = []  # label boxes: left, right, baseline
+    for name, cost, value in sorted(points, key=lambda p: -p[2]):
         on = name in frontier
-        label = f"{name}: value {percent(value)}, cost {_money(cost)}" + (
+        px, py = x(cost), y(value)
+        right_side = px <= width * 0.7
+        span = 7.0 * len(_short(name, 28))
+        box = (px + 9, px + 9 + span) if right_side else (px - 9 - span, px - 9)
+        baseline = py - 9
+        while any(b[0] < box[1] and box[0] < b[1] and abs(b[2] - baseline) < 15 for b in placed):
+            baseline += 16
+        placed.append((*box, baseline))
+        label = f"{name}: value {percent(value)}, cost {money(cost)}" + (
             ", on the frontier" if on else ", beaten on value and cost"
         )
         fill = PALETTE[0] if on else "#fff"
         parts.append(
             f"<g><title>{escape(label)}</title>"
-            f'<circle cx="{_fmt(x(cost))}" cy="{_fmt(y(value))}" r="6" fill="{fill}" '
+            f'<circle cx="{_fmt(px)}" cy="{_fmt(py)}" r="6" fill="{fill}" '
             f'stroke="{PALETTE[0]}" stroke-width="2"/>'
             + _text(
-                x(cost) + (-9 if x(cost) > width * 0.7 else 9),
-                y(value) - 9,
+                px + (9 if right_side else -9),
+                baseline,
                 escape(_short(name, 28)),
-                "end" if x(cost) > width * 0.7 else "start",
+                "start" if right_side else "end",
             )
             + "</g>"
         )
-    described = "; ".join(f"{n} costs {_money(c)} and delivers {percent(v)}" for n, c, v in points)
+    described = "; ".join(f"{n} costs {money(c)} and delivers {percent(v)}" for n, c, v in points)
     frontier_text = ", ".join(frontier) if frontier else "none"
     return svg(
         width,

@@ -29,11 +29,11 @@ def _page(
         appraisal=appraisal,
         assessors=service.assessors_of(consultation),
         pending=service.pending_assessors(consultation),
-        option_form=forms.get("option_form") or OptionForm(formdata=None),
+        option_form=forms.get("option_form") or OptionForm(formdata=None, prefix="option"),
         open_form=forms.get("open_form") or OpenAppraisalForm(formdata=None),
         synthesis_form=forms.get("synthesis_form")
         or SynthesisForm(formdata=None, synthesis=appraisal.synthesis.value if appraisal else None),
-        assessor_form=forms.get("assessor_form") or AssessorForm(formdata=None),
+        assessor_form=forms.get("assessor_form") or AssessorForm(formdata=None, prefix="assessor"),
         link=link,
         max_options=service.MAX_OPTIONS,
     ), status
@@ -64,7 +64,7 @@ def options_page(cid: int) -> tuple[str, int]:
 def add_option(cid: int) -> Any:
     """Add an option (until the appraisal opens)."""
     consultation = facilitated(cid)
-    form = OptionForm()
+    form = OptionForm(prefix="option")
     if not form.validate():
         return _invalid(consultation, form, option_form=form)
     try:
@@ -143,7 +143,7 @@ def set_synthesis(cid: int) -> Any:
 def invite_assessor(cid: int) -> Any:
     """Invite an assessor: the link is shown once, to copy."""
     consultation = facilitated(cid)
-    form = AssessorForm()
+    form = AssessorForm(prefix="assessor")
     if not form.validate():
         return _invalid(consultation, form, assessor_form=form)
     try:

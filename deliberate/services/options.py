@@ -48,7 +48,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..option_charts import cost_value_chart
+from ..option_charts import cost_value_chart, money
 from .audit import record
 from .consultations import MAX_NAME, MAX_TEXT, SetupError
 from .invitations import create_invitation
@@ -510,6 +510,9 @@ def options_view(
                 "groups": {g: b["value"][name] for g, b in groups.items()},
                 "cost": cost,
                 "unit": option.cost_unit if option else "",
+                "cost_text": None
+                if cost is None
+                else f"{money(cost)} {option.cost_unit if option else ''}".strip(),
                 "per_million": None if not cost else value * 1e6 / cost,
                 "on_frontier": name in block["frontier"],
             }

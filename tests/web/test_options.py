@@ -38,10 +38,10 @@ def add(client: FormClient, cid: int, name: str, cost: str = "", unit: str = "")
     return client.submit(
         f"/facilitate/{cid}/options",
         {
-            "name": name,
-            "description": f"{name} for everyone",
-            "annual_cost": cost,
-            "cost_unit": unit,
+            "option-name": name,
+            "option-description": f"{name} for everyone",
+            "option-annual_cost": cost,
+            "option-cost_unit": unit,
         },
         page=f"/facilitate/{cid}/options",
     )
@@ -54,7 +54,9 @@ def option_ids(app: Flask, cid: int) -> dict[str, int]:
 
 def invite(client: FormClient, cid: int, name: str) -> str:
     page = client.submit(
-        f"/facilitate/{cid}/options/assessors", {"name": name}, page=f"/facilitate/{cid}/options"
+        f"/facilitate/{cid}/options/assessors",
+        {"assessor-name": name},
+        page=f"/facilitate/{cid}/options",
     )
     assert page.status_code == 200
     return re.search(r'value="http://[^"]+(/a/[^"]+)"', page.get_data(as_text=True)).group(1)
