@@ -117,7 +117,7 @@ def _render(membership: Membership, outcome: Outcome, status: int = 200) -> tupl
         outcome=outcome,
         options=options,
         pairs=list(itertools.combinations(options, 2)),
-        given={k: nearest_point(v).key for k, v in given.items()}
+        given=_shown(given, options)
         if appraisal.mode is AppraisalMode.PAIRWISE
         else {k: f"{v:g}" for k, v in given.items()},
         scale=SCALE,
@@ -125,6 +125,17 @@ def _render(membership: Membership, outcome: Outcome, status: int = 200) -> tupl
         feedback=feedback,
         next_outcome=outcomes[here + 1] if here + 1 < len(outcomes) else None,
     ), status
+
+
+def _shown(given: dict, options: list) -> dict[tuple[int, int], str]:
+    """Stored judgments (smaller id first) as the scale keys of the pairs as shown."""
+    shown = {}
+    for a, b in itertools.combinations(options, 2):
+        if (a.id, b.id) in given:
+            shown[a.id, b.id] = nearest_point(given[a.id, b.id]).key
+        elif (b.id, a.id) in given:
+            shown[a.id, b.id] = nearest_point(1 / given[b.id, a.id]).key
+    return shown
 
 
 @bp.get("/appraise/<int:consultation_id>/<int:outcome_id>")

@@ -8,7 +8,12 @@ from deliberate.option_charts import cost_value_chart
 
 
 def test_the_chart_describes_every_option_and_the_frontier_in_words() -> None:
-    values = {"Keep today's clinics": 0.353, "Hub <&> spoke": 0.356, "Digital": 0.291, "Unknown cost": 0.2}
+    values = {
+        "Keep today's clinics": 0.353,
+        "Hub <&> spoke": 0.356,
+        "Digital": 0.291,
+        "Unknown cost": 0.2,
+    }
     costs = {"Keep today's clinics": 4.2e6, "Hub <&> spoke": 3.6e6, "Digital": 2.9e6}
     chart = str(cost_value_chart(values, costs, ["Digital", "Hub <&> spoke"], unit="£ a year"))
     assert 'role="img"' in chart and "Hub &lt;&amp;&gt; spoke" in chart and "<&>" not in chart

@@ -13,6 +13,7 @@ from deliberate.extensions import db
 from deliberate.models import (
     AuditEvent,
     Consultation,
+    Option,
     OptionJudgment,
     OptionRating,
     Role,
@@ -278,3 +279,38 @@ def test_links_and_pages_refuse_the_wrong_people(app: Flask, client: FormClient,
     assert client.get(f"/a/{stakeholder_link}").status_code == 404
     anonymous = app.test_client()
     assert anonymous.get(f"/appraise/{cid}/").status_code == 302
+
+
+def test_a_pair_shown_against_the_stored_order_is_saved_and_shown_the_right_way_round(
+    app: Flask, client: FormClient, cid: int
+) -> None:
+    add(client, cid, "First added")
+    add(client, cid, "Second added")
+    ids = option_ids(app, cid)
+    with app.app_context():
+        # Show the second-added option first: the pair appears against the id order.
+        db.session.get(Option, ids["Second added"]).position = -1
+        db.session.commit()
+    client.submit(
+        f"/facilitate/{cid}/options/appraisal/open",
+        {"mode": "pairwise", "synthesis": "distributive"},
+        page=f"/facilitate/{cid}/options",
+    )
+    path = invite(client, cid, "Dee")
+    assessor = app.test_client()
+    assessor.__class__ = FormClient
+    assessor.submit(path, {"display_name": "Dee"})
+    with app.app_context():
+        equity = next(
+            o.id for o in db.session.get(Consultation, cid).outcomes if o.name == "Equity"
+        )
+    url = f"/appraise/{cid}/{equity}"
+    field = f"pair-{ids['Second added']}-{ids['First added']}"
+    assert field in assessor.get(url).get_data(as_text=True)
+    assert assessor.submit(url, {field: "5"}).status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(db.select(OptionJudgment))
+        assert (stored.option_a_id, stored.option_b_id) == (ids["First added"], ids["Second added"])
+        assert stored.value == pytest.approx(1 / 5)
+    page = assessor.get(url).get_data(as_text=True)
+    assert re.search(r'<option value="5" selected>\s*Second added better: strong \(5\)', page)
