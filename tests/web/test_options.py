@@ -314,3 +314,16 @@ def test_a_pair_shown_against_the_stored_order_is_saved_and_shown_the_right_way_
         assert stored.value == pytest.approx(1 / 5)
     page = assessor.get(url).get_data(as_text=True)
     assert re.search(r'<option value="5" selected>\s*Second added better: strong \(5\)', page)
+
+
+def test_an_assessor_link_is_not_a_staff_link(app: Flask, client: FormClient, cid: int) -> None:
+    path = invite(client, cid, "Eve")
+    token = path.split("/a/")[1]
+    refused = client.get(f"/facilitate/accept/{token}")
+    assert refused.status_code == 404 and "an assessor&#39;s link" in refused.get_data(as_text=True)
+    with app.app_context():
+        from deliberate.models import Invitation
+        from deliberate.services.people import link_for
+
+        invitation = db.session.scalar(db.select(Invitation).filter_by(role=Role.ASSESSOR))
+        assert link_for(invitation, "t0k3n").endswith("/a/t0k3n")
