@@ -14,6 +14,7 @@ test-fast:
 bench:
 	./scripts/setup.sh test
 	.venv/bin/python benchmarks/engine.py --quick
+	.venv/bin/python benchmarks/options.py
 	.venv/bin/python benchmarks/map.py
 	.venv/bin/python benchmarks/load.py --backend sqlite
 

@@ -74,15 +74,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience, plus sign-in."""
+    from .api import options as api_options  # noqa: F401  (its routes, on the API blueprint)
     from .api.docs import bp as api_docs
     from .api.routes import bp as api
+    from .assessor.routes import bp as assessor
     from .auth.routes import bp as auth
+    from .board import options as board_options  # noqa: F401  (its template global)
     from .board.routes import bp as board
     from .board.routes import share
     from .facilitator import bp as facilitator
     from .stakeholder.routes import bp as stakeholder
 
-    for blueprint in (auth, stakeholder, facilitator, board, share, api, api_docs):
+    for blueprint in (auth, stakeholder, facilitator, board, share, api, api_docs, assessor):
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -13,6 +13,10 @@ import click
 if TYPE_CHECKING:
     from deliberate.intake import Reading
 
+#: The options' syntheses (as ``deliberate.engine.options.SYNTHESES``; written out here so
+#: that ``--help`` does not load the engine).
+SYNTHESES = ("distributive", "ideal")
+
 __all__ = ["USAGE_ERROR", "analyze_command", "read_file_or_fail", "reading_options"]
 
 USAGE_ERROR = 2
@@ -65,8 +69,15 @@ def _group_weight(ctx: click.Context, param: click.Parameter, values: tuple[str,
         except ValueError:
             name = ""
         if not sep or not name.strip():
-            raise click.BadParameter(f"{item!r} is not NAME=WEIGHT", ctx=ctx, param=param)
+            raise click.BadParameter(f"{item!r} is not NAME=NUMBER", ctx=ctx, param=param)
     return weights
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
 
 
 @click.command("analyze")
@@ -126,6 +137,29 @@ def _group_weight(ctx: click.Context, param: click.Parameter, values: tuple[str,
     help="Leave out participants whose comparisons do not connect all outcomes.",
 )
 @click.option(
+    "--options",
+    "appraisal_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Appraisal of options: assessor,outcome,option_a,option_b,value (pairwise) "
+    "or assessor,option,outcome,score (ratings 0-10).",
+)
+@click.option(
+    "--synthesis",
+    type=click.Choice(SYNTHESES),
+    default="distributive",
+    show_default=True,
+    help="Options' local priorities divided by their sum or by the best per outcome.",
+)
+@click.option(
+    "--option-cost",
+    "option_costs",
+    multiple=True,
+    callback=_group_weight,
+    metavar="NAME=COST",
+    help="Annual cost of an option, for value for money (repeat for each option).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def analyze_command(
@@ -141,6 +175,9 @@ def analyze_command(
     cr_threshold: float | None,
     exclude_inconsistent: bool,
     skip_disconnected: bool,
+    appraisal_path: Path | None,
+    synthesis: str,
+    option_costs: dict[str, float],
     fmt: str,
 ) -> None:
     """Analyse the pairwise judgments in JUDGMENTS (CSV, TSV or .xlsx).
@@ -148,13 +185,24 @@ def analyze_command(
     Columns: participant, group, outcome_a, outcome_b, value [, reason]; value is how
     much more outcome_a matters than outcome_b, from 1/9 to 9. Also one row per
     participant with a column per pair ('A vs B'), or one matrix per participant (see
-    the README). Exit status 2 on bad input, with the line number.
+    the README). With --options, also which option delivers the most value, overall and
+    for each group. Exit status 2 on bad input, with the line number.
     """
     if weighting == "custom" and not group_weights:
         _fail("--weighting custom needs --group-weight NAME=W for each group")
+    if option_costs and appraisal_path is None:
+        _fail("--option-cost needs --options APPRAISAL.csv")
     reading = read_file_or_fail(judgments, sheet, signed)
     from deliberate.engine import JudgmentError, analyze, to_json_bytes, to_text
+    from deliberate.engine.appraisal_csv import read_appraisal_csv
+    from deliberate.engine.options import AppraisalError
 
+    appraisal = None
+    if appraisal_path is not None:
+        try:
+            appraisal = read_appraisal_csv(_read(appraisal_path))
+        except JudgmentError as exc:
+            _fail(f"{appraisal_path}: {exc}")
     try:
         table = reading.table()
         del reading  # the cells as read are not needed any more: free them
@@ -169,7 +217,12 @@ def analyze_command(
             cr_threshold=cr_threshold,
             exclude_inconsistent=exclude_inconsistent,
             on_disconnected="skip" if skip_disconnected else "error",
+            appraisal=appraisal,
+            synthesis=synthesis,
+            option_costs=option_costs or None,
         )
+    except AppraisalError as exc:
+        _fail(f"{appraisal_path}: {exc}")
     except JudgmentError as exc:
         _fail(f"{judgments}: {exc}")
     except ValueError as exc:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from .demo_options import add_demo_options
 from .extensions import db
 from .models import (
     AuditEvent,
@@ -232,6 +233,7 @@ def load_demo(seed: int = 2027) -> tuple[bool, Consultation]:
                 later = round_two.opened_at + timedelta(hours=float(rng.uniform(1, 48)))
                 _add_judgments(rng, membership, round_two, outcomes, revised, group_name, later)
 
+    add_demo_options(consultation, outcomes, SCALE, start)
     db.session.add_all(
         [
             AuditEvent(

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .engine.options import RATING_MAX, RATING_MIN
 from .extensions import db
 
 SCALE_MIN = 1 / 9
@@ -106,6 +107,7 @@ class Role(enum.StrEnum):
     FACILITATOR = "facilitator"
     STAKEHOLDER = "stakeholder"
     BOARD = "board"
+    ASSESSOR = "assessor"
 
 
 class Design(enum.StrEnum):
@@ -449,3 +451,111 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+# --------------------------------------------------------------------------- options
+
+
+class AppraisalMode(enum.StrEnum):
+    """How assessors appraise options against outcomes."""
+
+    PAIRWISE = "pairwise"
+    RATINGS = "ratings"
+
+
+class Synthesis(enum.StrEnum):
+    """How options' local priorities are normalised per outcome."""
+
+    DISTRIBUTIVE = "distributive"
+    IDEAL = "ideal"
+
+
+class Option(db.Model):
+    """A concrete course of action the board may choose (a service model, a programme)."""
+
+    __tablename__ = "options"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "name"),
+        CheckConstraint("annual_cost IS NULL OR annual_cost >= 0", name="cost_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    annual_cost: Mapped[float | None] = mapped_column(Float)
+    cost_unit: Mapped[str] = mapped_column(String(40), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    consultation: Mapped[Consultation] = relationship()
+
+
+class OptionAppraisal(db.Model):
+    """A consultation's appraisal of its options by assessors: its mode, when it opened."""
+
+    __tablename__ = "option_appraisals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), unique=True
+    )
+    mode: Mapped[AppraisalMode] = mapped_column(_enum(AppraisalMode, "appraisal_mode"))
+    synthesis: Mapped[Synthesis] = mapped_column(
+        _enum(Synthesis, "synthesis"), default=Synthesis.DISTRIBUTIVE
+    )
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    consultation: Mapped[Consultation] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        """True until the facilitator closes the appraisal."""
+        return self.closed_at is None
+
+
+class OptionJudgment(db.Model):
+    """How much better option A does than option B on one outcome, to one assessor.
+
+    Stored once per pair, in canonical order (``option_a_id < option_b_id``).
+    """
+
+    __tablename__ = "option_judgments"
+    __table_args__ = (
+        UniqueConstraint("membership_id", "outcome_id", "option_a_id", "option_b_id"),
+        CheckConstraint("option_a_id < option_b_id", name="canonical_pair"),
+        CheckConstraint(
+            f"value >= {SCALE_MIN - 1e-9!r} AND value <= {SCALE_MAX + 1e-9!r}", name="on_scale"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"))
+    option_a_id: Mapped[int] = mapped_column(ForeignKey("options.id", ondelete="CASCADE"))
+    option_b_id: Mapped[int] = mapped_column(ForeignKey("options.id", ondelete="CASCADE"))
+    value: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class OptionRating(db.Model):
+    """An assessor's 0–10 rating of one option on one outcome."""
+
+    __tablename__ = "option_ratings"
+    __table_args__ = (
+        UniqueConstraint("membership_id", "outcome_id", "option_id"),
+        CheckConstraint(f"score >= {RATING_MIN!r} AND score <= {RATING_MAX!r}", name="on_scale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"))
+    option_id: Mapped[int] = mapped_column(ForeignKey("options.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

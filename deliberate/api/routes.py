@@ -50,7 +50,11 @@ csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
 #: The query parameters each endpoint takes; any other is refused, so typos do not pass silently.
-QUERY_PARAMETERS = {"api.results": {"exclude_inconsistent"}, "api.judgments": {"format"}}
+QUERY_PARAMETERS = {
+    "api.results": {"exclude_inconsistent"},
+    "api.judgments": {"format"},
+    "api.appraisal": {"format"},
+}
 EVERYONE = tuple(Role)
 
 

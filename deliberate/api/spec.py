@@ -160,7 +160,8 @@ SCHEMAS: dict[str, Any] = {
             "The analysis report, exactly as `deliberate analyze --format json` prints it for "
             "the round's judgments CSV with the consultation's options: `outcomes`, `method`, "
             "`participants` (facilitators only), `overall`, `groups`, `pairs`, `by_outcome`, "
-            "`clusters`, `sensitivity`. Other callers get the public view of a closed round "
+            "`clusters`, `sensitivity`, and `options` once the assessors have appraised every "
+            "option on every outcome. Other callers get the public view of a closed round "
             "(403 while it is open), which adds `withheld_groups`, `min_group_size` and "
             "`participation` and is computed without the groups smaller than the "
             "consultation's anonymity threshold k."
@@ -175,6 +176,50 @@ SCHEMAS: dict[str, Any] = {
             "pairs": {"type": "array", "items": {"type": "object"}},
             "withheld_groups": {"type": "array", "items": {"type": "string"}},
             "min_group_size": {"type": "integer"},
+        },
+    },
+    "Option": {
+        "type": "object",
+        "required": ["id", "name", "description", "annual_cost", "cost_unit", "position"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "annual_cost": {"type": ["number", "null"], "minimum": 0},
+            "cost_unit": {"type": "string"},
+            "position": {"type": "integer"},
+        },
+    },
+    "Options": {
+        "type": "object",
+        "required": ["options", "appraisal"],
+        "properties": {
+            "options": {"type": "array", "items": {"$ref": "#/components/schemas/Option"}},
+            "appraisal": {
+                "type": ["object", "null"],
+                "description": "Null until the facilitator opens the appraisal.",
+                "required": ["mode", "synthesis", "open", "opened_at", "closed_at"],
+                "properties": {
+                    "mode": {"enum": ["pairwise", "ratings"]},
+                    "synthesis": {"enum": ["distributive", "ideal"]},
+                    "open": {"type": "boolean"},
+                    "opened_at": {"type": "string", "format": "date-time"},
+                    "closed_at": {"type": ["string", "null"], "format": "date-time"},
+                },
+            },
+        },
+    },
+    "Appraisal": {
+        "type": "object",
+        "required": ["mode", "answers"],
+        "description": (
+            "Every assessor's answer, as `deliberate analyze --options` reads them: pairwise "
+            "rows have assessor, outcome, option_a, option_b and value (how much better "
+            "option_a does, 1/9 to 9); ratings rows assessor, option, outcome and score (0-10)."
+        ),
+        "properties": {
+            "mode": {"enum": ["pairwise", "ratings"]},
+            "answers": {"type": "array", "items": {"type": "object"}},
         },
     },
     "StoredJudgment": {
@@ -414,6 +459,29 @@ def openapi_document() -> dict[str, Any]:
                 },
             ),
             f"{round_path}/judgments": judgments,
+            "/consultations/{consultation_id}/options": _get(
+                "The options the board chooses between, and the state of their appraisal",
+                _json("Options", "The options."),
+                c,
+            ),
+            "/consultations/{consultation_id}/appraisal": _get(
+                "The assessors' answers (facilitators), as JSON or as the CSV of "
+                "`deliberate analyze --options`",
+                {
+                    **_json("Appraisal", "Every assessor's answer."),
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Appraisal"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                c,
+                {
+                    "name": "format",
+                    "in": "query",
+                    "description": "json (default) or csv.",
+                    "schema": {"enum": ["json", "csv"], "default": "json"},
+                },
+            ),
         },
         "components": {
             "securitySchemes": {

@@ -46,6 +46,7 @@ from .disagreement import (
 )
 from .inference import ALPHA, CONTESTED_SHARE, Sides, sides
 from .judgments import JudgmentError, JudgmentTable, components, exact_value
+from .options import Appraisal, OutcomeWeights, aligned, appraise
 from .priorities import METHODS, eigenvector, harker_matrix, llsm, normalise_log
 from .uncertainty import (
     MIN_INTERVAL_SIZE,
@@ -169,6 +170,9 @@ def analyze(
     cr_threshold: float | None = None,
     exclude_inconsistent: bool = False,
     on_disconnected: str = "error",
+    appraisal: Appraisal | None = None,
+    synthesis: str = "distributive",
+    option_costs: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Analyse a judgment table.
 
@@ -197,6 +201,13 @@ def analyze(
     on_disconnected : {"error", "skip"}
         A participant whose comparison graph is disconnected raises `JudgmentError`
         naming the cut-off outcomes, or is left out and listed in ``method.skipped``.
+    appraisal : Appraisal, optional
+        Assessors' appraisal of options against these outcomes: adds ``options``
+        (`deliberate.engine.options.appraise`).
+    synthesis : {"distributive", "ideal"}
+        How local priorities of options are normalised.
+    option_costs : mapping of option to annual cost, optional
+        For value for money and the efficient frontier.
 
     Returns
     -------
@@ -491,6 +502,39 @@ def analyze(
         else None
     )
     report["sensitivity"] = _sensitivity(sweep, names, groups, weighting)
+    if appraisal is not None:
+        stakeholders = OutcomeWeights(
+            overall=overall_w,
+            groups=np.array(group_w).reshape(G, n),
+            group_names=tuple(groups),
+            by_weighting={
+                s: None if v is None else np.array([v[o] for o in names], dtype=float)
+                for s, v in by_weighting.items()
+            },
+            boot_overall=boot.overall if boot else None,
+            boot_groups=boot.groups if boot else None,
+            sweep=(
+                lambda value: sensitivity(
+                    gparts,
+                    totals,
+                    sizes,
+                    n=n,
+                    method=priority,
+                    aggregate=aggregate,
+                    seed=seed,
+                    value=value,
+                )
+            )
+            if have
+            else None,
+        )
+        report["options"] = appraise(
+            aligned(appraisal, names),
+            stakeholders,
+            synthesis=synthesis,
+            costs=option_costs,
+            seed=seed,
+        )
     return report
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "reciprocal",
     "split_csv",
     "table_from_columns",
+    "value_on_line",
 ]
 
 REQUIRED_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value")
@@ -264,6 +265,14 @@ def parse_value(raw: object, *, decimal_comma: bool = False, rounded: bool = Tru
     """
     exact, decimals = _exact(raw, decimal_comma)
     return _snap(exact, decimals if rounded else None, raw)
+
+
+def value_on_line(raw: object, line: int) -> float:
+    """`parse_value`, with a bad value reported as a `JudgmentError` naming ``line``."""
+    try:
+        return parse_value(raw)
+    except ValueError as error:
+        raise JudgmentError(str(error), line) from None
 
 
 def parse_signed(raw: object, *, decimal_comma: bool = False, rounded: bool = True) -> float:

@@ -219,6 +219,8 @@ def to_text(report: dict[str, Any]) -> str:
             f"{flip['new_top']} on top.",
             "",
         ]
+    if report.get("options"):
+        out += _options_text(report["options"])
     participants = report.get("participants") or []
     if participants:
         flagged = sum(not p["consistent"] for p in participants)
@@ -252,6 +254,40 @@ def to_text(report: dict[str, Any]) -> str:
         f"{method['random_index']}); AIJ/AIP: aggregation of individual judgments/priorities.",
     ]
     return "\n".join(out) + "\n"
+
+
+def _options_text(options: dict[str, Any]) -> list[str]:
+    """Options: value overall (with interval and chance of being best) and per group."""
+    overall, groups = options["overall"], options["groups"]
+    header = ["option", "value", "95% interval", "P(best)", *groups]
+    rows = []
+    for name in options["names"]:
+        iv = (overall.get("intervals") or {}).get(name)
+        rows.append(
+            [
+                name,
+                _num(overall["value"][name]),
+                "" if iv is None else f"[{iv[0]:.3f}, {iv[1]:.3f}]",
+                _pct((overall.get("best_probability") or {}).get(name), 0),
+                *(_num(g["value"][name]) for g in groups.values()),
+            ]
+        )
+    out = [f"Options ({options['synthesis']} synthesis, {options['mode']} appraisal)", ""]
+    out += _table(header, rows)
+    out += ["", f"Best overall: {overall['best']}."]
+    out += [f"Best for {g}: {b['best']}." for g, b in groups.items()]
+    if not options["other_synthesis"]["same_ranking"]:
+        out.append(
+            f"The {options['other_synthesis']['synthesis']} synthesis ranks them differently."
+        )
+    flip = (options.get("sensitivity") or {}).get("flip")
+    if flip:
+        out.append(
+            f"Moving {_pct(flip['distance'], 0)} of the voice makes {flip['new_best']} best."
+        )
+    if options["frontier"]:
+        out.append(f"Not beaten on both value and cost: {', '.join(options['frontier'])}.")
+    return [*out, ""]
 
 
 def _drop_groups(value: Any, withheld: set[str]) -> Any:
@@ -317,7 +353,8 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     cluster has ``k`` people. A report that still holds a group of 1 to ``k - 1`` members
     also loses the weightings sweep, the sensitivity sweep and the between-group flags,
     though its totals still include that group. When fewer than ``k`` participants are
-    included in all, or no group has ``k``, every aggregate is withheld.
+    included in all, or no group has ``k``, every aggregate is withheld. The same parts of
+    ``options`` are withheld by the same rules, and individual assessors are never shown.
 
     Parameters
     ----------
@@ -331,6 +368,9 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     method = view["method"]
     method["excluded"] = len(method["excluded"])
     method["skipped"] = len(method["skipped"])
+    options = view.get("options")
+    if options is not None:
+        options["assessors"].pop("individual", None)
     clusters = view.get("clusters") or {}
     clusters.pop("labels", None)
     clusters.pop("points", None)
@@ -378,9 +418,14 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
                 pair["conflict_between_groups"] = False
                 pair["conflict_p"] = None
         method["group_weights"] = _drop_groups(method["group_weights"], drop)
+        if options is not None:
+            options["groups"] = _drop_groups(options["groups"], drop)
     if any(groups[name]["size"] > 0 for name in drop):
         view["overall"]["by_weighting"] = None
         view["sensitivity"] = {"method": "withheld: a group is smaller than the minimum size"}
+        if options is not None:
+            options["overall"]["by_weighting"] = None
+            options["sensitivity"] = {"withheld": "a group is smaller than the minimum size"}
         for pair in view["pairs"]:
             pair["conflict_between_groups"] = None
     thin = {(p["a"], p["b"]) for p in view["pairs"] if _thin(p, k)}

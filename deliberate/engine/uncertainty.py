@@ -8,7 +8,7 @@ AIJ of every resample is then one matrix product with the ``(K_g, P)`` log judgm
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,9 @@ __all__ = [
     "bootstrap",
     "intervals",
     "mean_intervals",
+    "percentile_intervals",
     "rank_probabilities",
+    "resample_weights",
     "sensitivity",
 ]
 
@@ -110,15 +112,22 @@ def bootstrap(
             if size == 0:
                 group_parts.append(Parts(np.zeros((b, P)), np.zeros((b, P)), np.zeros((b, n))))
                 continue
-            draws = rng.integers(size, size=(b, size)) + size * np.arange(b)[:, None]
-            counts = np.bincount(draws.ravel(), minlength=b * size).reshape(b, size)
-            p = parts(counts / size, x[idx], m[idx], log_w[idx])
+            p = parts(resample_weights(rng, b, size), x[idx], m[idx], log_w[idx])
             group_parts.append(p)
             groups[g, rows] = combine(p, n, method, aggregate)
         overall[rows] = combine(
             mix(totals[None, :], group_parts, by_group=by_group), n, method, aggregate
         )
     return Bootstrap(overall, groups)
+
+
+def resample_weights(rng: np.random.Generator, b: int, size: int) -> np.ndarray:
+    """Weights ``(b, size)`` of b resamples with replacement of ``size`` members.
+
+    Each row holds how often each member was drawn, divided by ``size`` (rows sum to 1).
+    """
+    draws = rng.integers(size, size=(b, size)) + size * np.arange(b)[:, None]
+    return np.bincount(draws.ravel(), minlength=b * size).reshape(b, size) / size
 
 
 def intervals(
@@ -184,6 +193,29 @@ def mean_intervals(
         half = stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
         out[g, ok, 0] = (mean - half)[ok]
         out[g, ok, 1] = (mean + half)[ok]
+    return out
+
+
+def percentile_intervals(samples: np.ndarray, level: float = 0.95) -> np.ndarray:
+    """Percentile intervals per column, ignoring NaN replicates.
+
+    Parameters
+    ----------
+    samples : (B, q) ndarray
+    level : float
+
+    Returns
+    -------
+    (q, 2) ndarray
+        NaN where a column has no finite replicate.
+    """
+    out = np.full((samples.shape[1], 2), np.nan)
+    tail = 100 * (1 - level) / 2
+    for c in range(samples.shape[1]):
+        col = samples[:, c]
+        col = col[np.isfinite(col)]
+        if col.size:
+            out[c] = np.percentile(col, [tail, 100 - tail])
     return out
 
 
@@ -274,6 +306,7 @@ def sensitivity(
     aggregate: str,
     seed: int,
     by_group: bool = False,
+    value: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Sweep | None:
     """Sweep the group weights over the simplex and find the nearest flip of the top outcome.
 
@@ -298,6 +331,9 @@ def sensitivity(
         For the random sample above four groups.
     by_group : bool
         As for `mix`.
+    value : callable, optional
+        Maps outcome weights ``(Q, n)`` to the scores ``(Q, m)`` whose top is tracked
+        (e.g. option values); default: the outcome weights themselves.
 
     Returns
     -------
@@ -312,7 +348,8 @@ def sensitivity(
     grid[:, present] = sub
 
     def evaluate(points: np.ndarray) -> np.ndarray:
-        return combine(mix(points, group_parts, by_group=by_group), n, method, aggregate)
+        weights = combine(mix(points, group_parts, by_group=by_group), n, method, aggregate)
+        return weights if value is None else value(weights)
 
     def flipped(points: np.ndarray) -> np.ndarray:
         w = evaluate(points)
@@ -373,6 +410,6 @@ def sensitivity(
         chosen=totals,
         stable_top=float(kept.sum() / n_valid),
         stable_ranking=float(same_rank.sum() / n_valid),
-        top_share=np.bincount(tops[valid], minlength=n) / n_valid,
+        top_share=np.bincount(tops[valid], minlength=weights.shape[1]) / n_valid,
         flip=flip,
     )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("facilitator", __name__, url_prefix="/facilitate")
 
-from . import imports, insight, people, setup  # noqa: E402, F401  (routes register themselves on bp)
+from . import imports, insight, options, people, setup  # noqa: E402, F401  (routes register themselves on bp)

@@ -3,6 +3,8 @@
 Every page, chart, PDF, CSV and API answer for a board member, a stakeholder or a
 read-only link reads a round's results through :func:`published_report` (or, for the board
 summary, through :func:`publishable_report` and :func:`deliberate.engine.public_view`).
+Reports include the options appraisal where the consultation has one, so options are
+disclosed by the same rules.
 The guarantee, written out in docs/METHODS.md ("Disclosure control"):
 
 * nothing of an open round;
@@ -21,7 +23,8 @@ from typing import Any
 
 from ..engine import public_view
 from ..models import Role, Round
-from .results import DEFAULT_BOOTSTRAP, round_report
+from .options import options_report as round_report
+from .results import DEFAULT_BOOTSTRAP
 
 
 class Undisclosed(Exception):

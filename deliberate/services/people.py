@@ -36,6 +36,7 @@ from .audit import record
 from .invitations import InvitationError, create_invitation, find_invitation, invitation_url
 from .invitations import reissue as reissue_token
 from .invitations import revoke as revoke_token
+from .options import assessor_url
 
 CSV_HEADER = ("name", "email", "group")
 MAX_IMPORT_ROWS = 5000
@@ -63,6 +64,8 @@ def link_for(invitation: Invitation, token: str) -> str:
     """The link to send: stakeholders join at /i/…, facilitators and board members accept here."""
     if invitation.role is Role.STAKEHOLDER:
         return invitation_url(token)
+    if invitation.role is Role.ASSESSOR:
+        return assessor_url(token)
     return f"{current_app.config['BASE_URL']}/facilitate/accept/{token}"
 
 
@@ -345,9 +348,11 @@ def staff_invitation(token: str) -> Invitation:
         invitation = find_invitation(token)
     except InvitationError as error:
         raise PeopleError(str(error), error.status) from error
-    if invitation.role is Role.STAKEHOLDER:
+    if invitation.role in (Role.STAKEHOLDER, Role.ASSESSOR):
         raise PeopleError(
-            "This is a stakeholder's link: open it at the address you were sent.", 404
+            f"This is {'an assessor' if invitation.role is Role.ASSESSOR else 'a stakeholder'}'s "
+            "link: open it at the address you were sent.",
+            404,
         )
     return invitation
 

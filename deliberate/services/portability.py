@@ -1,7 +1,8 @@
 """A whole consultation as one JSON document, and back: for archives, moves and re-analysis.
 
 The document holds the set-up, outcomes, groups, people with their display names and roles,
-rounds, every judgment with its reason and time, and the audit log — never a password hash,
+rounds, every judgment with its reason and time, the options with their appraisal and every
+assessor's answer, and the audit log — never a password hash,
 an invitation or link token, or an API token. Importing it creates a new consultation with
 new ids; people are matched by e-mail address where they have one, and created otherwise
 (without a password: they set one before signing in).
@@ -30,6 +31,7 @@ from ..models import (
     User,
     Weighting,
 )
+from .options import export_options, import_options
 
 FORMAT = "deliberate-consultation"
 VERSION = 1
@@ -132,6 +134,7 @@ def export_consultation(consultation: Consultation) -> dict[str, Any]:
             }
             for j in judgments
         ],
+        **export_options(consultation, members),
         "audit": [
             {
                 "person": people.get(e.user_id),
@@ -238,6 +241,7 @@ def _build(document: dict[str, Any]) -> Consultation:
                 updated_at=_parse_time(item["updated_at"]),
             )
         )
+    import_options(document, consultation, outcomes, members, _parse_time)
     for item in document["audit"]:
         db.session.add(
             AuditEvent(

@@ -25,6 +25,7 @@ from deliberate.extensions import db
 from deliberate.models import Role, Scope, ShareLink, User
 from deliberate.services import board
 from deliberate.services.invitations import create_invitation, redeem
+from deliberate.services.options import options_of
 from tests.conftest import FormClient, login
 from tests.factories import make_consultation, make_member
 
@@ -66,6 +67,8 @@ class World:
     api_tokens: dict[str, str] = field(default_factory=dict)
     #: A demo stakeholder nobody visits as: the one a facilitator may remove.
     member_id: int = 0
+    assessor_token: str = ""
+    option_ids: list[int] = field(default_factory=list)
 
 
 def make_app(uri: str) -> Flask:
@@ -93,6 +96,7 @@ def build_world() -> World:
     _, fresh_token = create_invitation(demo, Role.STAKEHOLDER, funders, name="Not Yet Joined")
     revocable, _ = create_invitation(demo, Role.STAKEHOLDER, funders, name="To Be Revoked")
     _, staff_token = create_invitation(demo, Role.BOARD, name="New Board Member")
+    _, assessor_token = create_invitation(demo, Role.ASSESSOR, name="New Assessor")
     db.session.commit()
     facilitator = db.session.scalar(db.select(User).filter_by(email=FACILITATOR_EMAIL))
     share_token = board.create_share_link(demo.rounds[0], facilitator)
@@ -131,6 +135,8 @@ def build_world() -> World:
         member_id=next(
             m.id for m in demo.memberships if m.role is Role.STAKEHOLDER and m.user.email is None
         ),
+        assessor_token=assessor_token,
+        option_ids=[o.id for o in options_of(demo)],
     )
 
 

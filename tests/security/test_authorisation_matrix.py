@@ -107,6 +107,8 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "api.judgments": {"GET": (401, 403, 403, 200, 403, 403, 401)},
     "api.results": {"GET": (401, 200, 403, 200, 403, 200, 401)},
     "api.submit_judgments": {"POST": (401, 400, 403, 400, 403, 403, 401)},
+    "api.options": {"GET": (401, 200, 403, 200, 403, 200, 401)},
+    "api.appraisal": {"GET": (401, 403, 403, 200, 403, 403, 401)},
     # The demo's facilitators only.
     "facilitator.overview": {"GET": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.audit": {"GET": (302, 403, 403, 200, 403, 403, 302)},
@@ -142,6 +144,25 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "facilitator.links_csv": {"POST": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.round_action": {"POST": (302, 403, 403, 409, 403, 403, 302)},
     "facilitator.save_settings": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    # Options: the demo's facilitators; its appraisal is closed, so its options are fixed
+    # (409) and empty forms are refused (400).
+    "facilitator.options_page": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.appraisal_csv": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.add_option": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.remove_option": {"POST": (302, 403, 403, 409, 403, 403, 302)},
+    "facilitator.open_appraisal": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.close_appraisal": {"POST": (302, 403, 403, 409, 403, 403, 302)},
+    "facilitator.set_synthesis": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    "facilitator.invite_assessor": {"POST": (302, 403, 403, 400, 403, 403, 302)},
+    # An assessor's invitation link works for anyone who holds it (an empty form is shown
+    # again, 200); the appraisal pages are for the consultation's assessors only.
+    "assessor.join": {
+        "GET": (200, 200, 200, 200, 200, 200, 200),
+        "POST": (200, 200, 200, 200, 200, 200, 200),
+    },
+    "assessor.index": {"GET": (302, 403, 403, 403, 403, 403, 302)},
+    "assessor.outcome": {"GET": (302, 403, 403, 403, 403, 403, 302)},
+    "assessor.save": {"POST": (302, 403, 403, 403, 403, 403, 302)},
 }
 
 
@@ -155,6 +176,7 @@ def url_arguments(rule: Rule, world: World) -> dict[str, Any]:
         "facilitator.accept": world.staff_token,
         "share.shared": world.share_token,
         "share.shared_pdf": world.share_token,
+        "assessor.join": world.assessor_token,
     }
     values: dict[str, Any] = {
         "cid": world.demo_id,
@@ -162,6 +184,8 @@ def url_arguments(rule: Rule, world: World) -> dict[str, Any]:
         "number": number,
         "gid": world.group_id,
         "oid": world.outcome_ids[0],
+        "outcome_id": world.outcome_ids[0],
+        "option_id": world.option_ids[0],
         "iid": world.invitation_id,
         "mid": world.member_id,
         "link_id": world.link_id,

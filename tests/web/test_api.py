@@ -130,11 +130,13 @@ def test_a_caller_sees_only_their_own_consultations(app: Flask, demo: int) -> No
     assert rounds.status_code == 404 and "no round 3" in rounds.get_json()["detail"]
 
 
-def _cli_report(csv_text: str, options: dict[str, Any], tmp_path: Any) -> str:
+def _cli_report(
+    csv_text: str, options: dict[str, Any], tmp_path: Any, appraisal: list[str] | None = None
+) -> str:
     """What ``deliberate analyze --format json`` prints for the CSV with these options."""
     path = tmp_path / "judgments.csv"
     path.write_text(csv_text, encoding="utf-8")
-    args = [str(path), "--format", "json", "--skip-disconnected"]
+    args = [str(path), "--format", "json", "--skip-disconnected", *(appraisal or [])]
     args += ["--weighting", options["weighting"], "--seed", str(options["seed"])]
     if options["cr_threshold"] is not None:
         args += ["--cr-threshold", str(options["cr_threshold"])]
@@ -158,7 +160,20 @@ def test_results_are_what_deliberate_analyze_prints_for_the_same_csv(
     url = f"/api/v1/consultations/{demo}/rounds/1"
     csv_text = client.get(f"{url}/judgments?format=csv", headers=_auth(facilitator))
     assert csv_text.mimetype == "text/csv"
-    printed = _cli_report(csv_text.get_data(as_text=True), options, tmp_path)
+    # The demo's options: their appraisal and costs, as the CLI reads them.
+    appraisal_csv = tmp_path / "appraisal.csv"
+    appraisal_csv.write_text(
+        client.get(
+            f"/api/v1/consultations/{demo}/appraisal?format=csv", headers=_auth(facilitator)
+        ).get_data(as_text=True),
+        encoding="utf-8",
+    )
+    listed = client.get(f"/api/v1/consultations/{demo}/options", headers=_auth(facilitator))
+    appraisal = ["--options", str(appraisal_csv)]
+    for option in listed.get_json()["options"]:
+        appraisal += ["--option-cost", f"{option['name']}={option['annual_cost']}"]
+    printed = _cli_report(csv_text.get_data(as_text=True), options, tmp_path, appraisal)
+    assert "options" in json.loads(printed)
 
     public = client.get(f"{url}/results", headers=_auth(board))
     assert public.status_code == 200 and public.mimetype == "application/json"

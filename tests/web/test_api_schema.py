@@ -36,7 +36,7 @@ def test_the_api_keeps_to_its_openapi_document(app: Flask, demo: int, live_serve
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json", config=CONFIG)
     base_url = f"{live_server.url}/api/v1"
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 12
     for operation in operations:
         names = {p.name for p in operation.path_parameters}
         known = {"consultation_id": demo, "number": 2}

@@ -1,0 +1,1 @@
+"""Assessors' pages: joining by invitation and appraising options against outcomes."""
