@@ -6,7 +6,6 @@ The web pages, the API and ``deliberate analyze`` all print reports through here
 from __future__ import annotations
 
 import copy
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -45,16 +44,13 @@ _TOP_PAIRS = 5
 
 
 def to_json(report: dict[str, Any]) -> str:
-    """Serialise a report as JSON (UTF-8 text, 2-space indent, no NaN)."""
-    return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
+    """Serialise a report as JSON (UTF-8 text, 2-space indent); see :func:`to_json_bytes`."""
+    return to_json_bytes(report).decode("utf-8")
 
 
 def to_json_bytes(report: dict[str, Any]) -> bytes:
-    """The same JSON document as :func:`to_json`, as UTF-8 bytes, written by ``orjson``.
-
-    Many times faster for large reports; numbers may be spelled differently (``1e-5`` for
-    ``1e-05``), never valued differently.
-    """
+    """The report as JSON in UTF-8 bytes, 2-space indent, written by ``orjson``: the one
+    serialiser for the command line, the pages and the API (NaN is written as null)."""
     import orjson
 
     return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
