@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
+from . import config, validation
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .security import register_security_headers
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     register_extensions(app)
+    validation.init_app(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -55,12 +56,14 @@ def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, logins and CSRF protection to ``app``."""
     from . import access, models  # noqa: F401  (user loader; tables known to migrations)
     from .database import configure_engine
+    from .services import jobs, printing  # noqa: F401  (printing registers its job)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    jobs.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 

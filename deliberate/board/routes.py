@@ -13,6 +13,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -20,9 +21,11 @@ from markupsafe import Markup
 
 from ..access import memberships_of, require_membership
 from ..extensions import limiter
-from ..models import Consultation, Role, Round, utcnow
+from ..models import Consultation, JobStatus, Role, Round, utcnow
 from ..services import board as service
-from ..services.pdf import PdfUnavailable, html_to_pdf
+from ..services import jobs
+from ..services.printing import find_print, print_document
+from ..validation import query_int
 from . import charts
 from .forms import FeatureForm, NoteForm, RevokeForm, ShareForm
 
@@ -30,10 +33,14 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 share = Blueprint("share", __name__)
 
 STYLESHEETS = ("css/style.css", "css/board.css")
-#: Each PDF starts a Chromium process: one count per address across both PDF routes.
+#: Seconds between two looks of a page waiting for its PDF.
+PENDING_REFRESH = 2
+#: Each new print starts a Chromium process: one count per address across both PDF routes.
+#: A PDF served from the store, or a page looking again for one, does not count.
 pdf_limit = limiter.shared_limit(
     "30/minute",
     scope="summary-pdf",
+    deduct_when=lambda _response: jobs.started_in_request(),
     error_message="Too many PDFs asked for in a minute. Wait a minute, then try again.",
 )
 
@@ -71,15 +78,31 @@ def _document(context: dict[str, Any]) -> str:
     return render_template("board/document.html", inline_css=inline_css, **context)
 
 
-def _pdf(context: dict[str, Any]) -> Response:
-    try:
-        data = html_to_pdf(_document(context))
-    except PdfUnavailable as error:
-        abort(503, description=str(error))
-    consultation, round_ = context["consultation"], context["round"]
+def _pdf(round_: Round) -> Response:
+    """The PDF once printed (or from the store); meanwhile a page that looks again.
+
+    The page looks again at ``?job=N``, the print it waits for, without drawing the summary
+    anew each time.
+    """
+    consultation = round_.consultation
+    job = find_print(query_int("job"), round_)
+    if job is None:
+        job = print_document(_document(_context(round_)), round_)
+    job = jobs.wait(job, current_app.config["JOB_WAIT_SECONDS"])
+    if job.status is JobStatus.FAILED:
+        abort(503, description=job.error)
+    if job.status is not JobStatus.DONE:
+        page = render_template(
+            "jobs/pending.html",
+            title="Printing the summary",
+            job=jobs.describe(job),
+            refresh=PENDING_REFRESH,
+            again=url_for(request.endpoint or "", **(request.view_args or {}), job=job.id),
+        )
+        return Response(page, status=202)
     name = f"deliberate-summary-{consultation.id}-round-{round_.number}.pdf"
     return Response(
-        data,
+        job.result,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -143,7 +166,7 @@ def summary(cid: int, number: int) -> str:
 def summary_pdf(cid: int, number: int) -> Response:
     """The summary as an A4 PDF."""
     membership = require_membership(cid, Role.BOARD, Role.FACILITATOR)
-    return _pdf(_context(_closed_round(membership.consultation, number)))
+    return _pdf(_closed_round(membership.consultation, number))
 
 
 @bp.post("/<int:cid>/rounds/<int:number>/note")
@@ -247,4 +270,4 @@ def shared(token: str) -> Response:
 @pdf_limit
 def shared_pdf(token: str) -> Response:
     """The PDF of a summary opened through a read-only link."""
-    return _private(_pdf(_context(_shared_round(token))))
+    return _private(_pdf(_shared_round(token)))

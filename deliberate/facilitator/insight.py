@@ -12,6 +12,7 @@ from ..engine import to_json
 from ..models import Consultation, Role, Round
 from ..services import insight
 from ..services.results import judgments_csv, round_report
+from ..validation import query_int
 from . import bp
 
 
@@ -21,12 +22,10 @@ def _consultation(cid: int) -> Consultation:
 
 def _round(consultation: Consultation) -> Round | None:
     """The round asked for with ``?round=N`` (400 if not a number, 404 if not there)."""
-    raw = request.args.get("round", "").strip()
-    if raw and not raw.isdigit():
-        abort(400, description="The round must be a number, as in ?round=2.")
-    round_ = insight.choose_round(consultation, int(raw) if raw else None)
-    if raw and round_ is None:
-        abort(404, description=f"This consultation has no round {raw}.")
+    number = query_int("round")
+    round_ = insight.choose_round(consultation, number)
+    if number is not None and round_ is None:
+        abort(404, description=f"This consultation has no round {number}.")
     return round_
 
 

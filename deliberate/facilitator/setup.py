@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from ..models import AuditEvent, Consultation, Outcome, Role, StakeholderGroup
 from ..services import consultations, rounds
 from ..services.consultations import SetupError
 from ..services.rounds import RoundError
+from ..validation import query_int
 from . import bp
 from .forms import (
     GroupForm,
@@ -357,9 +358,7 @@ def participation(cid: int) -> str:
 def audit(cid: int) -> str:
     """Every set-up change, invitation and round action, newest first."""
     consultation = facilitated(cid)
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(404)
+    page = query_int("page", 1)
     events = db.paginate(
         db.select(AuditEvent)
         .filter_by(consultation_id=consultation.id)

@@ -31,10 +31,12 @@ from ..services.judgments import (
     withdraw_judgment,
 )
 from ..services.results import participant_feedback
+from ..validation import query_int
 from . import voting
 from .forms import CodeForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
+
 
 def _failed(response: Response) -> bool:
     """Only failed attempts count against the limits: a workshop of people joining from one
@@ -106,12 +108,13 @@ def join(token: str) -> Any:
         membership = redeem(invitation, form.display_name.data or "")
         db.session.commit()
         return _sign_in(membership, token)
-    return render_template(
+    page = render_template(
         "stakeholder/join.html",
         form=form,
         consultation=invitation.consultation,
         group=invitation.group,
     )
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -146,7 +149,8 @@ def register(code: str) -> Any:
         except InvitationError as error:
             return _problem(str(error), error.status)
         return _sign_in(membership, token)
-    return render_template("stakeholder/register.html", form=form, consultation=consultation)
+    page = render_template("stakeholder/register.html", form=form, consultation=consultation)
+    return page, 400 if form.errors else 200
 
 
 # --------------------------------------------------------------------------- comparing
@@ -248,7 +252,7 @@ def compare(consultation_id: int) -> Any:
         flash("Voting is not open just now: here is where things stand.", "info")
         return redirect(url_for(".summary", consultation_id=consultation_id))
     sequence = voting.steps(membership)
-    number = request.args.get("pair", type=int)
+    number = query_int("pair")
     if number is None:
         number = voting.first_unanswered(sequence, voting.answers(membership, round_))
         if number == 0:

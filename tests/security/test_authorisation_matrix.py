@@ -192,7 +192,7 @@ def test_every_route_answers_each_role_as_the_matrix_says(
     world_app: Flask, world: World, role: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Who may fetch a PDF is the question here, not Chromium's speed.
-    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda html: b"%PDF-1.7 test")
+    monkeypatch.setattr("deliberate.services.pdf.html_to_pdf", lambda html, **_: b"%PDF-1.7 test")
     client = visitor(world_app, world, role)
     if role == "link_holder":
         assert client.get(f"/s/{world.share_token}").status_code == 200

@@ -199,7 +199,9 @@ def test_judgment_exports_neutralise_formulas(
 def test_what_others_see_keeps_hostile_text_inert(
     world_app: Flask, hostile_world: dict[str, Any], role: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda document: document.encode())
+    monkeypatch.setattr(
+        "deliberate.services.pdf.html_to_pdf", lambda document, **_: document.encode()
+    )
     cid = hostile_world["id"]
     client: FormClient = world_app.test_client()  # type: ignore[assignment]
     seeds = {
@@ -238,10 +240,11 @@ def test_the_api_returns_hostile_text_as_json_strings(
 
 @pytest.mark.skipif(chromium() is None, reason="PDFs need Chromium")
 def test_the_pdf_summary_prints_hostile_text_as_text(
-    world_app: Flask, hostile_world: dict[str, Any]
+    world_app: Flask, hostile_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pypdf import PdfReader
 
+    monkeypatch.setitem(world_app.config, "JOB_WAIT_SECONDS", 120)  # wait for the print
     response = world_app.test_client().get(f"/s/{hostile_world['share']}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
