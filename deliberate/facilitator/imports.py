@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 from wtforms import SubmitField
 
@@ -15,6 +17,7 @@ from ..access import require_membership
 from ..extensions import db
 from ..models import Consultation, Role, Round
 from ..services.imports import ImportRejected, RowError, import_csv
+from ..validation import text_problem
 from . import bp
 
 
@@ -23,6 +26,23 @@ class JudgmentsFileForm(FlaskForm):
 
     file = FileField("Judgments CSV file", validators=[FileRequired("Choose a CSV file.")])
     submit = SubmitField("Import judgments")
+
+
+def read_upload(upload: FileStorage) -> str:
+    """An uploaded text file as UTF-8 (a BOM dropped), any line ending read as a new line.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        When the file is not UTF-8.
+    ValueError
+        When it holds text that no form accepts (see :func:`~deliberate.validation.text_problem`).
+    """
+    text = io.TextIOWrapper(upload.stream, encoding="utf-8-sig", newline=None).read()
+    problem = text_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
 
 
 def _round(consultation: Consultation, number: int) -> Round:
@@ -41,10 +61,12 @@ def import_judgments_page(cid: int, number: int) -> Any:
     rejected = None
     if form.validate_on_submit():
         try:
-            text = form.file.data.read().decode("utf-8-sig")
+            text = read_upload(form.file.data)
             summary = import_csv(round_, text, user=current_user)
         except UnicodeDecodeError:
             rejected = ImportRejected([RowError(None, "file", "it is not UTF-8 text")])
+        except ValueError as error:
+            rejected = ImportRejected([RowError(None, "file", str(error))])
         except ImportRejected as error:
             db.session.rollback()
             rejected = error

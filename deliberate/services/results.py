@@ -171,6 +171,20 @@ def participant_feedback(membership: Membership, round_: Round) -> dict[str, Any
     return {"connected": True, **report["participants"][0]}
 
 
+def judgment_records(round_: Round) -> list[dict[str, Any]]:
+    """The round's judgments as records of :data:`CSV_COLUMNS`, text exactly as stored."""
+    return [
+        dict(
+            zip(
+                CSV_COLUMNS,
+                (str(row.membership_id), row.group, row.a, row.b, float(row.value), row.reason),
+                strict=True,
+            )
+        )
+        for row in judgment_rows(round_)
+    ]
+
+
 def judgments_csv(round_: Round) -> str:
     """The round's judgments in the CSV format that ``deliberate analyze`` reads.
 
@@ -180,9 +194,11 @@ def judgments_csv(round_: Round) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in judgment_rows(round_):
-        text = [str(row.membership_id), row.group, row.a, row.b]
+    for record in judgment_records(round_):
         writer.writerow(
-            [*map(spreadsheet_safe, text), repr(float(row.value)), spreadsheet_safe(row.reason)]
+            [
+                repr(value) if isinstance(value, float) else spreadsheet_safe(value)
+                for value in record.values()
+            ]
         )
     return buffer.getvalue()

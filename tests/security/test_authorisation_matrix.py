@@ -42,9 +42,10 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "api_docs.docs": {"GET": (200, 200, 200, 200, 200, 200, 200)},
     "api.health": {"GET": (200, 200, 200, 200, 200, 200, 200)},
     "api.openapi": {"GET": (200, 200, 200, 200, 200, 200, 200)},
+    # Joining or registering with an empty name is a 400 with the form shown again.
     "stakeholder.join": {
         "GET": (200, 200, 200, 200, 200, 200, 200),
-        "POST": (200, 200, 200, 200, 200, 200, 200),
+        "POST": (400, 400, 400, 400, 400, 400, 400),
     },
     "stakeholder.join_by_code": {
         "GET": (200, 200, 200, 200, 200, 200, 200),
@@ -52,7 +53,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     },
     "stakeholder.register": {
         "GET": (200, 200, 200, 200, 200, 200, 200),
-        "POST": (200, 200, 200, 200, 200, 200, 200),
+        "POST": (400, 400, 400, 400, 400, 400, 400),
     },
     # A staff invitation link: accepting it signs up or adds a membership (302); 409 for
     # people already in the consultation; 400 for an empty new-account form.
