@@ -83,5 +83,6 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "deliberate"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300/minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/minute"),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30/minute"),
         "INVITATION_RATE_LIMIT": os.environ.get("INVITATION_RATE_LIMIT", "30/minute"),
     }

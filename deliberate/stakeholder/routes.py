@@ -16,7 +16,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from ..access import memberships_of, require_membership
@@ -38,23 +41,26 @@ from .forms import CodeForm, JoinForm, RegisterForm
 bp = Blueprint("stakeholder", __name__)
 
 
-def _failed(response: Response) -> bool:
-    """Only failed attempts count against the limits: a workshop of people joining from one
-    network never waits, while someone guessing links or codes soon does."""
-    return response.status_code >= 400
-
-
 #: Registration codes may be short words: slow down anyone trying codes one after another.
 CODE_ATTEMPTS = "60/minute"
-#: Invitation links and the code form share one count of failures per address
-#: (``INVITATION_RATE_LIMIT``).
-joining_limit = limiter.shared_limit(
-    lambda: current_app.config["INVITATION_RATE_LIMIT"],
-    scope="joining",
-    deduct_when=_failed,
-    error_message="Too many attempts to open invitation links from here. "
-    "Wait a minute, then try again.",
-)
+
+
+def _count_failure(limit: str, scope: str, message: str) -> None:
+    """Count one failed attempt from this address; past ``limit``, refuse it with 429.
+
+    Only failures count and only failures are refused: a workshop of people joining from one
+    network never waits, even while someone there guesses links or codes.
+    """
+    if limiter.enabled and not limiter.limiter.hit(parse(limit), scope, get_remote_address()):
+        raise TooManyRequests(f"{message} Wait a minute, then try again.", retry_after=60)
+
+
+def _invitation_failed() -> None:
+    _count_failure(
+        current_app.config["INVITATION_RATE_LIMIT"],
+        "joining",
+        "Too many attempts to open invitation links from here.",
+    )
 
 
 @bp.get("/my")
@@ -88,14 +94,15 @@ def _sign_in(membership: Membership, token: str) -> Response:
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
-@joining_limit
 def join(token: str) -> Any:
     """Join a consultation through an invitation link, or resume with it."""
     try:
         invitation = find_invitation(token)
     except InvitationError as error:
+        _invitation_failed()
         return _problem(str(error), error.status)
     if invitation.role is not Role.STAKEHOLDER:
+        _invitation_failed()
         return _problem(
             "This is not a stakeholder's link. Open the link in your invitation e-mail.", 404
         )
@@ -118,7 +125,6 @@ def join(token: str) -> Any:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@joining_limit
 def join_by_code() -> Any:
     """Ask for a consultation's registration code."""
     form = CodeForm()
@@ -128,11 +134,11 @@ def join_by_code() -> Any:
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
-@limiter.limit(CODE_ATTEMPTS, deduct_when=_failed)
 def register(code: str) -> Any:
     """Self-registration: choose a name and one's own stakeholder group."""
     consultation = db.session.scalar(db.select(Consultation).filter_by(registration_code=code))
     if consultation is None:
+        _count_failure(CODE_ATTEMPTS, "codes", "Too many consultation codes tried from here.")
         return _problem(
             "No consultation has that code. Check it with the facilitator.",
             404,
