@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,6 +23,7 @@ from markupsafe import Markup
 from ..access import memberships_of, require_membership
 from ..extensions import limiter
 from ..models import Consultation, JobStatus, Role, Round, utcnow
+from ..pending import pending_page
 from ..services import board as service
 from ..services import jobs
 from ..services.printing import find_print, print_document
@@ -33,8 +35,6 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 share = Blueprint("share", __name__)
 
 STYLESHEETS = ("css/style.css", "css/board.css")
-#: Seconds between two looks of a page waiting for its PDF.
-PENDING_REFRESH = 2
 #: Each new print starts a Chromium process: one count per address across both PDF routes.
 #: A PDF served from the store, or a page looking again for one, does not count.
 pdf_limit = limiter.shared_limit(
@@ -92,14 +92,8 @@ def _pdf(round_: Round) -> Response:
     if job.status is JobStatus.FAILED:
         abort(503, description=job.error)
     if job.status is not JobStatus.DONE:
-        page = render_template(
-            "jobs/pending.html",
-            title="Printing the summary",
-            job=jobs.describe(job),
-            refresh=PENDING_REFRESH,
-            again=url_for(request.endpoint or "", **(request.view_args or {}), job=job.id),
-        )
-        return Response(page, status=202)
+        again = url_for(request.endpoint or "", **(request.view_args or {}), job=job.id)
+        return make_response(pending_page("Printing the summary", job, again))
     name = f"deliberate-summary-{consultation.id}-round-{round_.number}.pdf"
     return Response(
         job.result,

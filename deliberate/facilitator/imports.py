@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -15,9 +15,11 @@ from wtforms import SubmitField
 
 from ..access import require_membership
 from ..extensions import db
-from ..models import Consultation, Role, Round
-from ..services.imports import ImportRejected, RowError, import_csv
-from ..validation import text_problem
+from ..models import Consultation, JobStatus, Role, Round
+from ..pending import pending_page
+from ..services import import_jobs, jobs
+from ..services.imports import ImportRejected, ImportSummary, RowError, import_csv
+from ..validation import query_int, text_problem
 from . import bp
 
 
@@ -45,6 +47,15 @@ def read_upload(upload: FileStorage) -> str:
     return text
 
 
+def _imported(summary: ImportSummary, number: int) -> None:
+    new = f", {len(summary.created)} of them new" if summary.created else ""
+    flash(
+        f"Imported {summary.judgments} judgments of {summary.participants} "
+        f"participants{new} into round {number}.",
+        "success",
+    )
+
+
 def _round(consultation: Consultation, number: int) -> Round:
     round_ = next((r for r in consultation.rounds if r.number == number), None)
     if round_ is None:
@@ -59,9 +70,28 @@ def import_judgments_page(cid: int, number: int) -> Any:
     round_ = _round(consultation, number)
     form = JudgmentsFileForm()
     rejected = None
+    job = jobs.find(query_int("job"), import_jobs.KIND, consultation.id)
+    if job is not None and request.method == "GET":
+        if job.status is JobStatus.DONE:
+            _imported(import_jobs.summary_of(job), number)
+            return redirect(url_for(".import_judgments_page", cid=cid, number=number))
+        if job.status is JobStatus.FAILED:
+            lines = job.error.splitlines()
+            rejected = ImportRejected([RowError(None, None, line) for line in lines])
+        else:
+            return pending_page(
+                f"Importing judgments into round {number}",
+                job,
+                url_for(".import_judgments_page", cid=cid, number=number, job=job.id),
+            )
     if form.validate_on_submit():
         try:
             text = read_upload(form.file.data)
+            if import_jobs.needs_job(text):
+                job = import_jobs.start(round_, text, current_user)
+                return redirect(
+                    url_for(".import_judgments_page", cid=cid, number=number, job=job.id)
+                )
             summary = import_csv(round_, text, user=current_user)
         except UnicodeDecodeError:
             rejected = ImportRejected([RowError(None, "file", "it is not UTF-8 text")])
@@ -71,12 +101,7 @@ def import_judgments_page(cid: int, number: int) -> Any:
             db.session.rollback()
             rejected = error
         else:
-            new = f", {len(summary.created)} of them new" if summary.created else ""
-            flash(
-                f"Imported {summary.judgments} judgments of {summary.participants} "
-                f"participants{new} into round {number}.",
-                "success",
-            )
+            _imported(summary, number)
             return redirect(url_for(".import_judgments_page", cid=cid, number=number))
     status = rejected.status if rejected else (400 if form.errors else 200)
     page = render_template(

@@ -15,7 +15,9 @@ cached result, so a second reader or a restarted server does not compute it agai
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Job, JobStatus, utcnow
+from . import pdf
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +61,19 @@ def task(kind: str, queue: str = WORK_QUEUE) -> Callable[[Task], Task]:
 # ------------------------------------------------------------------------------ runners
 
 
+def _yield_cpu() -> None:
+    """Run this job thread at a lower CPU priority than the threads answering requests."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), pdf.NICENESS)
+
+
 class ThreadRunner:
     """Runs jobs in this process: one pool of threads per queue."""
 
     def __init__(self, app: Flask, sizes: dict[str, int]) -> None:
         self.app = app
         self.pools = {
-            name: ThreadPoolExecutor(size, thread_name_prefix=f"job-{name}")
+            name: ThreadPoolExecutor(size, thread_name_prefix=f"job-{name}", initializer=_yield_cpu)
             for name, size in sizes.items()
         }
 

@@ -3,6 +3,7 @@ the same jobs through RQ on a real Redis, by an in-process worker and a `deliber
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -22,9 +23,10 @@ from deliberate import create_app
 from deliberate.cli import cli
 from deliberate.demo import BOARD_EMAIL
 from deliberate.extensions import db
-from deliberate.models import Job, JobStatus, Round
+from deliberate.models import Job, JobStatus, Judgment, Round
 from deliberate.services import jobs, pdf, printing
 from tests.conftest import FormClient, login, unavailable
+from tests.factories import make_consultation
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -257,3 +259,66 @@ def test_deliberate_worker_without_redis_says_what_to_set(runner: Any) -> None:
     result = runner.invoke(cli, ["worker", "--burst"])
     assert result.exit_code == 2
     assert "set REDIS_URL" in result.output
+
+
+# ------------------------------------------------------------------------------ imports
+
+
+def _judgments_csv(participants: int) -> str:
+    lines = ["participant,group,outcome_a,outcome_b,value,reason"]
+    for number in range(participants):
+        lines += [
+            f"P{number},Funders,Efficiency,Equity,3,",
+            f"P{number},Funders,Efficiency,Prevention,5,",
+            f"P{number},Funders,Equity,Prevention,1/2,",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_large_import_runs_as_a_job_and_the_page_follows_it(
+    app: Flask, client: FormClient
+) -> None:
+    app.config["IMPORT_JOB_ROWS"] = 30
+    with app.app_context():
+        cid = make_consultation().id
+    login(client, "fac@example.org", "pw")
+    url = f"/facilitate/{cid}/rounds/1/import"
+    upload = io.BytesIO(_judgments_csv(20).encode())
+    started = client.submit(url, {"file": (upload, "judgments.csv")})
+    assert started.status_code == 302
+    with app.app_context():
+        job = db.session.scalar(db.select(Job))
+        assert job.kind == "import" and job.consultation_id == cid
+        job_id = job.id
+    assert started.headers["Location"].endswith(f"{url}?job={job_id}")
+    _wait_done(app, job_id)
+    done = client.get(f"{url}?job={job_id}", follow_redirects=True)
+    assert "Imported 60 judgments of 20 participants, 20 of them new" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Judgment.id))) == 60
+        job = db.session.get(Job, job_id)
+        assert job.status is JobStatus.DONE and job.payload == ""
+    # A small file is still imported at once.
+    small = client.submit(url, {"file": (io.BytesIO(_judgments_csv(2).encode()), "x.csv")})
+    assert small.status_code == 302 and "job=" not in small.headers["Location"]
+
+
+def test_a_large_import_with_a_bad_row_imports_nothing_and_names_the_row(
+    app: Flask, client: FormClient
+) -> None:
+    app.config["IMPORT_JOB_ROWS"] = 30
+    with app.app_context():
+        cid = make_consultation().id
+    login(client, "fac@example.org", "pw")
+    url = f"/facilitate/{cid}/rounds/1/import"
+    text = _judgments_csv(20).replace(
+        "P7,Funders,Efficiency,Equity,3,", "P7,Funders,Efficiency,Equity,10,"
+    )
+    started = client.submit(url, {"file": (io.BytesIO(text.encode()), "judgments.csv")})
+    job_id = int(started.headers["Location"].rsplit("=", 1)[1])
+    _wait_done(app, job_id)
+    failed = client.get(f"{url}?job={job_id}")
+    page = failed.get_data(as_text=True)
+    assert failed.status_code == 400 and "Nothing was imported" in page and "line 23: value" in page
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Judgment.id))) == 0
