@@ -209,3 +209,27 @@ def test_web_import_refuses_a_nul_byte_with_400(app: Flask, client: FormClient) 
     assert response.status_code == 400
     assert "NUL" in response.get_data(as_text=True)
     assert _judgments(app) == 0
+
+
+def test_a_method_a_route_does_not_take_is_a_405_with_allow(app: Flask, demo: int) -> None:
+    client = app.test_client()
+    api = client.delete(f"/api/v1/consultations/{demo}/rounds/1/judgments")
+    assert api.status_code == 405 and api.mimetype == PROBLEM
+    assert set(api.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    page = client.put("/login")
+    assert page.status_code == 405 and "POST" in page.headers["Allow"]
+
+
+def test_the_schema_refuses_what_the_server_refuses(app: Flask) -> None:
+    from deliberate.api.spec import openapi_document
+
+    schema = openapi_document()["components"]["schemas"]["NewJudgment"]
+    number = schema["properties"]["value"]["oneOf"][0]
+    assert number["minimum"] == pytest.approx(1 / 9) and number["maximum"] == 9
+    assert schema["dependentRequired"] == {"participant": ["group"], "group": ["participant"]}
+    cid, token = _api(app)
+    url = f"/api/v1/consultations/{cid}/rounds/1/judgments"
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    for row in (_row(value=0), _row(value=10), {k: v for k, v in _row().items() if k != "group"}):
+        assert client.post(url, json={"judgments": [row]}, headers=headers).status_code == 400
