@@ -11,12 +11,13 @@ from .services import jobs
 REFRESH_SECONDS = 2
 
 
-def pending_page(title: str, job: Job, again: str) -> tuple[str, int]:
-    """A 202 page about ``job`` that looks again at ``again`` every few seconds."""
+def pending_page(title: str, job: Job | None, again: str) -> tuple[str, int]:
+    """A 202 page about ``job`` (None: not started yet) that looks again at ``again`` every
+    few seconds."""
     page = render_template(
         "jobs/pending.html",
         title=title,
-        job=jobs.describe(job),
+        job=jobs.describe(job) if job is not None else {"status": "queued", "percent": None},
         refresh=REFRESH_SECONDS,
         again=again,
     )

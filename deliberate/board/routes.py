@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,6 +33,7 @@ from . import charts
 from .forms import FeatureForm, NoteForm, RevokeForm, ShareForm
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+_drawing = threading.Lock()
 share = Blueprint("share", __name__)
 
 STYLESHEETS = ("css/style.css", "css/board.css")
@@ -87,7 +89,14 @@ def _pdf(round_: Round) -> Response:
     consultation = round_.consultation
     job = find_print(query_int("job"), round_)
     if job is None:
-        job = print_document(_document(_context(round_)), round_)
+        # One summary drawn for print at a time per process: a burst of PDF requests then
+        # takes turns instead of crowding out every other page for the processor.
+        if not _drawing.acquire(blocking=False):
+            return make_response(pending_page("Printing the summary", None, request.full_path))
+        try:
+            job = print_document(_document(_context(round_)), round_)
+        finally:
+            _drawing.release()
     job = jobs.wait(job, current_app.config["JOB_WAIT_SECONDS"])
     if job.status is JobStatus.FAILED:
         abort(503, description=job.error)
