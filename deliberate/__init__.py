@@ -56,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, logins and CSRF protection to ``app``."""
     from . import access, models  # noqa: F401  (user loader; tables known to migrations)
     from .database import configure_engine
-    from .services import import_jobs, jobs, printing  # noqa: F401  (their jobs register)
+    from .services import analysis_jobs, import_jobs, jobs, printing  # noqa: F401  (jobs)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

@@ -77,6 +77,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PDF_TIMEOUT_SECONDS": _number("PDF_TIMEOUT_SECONDS", 60),
         "JOB_THREADS": int(_number("JOB_THREADS", 2)),
         "JOB_TIMEOUT_SECONDS": int(_number("JOB_TIMEOUT_SECONDS", 600)),
+        "ANALYSIS_JOB_PARTICIPANTS": int(_number("ANALYSIS_JOB_PARTICIPANTS", 1000)),
         "IMPORT_JOB_ROWS": int(_number("IMPORT_JOB_ROWS", 5000)),
         "JOB_QUEUE_PREFIX": os.environ.get("JOB_QUEUE_PREFIX", "deliberate"),
         "JOB_WAIT_SECONDS": _number("JOB_WAIT_SECONDS", 1.0),

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, make_response, render_template, request
 
 from .. import charts
 from ..access import require_membership
 from ..engine import to_json
-from ..models import Consultation, Role, Round
+from ..models import Consultation, Job, Role, Round
+from ..pending import pending_page
 from ..services import insight
-from ..services.results import judgments_csv, round_report
+from ..services.analysis_jobs import report_or_job
+from ..services.jobs import JobFailed
+from ..services.results import judgments_csv
 from ..validation import query_int
 from . import bp
 
@@ -33,13 +36,25 @@ def _exclude() -> bool:
     return request.args.get("exclude_inconsistent") == "1"
 
 
+def _report(round_: Round, *, exclude_inconsistent: bool = False) -> dict[str, Any] | None:
+    """The round's report; while a job computes it, a page that looks again (202)."""
+    try:
+        found = report_or_job(round_, exclude_inconsistent=exclude_inconsistent)
+    except JobFailed as error:
+        abort(503, description=str(error))
+    if isinstance(found, Job):
+        title = f"Analysing round {round_.number}"
+        abort(make_response(pending_page(title, found, request.full_path)))
+    return found
+
+
 def _answered(consultation: Consultation, *, drawn: bool = True) -> tuple[Round, dict[str, Any]]:
     """The round asked for and its report (as ``?exclude_inconsistent`` says), or 404.
 
     With ``drawn``, a report that leaves nobody to draw is refused with 409.
     """
     round_ = _round(consultation)
-    report = round_report(round_, exclude_inconsistent=_exclude()) if round_ else None
+    report = _report(round_, exclude_inconsistent=_exclude()) if round_ else None
     if round_ is None or report is None:
         abort(404, description="Nobody has answered in this round yet.")
     if drawn and not insight.has_results(report):
@@ -69,10 +84,10 @@ def disagreement_map(cid: int) -> str:
         "percent": charts.percent,
         "times": charts.times,
     }
-    original = round_report(round_) if round_ else None
+    original = _report(round_) if round_ else None
     if original is None:
         return render_template("facilitator/map.html", report=None, **context)
-    report = round_report(round_, exclude_inconsistent=True) if exclude else original
+    report = _report(round_, exclude_inconsistent=True) if exclude else original
     if not insight.has_results(report):
         context["nobody_left"], report = True, original
     pairs = insight.conflict_order(report["pairs"])
@@ -105,7 +120,7 @@ def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
     if not outcomes or round_ is None:
         abort(404, description="These two outcomes are not a pair in this consultation.")
     first, second = outcomes
-    report = round_report(round_)
+    report = _report(round_)
     return render_template(
         "facilitator/reasons.html",
         consultation=consultation,

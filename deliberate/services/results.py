@@ -117,6 +117,34 @@ def _fingerprint(round_: Round) -> tuple[Any, ...]:
     return count, str(last), round(float(total or 0.0), 9)
 
 
+def _report_key(round_: Round, options: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        round_.id,
+        _fingerprint(round_),
+        tuple(sorted((k, repr(v)) for k, v in options.items())),
+    )
+
+
+def report_fingerprint(round_: Round, *, exclude_inconsistent: bool = False) -> str:
+    """A text that changes whenever :func:`round_report`'s default report of ``round_`` would
+    (judgments, settings, options): the key of a stored report."""
+    options = {
+        **analysis_options(round_.consultation),
+        "exclude_inconsistent": exclude_inconsistent,
+        "bootstrap": DEFAULT_BOOTSTRAP,
+    }
+    return repr(_report_key(round_, options))
+
+
+def participant_count(round_: Round) -> int:
+    """How many people have answered in ``round_``."""
+    return db.session.scalar(
+        db.select(func.count(func.distinct(Judgment.membership_id))).where(
+            Judgment.round_id == round_.id
+        )
+    )
+
+
 def round_report(
     round_: Round,
     *,
@@ -135,7 +163,7 @@ def round_report(
         "bootstrap": bootstrap,
         **overrides,
     }
-    key = (round_.id, _fingerprint(round_), tuple(sorted((k, repr(v)) for k, v in options.items())))
+    key = _report_key(round_, options)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]

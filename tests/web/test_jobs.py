@@ -21,10 +21,10 @@ from flask import Flask
 
 from deliberate import create_app
 from deliberate.cli import cli
-from deliberate.demo import BOARD_EMAIL
+from deliberate.demo import BOARD_EMAIL, FACILITATOR_EMAIL
 from deliberate.extensions import db
 from deliberate.models import Job, JobStatus, Judgment, Round
-from deliberate.services import jobs, pdf, printing
+from deliberate.services import jobs, pdf, printing, results
 from tests.conftest import FormClient, login, unavailable
 from tests.factories import make_consultation
 
@@ -275,14 +275,19 @@ def _judgments_csv(participants: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_a_large_import_runs_as_a_job_and_the_page_follows_it(
-    app: Flask, client: FormClient
-) -> None:
+def _import_page(app: Flask, client: FormClient) -> tuple[int, str]:
+    """A consultation whose facilitator is signed in; files over 30 rows import as jobs."""
     app.config["IMPORT_JOB_ROWS"] = 30
     with app.app_context():
         cid = make_consultation().id
     login(client, "fac@example.org", "pw")
-    url = f"/facilitate/{cid}/rounds/1/import"
+    return cid, f"/facilitate/{cid}/rounds/1/import"
+
+
+def test_a_large_import_runs_as_a_job_and_the_page_follows_it(
+    app: Flask, client: FormClient
+) -> None:
+    cid, url = _import_page(app, client)
     upload = io.BytesIO(_judgments_csv(20).encode())
     started = client.submit(url, {"file": (upload, "judgments.csv")})
     assert started.status_code == 302
@@ -306,11 +311,7 @@ def test_a_large_import_runs_as_a_job_and_the_page_follows_it(
 def test_a_large_import_with_a_bad_row_imports_nothing_and_names_the_row(
     app: Flask, client: FormClient
 ) -> None:
-    app.config["IMPORT_JOB_ROWS"] = 30
-    with app.app_context():
-        cid = make_consultation().id
-    login(client, "fac@example.org", "pw")
-    url = f"/facilitate/{cid}/rounds/1/import"
+    _, url = _import_page(app, client)
     text = _judgments_csv(20).replace(
         "P7,Funders,Efficiency,Equity,3,", "P7,Funders,Efficiency,Equity,10,"
     )
@@ -322,3 +323,28 @@ def test_a_large_import_with_a_bad_row_imports_nothing_and_names_the_row(
     assert failed.status_code == 400 and "Nothing was imported" in page and "line 23: value" in page
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Judgment.id))) == 0
+
+
+# ------------------------------------------------------------------------------ analyses
+
+
+def test_an_analysis_of_many_participants_runs_as_a_job_and_its_report_is_stored(
+    app: Flask, client: FormClient, demo: int
+) -> None:
+    login(client, FACILITATOR_EMAIL)
+    url = f"/facilitate/{demo}/export/results.json?round=1"
+    in_request = client.get(url)
+    assert in_request.status_code == 200
+    app.config.update(ANALYSIS_JOB_PARTICIPANTS=10, JOB_WAIT_SECONDS=0)
+    results._CACHE.clear()
+    pending = client.get(f"/facilitate/{demo}/map?round=1")
+    assert pending.status_code == 202 and "Analysing round 1" in pending.get_data(as_text=True)
+    with app.app_context():
+        job_id = db.session.scalar(db.select(Job.id).filter_by(kind="analysis"))
+    _wait_done(app, job_id)
+    results._CACHE.clear()  # as after a restart, or on another app server
+    assert client.get(f"/facilitate/{demo}/map?round=1").status_code == 200
+    stored = client.get(url)
+    assert stored.status_code == 200 and stored.get_json() == in_request.get_json()
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Job.id))) == 1
