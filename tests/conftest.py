@@ -121,6 +121,9 @@ def app(
             "SQLALCHEMY_DATABASE_URI": database_urls[backend],
             "SECRET_KEY": "test-secret",
             "SERVER_NAME": None,
+            # A request waits for its job (a PDF, an analysis) however busy the machine is;
+            # the tests of the "still working" page shorten this.
+            "JOB_WAIT_SECONDS": 60,
         }
     )
     with app.app_context():

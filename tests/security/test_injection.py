@@ -240,11 +240,10 @@ def test_the_api_returns_hostile_text_as_json_strings(
 
 @pytest.mark.skipif(chromium() is None, reason="PDFs need Chromium")
 def test_the_pdf_summary_prints_hostile_text_as_text(
-    world_app: Flask, hostile_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    world_app: Flask, hostile_world: dict[str, Any]
 ) -> None:
     from pypdf import PdfReader
 
-    monkeypatch.setitem(world_app.config, "JOB_WAIT_SECONDS", 120)  # wait for the print
     response = world_app.test_client().get(f"/s/{hostile_world['share']}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import redis
+from click.testing import CliRunner
 from flask import Flask
 
 from deliberate import create_app
@@ -34,8 +35,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 class Printer:
     """Stands in for Chromium's speed only: counts prints and how many run at once."""
 
-    def __init__(self, seconds: float = 0.0) -> None:
+    def __init__(self, seconds: float = 0.0, gate: threading.Event | None = None) -> None:
         self.seconds = seconds
+        self.gate = gate
         self.documents: list[str] = []
         self.running = 0
         self.most = 0
@@ -47,6 +49,8 @@ class Printer:
             self.running += 1
             self.most = max(self.most, self.running)
         time.sleep(self.seconds)
+        if self.gate is not None:
+            assert self.gate.wait(60), "the test never let the print finish"
         with self.lock:
             self.running -= 1
         return b"%PDF-1.7 " + str(len(html)).encode()
@@ -85,12 +89,12 @@ def test_a_closed_rounds_pdf_is_printed_once_then_served_from_the_store(
 def test_a_slow_print_answers_at_once_with_a_page_that_refreshes(
     app: Flask, client: FormClient, demo: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pdf, "html_to_pdf", Printer(seconds=1.5))
+    printing_may_end = threading.Event()
+    monkeypatch.setattr(pdf, "html_to_pdf", Printer(gate=printing_may_end))
     app.config["JOB_WAIT_SECONDS"] = 0.1
     login(client, BOARD_EMAIL)
-    started = time.monotonic()
     pending = client.get(f"/board/{demo}/rounds/1.pdf")
-    assert time.monotonic() - started < 1.5
+    printing_may_end.set()
     page = pending.get_data(as_text=True)
     assert pending.status_code == 202
     with app.app_context():
@@ -128,7 +132,7 @@ def test_a_print_of_another_round_is_never_served_for_this_one(
 def test_at_most_the_configured_number_of_prints_run_at_once(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    printer = Printer(seconds=0.3)
+    printer = Printer(seconds=1.0)
     monkeypatch.setattr(pdf, "html_to_pdf", printer)
     with app.app_context():
         ids = [printing.print_document(f"<p>document {i}</p>").id for i in range(6)]
@@ -255,7 +259,10 @@ def test_deliberate_worker_prints_with_chromium_from_the_redis_queue(
         assert job.result.startswith(b"%PDF")
 
 
-def test_deliberate_worker_without_redis_says_what_to_set(runner: Any) -> None:
+def test_deliberate_worker_without_redis_says_what_to_set(
+    runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
     result = runner.invoke(cli, ["worker", "--burst"])
     assert result.exit_code == 2
     assert "set REDIS_URL" in result.output
@@ -348,3 +355,15 @@ def test_an_analysis_of_many_participants_runs_as_a_job_and_its_report_is_stored
     assert stored.status_code == 200 and stored.get_json() == in_request.get_json()
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Job.id))) == 1
+
+
+def test_serve_refuses_several_processes_without_a_shared_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "Several processes need a shared store" in result.output
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    assert CliRunner().invoke(cli, ["serve", "--workers", "2"]).exit_code == 2
