@@ -143,7 +143,12 @@ class Server:
     """Deliberate under gunicorn on 127.0.0.1, as a context manager."""
 
     def __init__(
-        self, database_url: str, *, workers: int = 4, env: dict[str, str] | None = None
+        self,
+        database_url: str,
+        *,
+        workers: int = 4,
+        threads: int = 4,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -159,7 +164,7 @@ class Server:
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            str(threads),
             "--keep-alive",
             "10",
             "--no-control-socket",

@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
-    from . import config
+    from . import config, validation
     from .errors import register_errorhandlers
     from .security import register_security_headers
 
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     register_extensions(app)
+    validation.init_app(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -62,12 +63,14 @@ def register_extensions(app: Flask) -> None:
     from . import access, models  # noqa: F401  (user loader; tables known to migrations)
     from .database import configure_engine
     from .extensions import csrf, db, limiter, login_manager, migrate
+    from .services import analysis_jobs, import_jobs, jobs, printing  # noqa: F401  (jobs)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    jobs.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 

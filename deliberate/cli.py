@@ -178,16 +178,53 @@ def import_judgments_command(
     )
 
 
+@cli.command("worker")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    type=click.Choice(["pdf", "work"]),
+    help="Only this queue (repeatable); default: PDFs first, then other work.",
+)
+@click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
+@with_appcontext
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """Run heavy work (PDFs, large imports and analyses) from the Redis queue at REDIS_URL."""
+    from flask import current_app
+
+    from .services.jobs import PDF_QUEUE, WORK_QUEUE, run_worker
+
+    try:
+        run_worker(current_app, queues or (PDF_QUEUE, WORK_QUEUE), burst=burst)
+    except RuntimeError as error:
+        raise click.UsageError(str(error)) from None
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
-def serve_command(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Processes (default: 1 without REDIS_URL, so rate limits count once; 2 with it).",
+)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve Deliberate with gunicorn on one machine."""
+    from .config import shared_store
     from .server import serve
 
     # Links in invitations follow the address served on, unless BASE_URL says otherwise.
     os.environ["HOST"], os.environ["PORT"] = host, str(port)
 
+    shared = shared_store()
+    if workers is None:
+        workers = 2 if shared else 1
+    elif workers > 1 and not shared:
+        raise click.UsageError(
+            "Several processes need a shared store for rate limits and jobs: set REDIS_URL, "
+            "or serve with one process (--workers 1) and more --threads."
+        )
     click.echo(f"Serving Deliberate on http://{host}:{port}/ (Ctrl-C to stop)")
-    serve(host=host, port=port, workers=workers)
+    serve(host=host, port=port, workers=workers, threads=threads)

@@ -59,8 +59,21 @@ def base_url() -> str:
     return url.rstrip("/")
 
 
+def _number(name: str, default: float) -> float:
+    """A positive number from the environment variable ``name``, else ``default``."""
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+def shared_store() -> bool:
+    """True when rate limits and jobs live in a store that several processes share."""
+    limits = os.environ.get("RATELIMIT_STORAGE_URI", "").strip()
+    return bool(os.environ.get("REDIS_URL", "").strip()) and not limits.startswith("memory")
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     """Build the configuration mapping for :func:`deliberate.create_app`."""
+    redis_url = os.environ.get("REDIS_URL", "").strip()
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SECRET_KEY": secret_key(instance_path),
@@ -77,10 +90,20 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "BASE_URL": base_url(),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        "PDF_CONCURRENCY": int(_number("PDF_CONCURRENCY", 2)),
+        "PDF_TIMEOUT_SECONDS": _number("PDF_TIMEOUT_SECONDS", 60),
+        "JOB_THREADS": int(_number("JOB_THREADS", 2)),
+        "JOB_TIMEOUT_SECONDS": int(_number("JOB_TIMEOUT_SECONDS", 600)),
+        "ANALYSIS_JOB_PARTICIPANTS": int(_number("ANALYSIS_JOB_PARTICIPANTS", 1000)),
+        "IMPORT_JOB_ROWS": int(_number("IMPORT_JOB_ROWS", 5000)),
+        "JOB_QUEUE_PREFIX": os.environ.get("JOB_QUEUE_PREFIX", "deliberate"),
+        "JOB_WAIT_SECONDS": _number("JOB_WAIT_SECONDS", 1.0),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "deliberate"),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300/minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/minute"),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30/minute"),
         "INVITATION_RATE_LIMIT": os.environ.get("INVITATION_RATE_LIMIT", "30/minute"),
     }

@@ -23,14 +23,21 @@ def problem(status: int, title: str, detail: str, **extra: object) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/problem+json")
 
 
-def render_error(error: HTTPException) -> tuple[str, int] | Response:
-    """Render ``error`` as a page or as problem details, with its own status."""
+def render_error(error: HTTPException) -> Response:
+    """Render ``error`` as a page or as problem details, with its own status and headers
+    (``Allow`` on a 405, ``Retry-After`` on a 429 or 503)."""
     status = error.code or 500
     title = error.name
     detail = error.description or ""
     if wants_problem_json():
-        return problem(status, title, detail)
-    return render_template("error.html", status=status, title=title, detail=detail), status
+        response = problem(status, title, detail)
+    else:
+        page = render_template("error.html", status=status, title=title, detail=detail)
+        response = make_response(page, status)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -559,3 +560,44 @@ class OptionRating(db.Model):
     option_id: Mapped[int] = mapped_column(ForeignKey("options.id", ondelete="CASCADE"))
     score: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class JobStatus(enum.StrEnum):
+    """Life cycle of a background job."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(db.Model):
+    """Heavy work run off the request thread, and its persisted result.
+
+    ``key`` names what was computed from what (a PDF of one exact document, say), so a
+    finished job is also the cache of its result: a second reader, or a restart, finds it.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[JobStatus] = mapped_column(
+        _enum(JobStatus, "job_status"), default=JobStatus.QUEUED
+    )
+    progress: Mapped[float | None] = mapped_column(Float)
+    payload: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[bytes | None] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint(
+            "progress IS NULL OR (progress >= 0 AND progress <= 1)", name="progress_range"
+        ),
+    )

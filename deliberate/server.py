@@ -24,13 +24,13 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def serve(host: str = "127.0.0.1", port: int = 5000, workers: int = 2) -> None:
-    """Serve on ``host:port`` with ``workers`` gunicorn processes of 4 threads each."""
+def serve(host: str = "127.0.0.1", port: int = 5000, workers: int = 1, threads: int = 8) -> None:
+    """Serve on ``host:port`` with ``workers`` gunicorn processes of ``threads`` threads each."""
     _Gunicorn(
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "threads": 4,
+            "threads": threads,
             "accesslog": "-",
             "control_socket_disable": True,
         }

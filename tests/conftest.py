@@ -141,6 +141,9 @@ def app(
             "SECRET_KEY": "test-secret",
             "SERVER_NAME": None,
             "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
+            # A request waits for its job (a PDF, an analysis) however busy the machine is;
+            # the tests of the "still working" page shorten this.
+            "JOB_WAIT_SECONDS": 60,
         }
     )
     with app.app_context():

@@ -7,8 +7,6 @@ RFC 9457 problem details.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -41,7 +39,7 @@ from ..services.imports import (
     import_judgments,
     save_own_judgments,
 )
-from ..services.results import judgments_csv
+from ..services.results import judgment_records, judgments_csv
 from .spec import MAX_ID, openapi_document
 from .tokens import authenticate
 
@@ -270,15 +268,13 @@ def judgments(consultation_id: int, number: int) -> Response:
     fmt = request.args.get("format", "json")
     if fmt not in {"json", "csv"}:
         raise BadRequest("format must be json or csv.")
-    table = judgments_csv(round_)
     if fmt == "csv":
-        response = Response(table, mimetype="text/csv")
+        response = Response(judgments_csv(round_), mimetype="text/csv")
         response.headers["Content-Disposition"] = (
             f'attachment; filename="consultation-{consultation_id}-round-{number}.csv"'
         )
         return response
-    rows = [{**row, "value": float(row["value"])} for row in csv.DictReader(io.StringIO(table))]
-    return _json({"round": number, "judgments": rows})
+    return _json({"round": number, "judgments": judgment_records(round_)})
 
 
 # --------------------------------------------------------------------------- writing

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from ..models import SCALE_MAX, SCALE_MIN
+
 #: Largest id or round number a path may carry (PostgreSQL's ``integer``).
 MAX_ID = 2**31 - 1
 
@@ -240,6 +242,7 @@ SCHEMAS: dict[str, Any] = {
     "NewJudgment": {
         "type": "object",
         "required": ["outcome_a", "outcome_b", "value"],
+        "dependentRequired": {"participant": ["group"], "group": ["participant"]},
         "properties": {
             "participant": {
                 "type": "string",
@@ -252,12 +255,18 @@ SCHEMAS: dict[str, Any] = {
             },
             "group": {
                 "type": "string",
-                "description": "Facilitators: the participant's stakeholder group, by name.",
+                "description": (
+                    "Facilitators: the participant's stakeholder group, by name (required "
+                    "with `participant`; a facilitator's batch needs both)."
+                ),
             },
             "outcome_a": {"type": "string", "description": "An outcome's name."},
             "outcome_b": {"type": "string", "description": "Another outcome's name."},
             "value": {
-                "oneOf": [{"type": "number"}, {"type": "string"}],
+                "oneOf": [
+                    {"type": "number", "minimum": SCALE_MIN, "maximum": SCALE_MAX},
+                    {"type": "string", "minLength": 1},
+                ],
                 "description": (
                     "One of Saaty's 17 points from 1/9 to 9, as a number or as text such as "
                     "'1/3': how much more outcome_a matters than outcome_b."

@@ -62,6 +62,13 @@ def login_attempt_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
+    lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"],
+    key_func=lambda: f"login-address:{get_remote_address()}",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+    error_message="Too many sign-in attempts from this address. Wait a minute, then try again.",
+)
+@limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     key_func=login_attempt_key,
     methods=["POST"],

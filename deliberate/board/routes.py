@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -11,8 +12,10 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -20,20 +23,27 @@ from markupsafe import Markup
 
 from ..access import memberships_of, require_membership
 from ..extensions import limiter
-from ..models import Consultation, Role, Round, ShareLink, utcnow
+from ..models import Consultation, JobStatus, Role, Round, ShareLink, utcnow
+from ..pending import pending_page
 from ..services import board as service
-from ..services.pdf import PdfUnavailable, html_to_pdf, running_head
+from ..services import jobs
+from ..services.pdf import running_head
+from ..services.printing import find_print, print_document
+from ..validation import query_int
 from . import charts
 from .forms import FeatureForm, NoteForm, RevokeForm, ShareForm
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+_drawing = threading.Lock()
 share = Blueprint("share", __name__)
 
 STYLESHEETS = ("css/style.css", "css/board.css")
-#: Each PDF starts a Chromium process: one count per address across both PDF routes.
+#: Each new print starts a Chromium process: one count per address across both PDF routes.
+#: A PDF served from the store, or a page looking again for one, does not count.
 pdf_limit = limiter.shared_limit(
     "30/minute",
     scope="summary-pdf",
+    deduct_when=lambda _response: jobs.started_in_request(),
     error_message="Too many PDFs asked for in a minute. Wait a minute, then try again.",
 )
 
@@ -74,15 +84,32 @@ def _document(context: dict[str, Any]) -> str:
     return render_template("board/document.html", inline_css=inline_css, **context)
 
 
-def _pdf(context: dict[str, Any]) -> Response:
-    try:
-        data = html_to_pdf(_document(context))
-    except PdfUnavailable as error:
-        abort(503, description=str(error))
-    consultation, round_ = context["consultation"], context["round"]
+def _pdf(round_: Round) -> Response:
+    """The PDF once printed (or from the store); meanwhile a page that looks again.
+
+    The page looks again at ``?job=N``, the print it waits for, without drawing the summary
+    anew each time.
+    """
+    consultation = round_.consultation
+    job = find_print(query_int("job"), round_)
+    if job is None:
+        # One summary drawn for print at a time per process: a burst of PDF requests then
+        # takes turns instead of crowding out every other page for the processor.
+        if not _drawing.acquire(blocking=False):
+            return make_response(pending_page("Printing the summary", None, request.full_path))
+        try:
+            job = print_document(_document(_context(round_)), round_)
+        finally:
+            _drawing.release()
+    job = jobs.wait(job, current_app.config["JOB_WAIT_SECONDS"])
+    if job.status is JobStatus.FAILED:
+        abort(503, description=job.error)
+    if job.status is not JobStatus.DONE:
+        again = url_for(request.endpoint or "", **(request.view_args or {}), job=job.id)
+        return make_response(pending_page("Printing the summary", job, again))
     name = f"deliberate-summary-{consultation.id}-round-{round_.number}.pdf"
     return Response(
-        data,
+        job.result,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -146,7 +173,7 @@ def summary(cid: int, number: int) -> str:
 def summary_pdf(cid: int, number: int) -> Response:
     """The summary as an A4 PDF."""
     membership = require_membership(cid, Role.BOARD, Role.FACILITATOR)
-    return _pdf(_context(_closed_round(membership.consultation, number)))
+    return _pdf(_closed_round(membership.consultation, number))
 
 
 @bp.post("/<int:cid>/rounds/<int:number>/note")
@@ -253,4 +280,4 @@ def shared(token: str) -> Response:
 @pdf_limit
 def shared_pdf(token: str) -> Response:
     """The PDF of a summary opened through a read-only link."""
-    return _private(_pdf(_context(_shared_link(token)[1])))
+    return _private(_pdf(_shared_link(token)[1]))

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, make_response, render_template, request
 
 from .. import charts
 from ..access import require_membership
 from ..engine import to_json
 from ..engine.report import CONTESTED_NOTE, FLAG_NOTE, INTERVAL_NOTE
-from ..models import Consultation, Role, Round
+from ..models import Consultation, Job, Role, Round
+from ..pending import pending_page
 from ..services import insight
-from ..services.results import judgments_csv, round_report
+from ..services.analysis_jobs import report_or_job
+from ..services.jobs import JobFailed
+from ..services.results import judgments_csv
 from ..services.summary import WEIGHTING_LABELS
+from ..validation import query_int
 from . import bp
 
 
@@ -23,17 +27,27 @@ def _consultation(cid: int) -> Consultation:
 
 def _round(consultation: Consultation) -> Round | None:
     """The round asked for with ``?round=N`` (400 if not a number, 404 if not there)."""
-    raw = request.args.get("round", "").strip()
-    if raw and not raw.isdigit():
-        abort(400, description="The round must be a number, as in ?round=2.")
-    round_ = insight.choose_round(consultation, int(raw) if raw else None)
-    if raw and round_ is None:
-        abort(404, description=f"This consultation has no round {raw}.")
+    number = query_int("round")
+    round_ = insight.choose_round(consultation, number)
+    if number is not None and round_ is None:
+        abort(404, description=f"This consultation has no round {number}.")
     return round_
 
 
 def _exclude() -> bool:
     return request.args.get("exclude_inconsistent") == "1"
+
+
+def _report(round_: Round, *, exclude_inconsistent: bool = False) -> dict[str, Any] | None:
+    """The round's report; while a job computes it, a page that looks again (202)."""
+    try:
+        found = report_or_job(round_, exclude_inconsistent=exclude_inconsistent)
+    except JobFailed as error:
+        abort(503, description=str(error))
+    if isinstance(found, Job):
+        title = f"Analysing round {round_.number}"
+        abort(make_response(pending_page(title, found, request.full_path)))
+    return found
 
 
 def _answered(consultation: Consultation, *, drawn: bool = True) -> tuple[Round, dict[str, Any]]:
@@ -42,7 +56,7 @@ def _answered(consultation: Consultation, *, drawn: bool = True) -> tuple[Round,
     With ``drawn``, a report that leaves nobody to draw is refused with 409.
     """
     round_ = _round(consultation)
-    report = round_report(round_, exclude_inconsistent=_exclude()) if round_ else None
+    report = _report(round_, exclude_inconsistent=_exclude()) if round_ else None
     if round_ is None or report is None:
         abort(404, description="Nobody has answered in this round yet.")
     if drawn and not insight.has_results(report):
@@ -73,10 +87,10 @@ def disagreement_map(cid: int) -> str:
         "times": charts.times,
         "glossary": insight.GLOSSARY,
     }
-    original = round_report(round_) if round_ else None
+    original = _report(round_) if round_ else None
     if original is None:
         return render_template("facilitator/map.html", report=None, **context)
-    report = round_report(round_, exclude_inconsistent=True) if exclude else original
+    report = _report(round_, exclude_inconsistent=True) if exclude else original
     if not insight.has_results(report):
         context["nobody_left"], report = True, original
     pairs = insight.conflict_order(report["pairs"])
@@ -116,7 +130,7 @@ def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
     if not outcomes or round_ is None:
         abort(404, description="These two outcomes are not a pair in this consultation.")
     first, second = outcomes
-    report = round_report(round_)
+    report = _report(round_)
     return render_template(
         "facilitator/reasons.html",
         consultation=consultation,

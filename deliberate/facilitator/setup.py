@@ -16,6 +16,7 @@ from ..models import AuditEvent, Consultation, Outcome, Role, StakeholderGroup
 from ..services import consultations, people, rounds
 from ..services.consultations import SetupError
 from ..services.rounds import RoundError
+from ..validation import query_int
 from . import bp
 from .forms import (
     GroupForm,
@@ -369,9 +370,7 @@ def participation(cid: int) -> str:
 def audit(cid: int) -> str:
     """Every set-up change, invitation and round action, newest first."""
     consultation = facilitated(cid)
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(404)
+    page = query_int("page", 1)
     events = db.paginate(
         db.select(AuditEvent)
         .filter_by(consultation_id=consultation.id)

@@ -402,6 +402,21 @@ def import_judgments(
     return import_columns(round_, columns_of(rows), user=user, unit=unit, progress=progress)
 
 
+def _refuse_hidden_text(columns: Columns) -> None:
+    """Refuse a file whose names or reasons hold a NUL, a broken or a direction-changing
+    character (the rule every form applies: :func:`~deliberate.validation.text_problem`)."""
+    from ..validation import text_problem
+
+    fields = ("participant", "group", "outcome_a", "outcome_b", "reason")
+    for field_name in fields:
+        for index, cell in enumerate(getattr(columns, field_name) or ()):
+            problem = text_problem(cell) if isinstance(cell, str) else None
+            if problem:
+                raise ImportRejected(
+                    [RowError(columns.line(index), field_name, problem)], unit="line"
+                )
+
+
 def import_file(
     round_: Round,
     data: bytes | str,
@@ -421,6 +436,7 @@ def import_file(
         reading = read_judgments(data, name, sheet=sheet, signed=signed)
     except JudgmentError as error:
         raise _reject(error, "line") from None
+    _refuse_hidden_text(reading.columns)
     return import_columns(
         round_, reading.columns, user=user, unit="line", progress=progress, notices=reading.notices
     )

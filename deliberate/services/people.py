@@ -32,6 +32,7 @@ from ..models import (
     hash_token,
     utcnow,
 )
+from ..validation import name_problem
 from .audit import record
 from .invitations import InvitationError, create_invitation, find_invitation, invitation_url
 from .invitations import reissue as reissue_token
@@ -108,8 +109,9 @@ def _email(value: str | None) -> str | None:
 
 def _person(name: str | None, email: str | None) -> tuple[str, str | None]:
     name = (name or "").strip()
-    if not name.isprintable():
-        raise PeopleError("The name contains a line break or another control character.")
+    problem = name_problem(name)
+    if problem:
+        raise PeopleError(problem)
     if len(name) > MAX_NAME:
         raise PeopleError(
             f"The name is {len(name)} characters long; at most {MAX_NAME} are allowed."

@@ -119,6 +119,34 @@ def _fingerprint(round_: Round) -> tuple[Any, ...]:
     return count, str(last), round(float(total or 0.0), 9)
 
 
+def _report_key(round_: Round, options: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        round_.id,
+        _fingerprint(round_),
+        tuple(sorted((k, repr(v)) for k, v in options.items())),
+    )
+
+
+def report_fingerprint(round_: Round, *, exclude_inconsistent: bool = False) -> str:
+    """A text that changes whenever :func:`round_report`'s default report of ``round_`` would
+    (judgments, settings, options): the key of a stored report."""
+    options = {
+        **analysis_options(round_.consultation),
+        "exclude_inconsistent": exclude_inconsistent,
+        "bootstrap": DEFAULT_BOOTSTRAP,
+    }
+    return repr(_report_key(round_, options))
+
+
+def participant_count(round_: Round) -> int:
+    """How many people have answered in ``round_``."""
+    return db.session.scalar(
+        db.select(func.count(func.distinct(Judgment.membership_id))).where(
+            Judgment.round_id == round_.id
+        )
+    )
+
+
 def round_report(
     round_: Round,
     *,
@@ -139,8 +167,7 @@ def round_report(
         "bootstrap": bootstrap,
         **overrides,
     }
-    settings = tuple(sorted((k, repr(v)) for k, v in options.items()))
-    key = (round_.id, _fingerprint(round_), settings, tuple(sorted(leave_out)))
+    key = (*_report_key(round_, options), tuple(sorted(leave_out)))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
@@ -180,6 +207,20 @@ def participant_feedback(membership: Membership, round_: Round) -> dict[str, Any
     return {"connected": True, **report["participants"][0]}
 
 
+def judgment_records(round_: Round) -> list[dict[str, Any]]:
+    """The round's judgments as records of :data:`CSV_COLUMNS`, text exactly as stored."""
+    return [
+        dict(
+            zip(
+                CSV_COLUMNS,
+                (str(row.membership_id), row.group, row.a, row.b, float(row.value), row.reason),
+                strict=True,
+            )
+        )
+        for row in judgment_rows(round_)
+    ]
+
+
 def judgments_csv(round_: Round) -> str:
     """The round's judgments in the CSV format that ``deliberate analyze`` reads.
 
@@ -189,9 +230,11 @@ def judgments_csv(round_: Round) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in judgment_rows(round_):
-        text = [str(row.membership_id), row.group, row.a, row.b]
+    for record in judgment_records(round_):
         writer.writerow(
-            [*map(spreadsheet_safe, text), repr(float(row.value)), spreadsheet_safe(row.reason)]
+            [
+                repr(value) if isinstance(value, float) else spreadsheet_safe(value)
+                for value in record.values()
+            ]
         )
     return buffer.getvalue()

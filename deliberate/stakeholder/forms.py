@@ -1,15 +1,25 @@
 """Forms for joining a consultation."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..validation import name_problem
+
+
+def printable_name(_form: FlaskForm, field: Field) -> None:
+    """Refuse names with line breaks, invisible or control characters."""
+    problem = name_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
 
 
 class JoinForm(FlaskForm):
     """The name a stakeholder is shown by to the facilitator."""
 
     display_name = StringField(
-        "Your name, as the facilitator will see it", validators=[DataRequired(), Length(max=80)]
+        "Your name, as the facilitator will see it",
+        validators=[DataRequired(), Length(max=80), printable_name],
     )
     submit = SubmitField("Start comparing")
 

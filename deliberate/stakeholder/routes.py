@@ -16,7 +16,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from ..access import memberships_of, require_membership
@@ -31,28 +34,33 @@ from ..services.judgments import (
     withdraw_judgment,
 )
 from ..services.results import participant_feedback
+from ..validation import query_int
 from . import voting
 from .forms import CodeForm, ContinueForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
 
-def _failed(response: Response) -> bool:
-    """Only failed attempts count against the limits: a workshop of people joining from one
-    network never waits, while someone guessing links or codes soon does."""
-    return response.status_code >= 400
-
 
 #: Registration codes may be short words: slow down anyone trying codes one after another.
 CODE_ATTEMPTS = "60/minute"
-#: Invitation links and the code form share one count of failures per address
-#: (``INVITATION_RATE_LIMIT``).
-joining_limit = limiter.shared_limit(
-    lambda: current_app.config["INVITATION_RATE_LIMIT"],
-    scope="joining",
-    deduct_when=_failed,
-    error_message="Too many attempts to open invitation links from here. "
-    "Wait a minute, then try again.",
-)
+
+
+def _count_failure(limit: str, scope: str, message: str) -> None:
+    """Count one failed attempt from this address; past ``limit``, refuse it with 429.
+
+    Only failures count and only failures are refused: a workshop of people joining from one
+    network never waits, even while someone there guesses links or codes.
+    """
+    if limiter.enabled and not limiter.limiter.hit(parse(limit), scope, get_remote_address()):
+        raise TooManyRequests(f"{message} Wait a minute, then try again.", retry_after=60)
+
+
+def _invitation_failed() -> None:
+    _count_failure(
+        current_app.config["INVITATION_RATE_LIMIT"],
+        "joining",
+        "Too many attempts to open invitation links from here.",
+    )
 
 
 @bp.get("/my")
@@ -102,7 +110,6 @@ def _resume(membership: Membership, token: str) -> Any:
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
 @csrf.exempt
-@joining_limit
 def join(token: str) -> Any:
     """Join a consultation through an invitation link, or resume with it.
 
@@ -113,8 +120,10 @@ def join(token: str) -> Any:
     try:
         invitation = find_invitation(token)
     except InvitationError as error:
+        _invitation_failed()
         return _problem(str(error), error.status)
     if invitation.role is not Role.STAKEHOLDER:
+        _invitation_failed()
         return _problem(
             "This is not a stakeholder's link. Open the link in your invitation e-mail.", 404
         )
@@ -133,16 +142,16 @@ def join(token: str) -> Any:
         membership = redeem(invitation, form.display_name.data or "")
         db.session.commit()
         return _sign_in(membership, token)
-    return render_template(
+    page = render_template(
         "stakeholder/join.html",
         form=form,
         consultation=invitation.consultation,
         group=invitation.group,
     )
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@joining_limit
 def join_by_code() -> Any:
     """Ask for a consultation's registration code."""
     form = CodeForm()
@@ -152,11 +161,11 @@ def join_by_code() -> Any:
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
-@limiter.limit(CODE_ATTEMPTS, deduct_when=_failed)
 def register(code: str) -> Any:
     """Self-registration: choose a name and one's own stakeholder group."""
     consultation = db.session.scalar(db.select(Consultation).filter_by(registration_code=code))
     if consultation is None:
+        _count_failure(CODE_ATTEMPTS, "codes", "Too many consultation codes tried from here.")
         return _problem(
             "No consultation has that code. Check it with the facilitator.",
             404,
@@ -173,7 +182,8 @@ def register(code: str) -> Any:
         except InvitationError as error:
             return _problem(str(error), error.status)
         return _sign_in(membership, token)
-    return render_template("stakeholder/register.html", form=form, consultation=consultation)
+    page = render_template("stakeholder/register.html", form=form, consultation=consultation)
+    return page, 400 if form.errors else 200
 
 
 # --------------------------------------------------------------------------- comparing
@@ -294,7 +304,7 @@ def compare(consultation_id: int) -> Any:
         flash("Voting is not open just now: here is where things stand.", "info")
         return redirect(url_for(".summary", consultation_id=consultation_id))
     sequence = voting.steps(membership)
-    number = request.args.get("pair", type=int)
+    number = query_int("pair")
     if number is None:
         number = voting.first_unanswered(sequence, voting.answers(membership, round_))
         if number == 0:

@@ -79,6 +79,7 @@ def make_app(uri: str) -> Flask:
             "SQLALCHEMY_DATABASE_URI": uri,
             "SECRET_KEY": "test-secret",
             "SERVER_NAME": None,
+            "JOB_WAIT_SECONDS": 60,  # the answer, not the "still printing" page
         }
     )
 

@@ -80,7 +80,9 @@ def test_no_page_or_document_names_a_stakeholder_or_quotes_them_out_of_place(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The PDF is the printed summary document: search the document that is printed.
-    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda document: document.encode())
+    monkeypatch.setattr(
+        "deliberate.services.pdf.html_to_pdf", lambda document, **_: document.encode()
+    )
     names, reasons = secrets_of_the_demo
     client = visitor(world_app, world, role)
     seeds = ["/", "/my", "/board/", "/facilitate/", "/settings/tokens", "/api/docs"]
@@ -160,7 +162,9 @@ def small_group(world_app: Flask) -> dict[str, Any]:
 def test_a_group_smaller_than_k_is_never_shown_apart(
     world_app: Flask, small_group: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda document: document.encode())
+    monkeypatch.setattr(
+        "deliberate.services.pdf.html_to_pdf", lambda document, **_: document.encode()
+    )
     cid = small_group["id"]
     with world_app.app_context():
         owner = db.session.scalar(db.select(User).filter_by(email="small-fac@example.org"))

@@ -22,7 +22,7 @@ def test_every_page_reached_by_links_is_protected(
 ) -> None:
     # Every route is fetched by every role in the authorisation matrix, which checks these
     # headers on each answer; crawling adds the pages links lead to (rounds, pairs, charts).
-    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda document: b"%PDF-1.7")
+    monkeypatch.setattr("deliberate.services.pdf.html_to_pdf", lambda document, **_: b"%PDF-1.7")
     client = visitor(world_app, world, role)
     seeds = ["/", "/my", "/board/", "/facilitate/", "/settings/tokens"]
     seeds += [f"/facilitate/{world.demo_id}/", f"/c/{world.demo_id}/compare"]

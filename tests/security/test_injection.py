@@ -199,7 +199,9 @@ def test_judgment_exports_neutralise_formulas(
 def test_what_others_see_keeps_hostile_text_inert(
     world_app: Flask, hostile_world: dict[str, Any], role: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("deliberate.board.routes.html_to_pdf", lambda document: document.encode())
+    monkeypatch.setattr(
+        "deliberate.services.pdf.html_to_pdf", lambda document, **_: document.encode()
+    )
     cid = hostile_world["id"]
     client: FormClient = world_app.test_client()  # type: ignore[assignment]
     seeds = {

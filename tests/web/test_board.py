@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from deliberate.board import routes
 from deliberate.demo import BOARD_EMAIL, DEMO_TITLE, FACILITATOR_EMAIL
 from deliberate.extensions import db
 from deliberate.models import AuditEvent, Consultation, Role, Round, ShareLink, hash_token, utcnow
@@ -187,7 +186,7 @@ def test_read_only_link_shows_the_summary_until_revoked(
     assert not [name for name in _stakeholder_names(app, demo) if name in html]
     assert anonymous.get(f"/s/{token}x").status_code == 404
     printed: list[str] = []
-    monkeypatch.setattr(routes, "html_to_pdf", lambda html: printed.append(html) or b"%PDF-1.7")
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html, **_: printed.append(html) or b"%PDF-1.7")
     shared_pdf = anonymous.get(f"/s/{token}.pdf")
     assert shared_pdf.status_code == 200 and shared_pdf.mimetype == "application/pdf"
     assert shared_pdf.headers["Cache-Control"] == "no-store"
@@ -254,7 +253,7 @@ def test_the_pdf_document_is_self_contained(
     client: FormClient, demo: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     printed: list[str] = []
-    monkeypatch.setattr(routes, "html_to_pdf", lambda html: printed.append(html) or b"%PDF-1.7")
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html, **_: printed.append(html) or b"%PDF-1.7")
     login(client, BOARD_EMAIL)
     response = client.get(f"/board/{demo}/rounds/1.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -512,7 +512,7 @@ def test_audit_log_lists_changes_with_who_made_them(
     assert "outcome.add" in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
     assert "Facilitator" in page
-    assert client.get(f"/facilitate/{cid}/audit?page=0").status_code == 404
+    assert client.get(f"/facilitate/{cid}/audit?page=0").status_code == 400
 
 
 # --------------------------------------------------------------------------- who may

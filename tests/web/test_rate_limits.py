@@ -57,12 +57,40 @@ def test_invitation_links_are_limited_per_address(app: Flask, client: FormClient
     assert [client.get(f"/i/{token}").status_code for _ in range(40)] == [200] * 40
     guesses = [client.get(f"/i/guess-{i}").status_code for i in range(30)]
     assert guesses == [404] * 30
-    refused = client.get(f"/i/{token}")
-    assert refused.status_code == 429
+    refused = client.get("/i/guess-again")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "Too many attempts to open invitation links" in refused.get_data(as_text=True)
+    # Failures never block a valid link from the same address: only further guesses wait.
+    assert client.get(f"/i/{token}").status_code == 200
     # Another address is not affected.
     other = app.test_client()
-    assert other.get(f"/i/{token}", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 200
+    assert other.get("/i/guess-0", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 404
+
+
+def test_registration_codes_tried_in_turn_are_limited_but_the_right_one_is_not(
+    app: Flask, client: FormClient
+) -> None:
+    with app.app_context():
+        consultation = make_consultation()
+        consultation.registration_code = "RIGHT-CODE"
+        db.session.commit()
+    assert {client.get(f"/join/WRONG-{i}").status_code for i in range(60)} == {404}
+    assert client.get("/join/WRONG-60").status_code == 429
+    assert client.get("/join/RIGHT-CODE").status_code == 200
+
+
+def test_sign_in_attempts_are_limited_per_address_across_emails(
+    app: Flask, client: FormClient
+) -> None:
+    app.config["LOGIN_ADDRESS_RATE_LIMIT"] = "5/minute"
+    statuses = [login(client, f"user-{i}@example.org", "wrong").status_code for i in range(6)]
+    assert statuses == [200] * 5 + [429]
+    refused = login(client, "another@example.org", "wrong")
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts from this address" in refused.get_data(as_text=True)
+    elsewhere = {"REMOTE_ADDR": "192.0.2.9"}
+    fields = {"email": "x@example.org", "password": "wrong"}
+    assert client.submit("/login", fields, environ_base=elsewhere).status_code == 200
 
 
 def test_the_normal_pages_are_not_limited(app: Flask, client: FormClient) -> None:

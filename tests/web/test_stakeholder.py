@@ -229,7 +229,7 @@ def test_self_registration_by_code_puts_people_in_the_group_they_choose(
     assert link, "a registered stakeholder is given a link of their own to come back with"
     assert client.get("/join/WRONG").status_code == 404
     bad_group = client.submit("/join/CLINIC-27", {"display_name": "Cy", "group": 99999})
-    assert bad_group.status_code == 200 and "Not a valid choice" in bad_group.get_data(as_text=True)
+    assert bad_group.status_code == 400 and "Not a valid choice" in bad_group.get_data(as_text=True)
 
 
 def test_registration_is_off_without_a_code(app: Flask, client: FormClient) -> None:
