@@ -81,7 +81,9 @@ def decode(data: bytes) -> tuple[str, str | None]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), None
     head = data[:4096]
-    if b"\x00" in head:
+    # UTF-16 without a BOM: text in Latin letters has a NUL in nearly every other byte.
+    # A stray NUL in UTF-8 text is not that; it is refused later with the other bad text.
+    if head.count(0) * 4 > len(head):
         even, odd = head[0::2].count(0), head[1::2].count(0)
         try:
             return data.decode("utf-16-be" if even > odd else "utf-16-le"), "read as UTF-16 text"

@@ -22,7 +22,7 @@ from ..services.consultations import SetupError
 from ..services.invitations import InvitationError, find_invitation, redeem
 from ..services.judgments import JudgmentRejected
 from ..stakeholder.forms import JoinForm
-from ..stakeholder.routes import joining_limit
+from ..stakeholder.routes import invitation_failed, resume
 from ..stakeholder.voting import SCALE, nearest_point, parse_scale_value
 
 bp = Blueprint("assessor", __name__)
@@ -35,19 +35,26 @@ def _sign_in(membership: Membership) -> Response:
 
 
 @bp.route("/a/<token>", methods=["GET", "POST"])
-@joining_limit
 def join(token: str) -> Any:
-    """Join as an assessor through an invitation link, or come back with it."""
+    """Join as an assessor through an invitation link, or come back with it (after a
+    confirmation, as a stakeholder's used link asks)."""
     try:
         invitation = find_invitation(token)
     except InvitationError as error:
+        invitation_failed()
         return render_template(
             "error.html", status=error.status, title="This link cannot be used", detail=str(error)
         ), error.status
     if invitation.role is not Role.ASSESSOR:
+        invitation_failed()
         abort(404, "This is not an assessor's link. Open the link in your invitation.")
-    if invitation.membership is not None:
-        return _sign_in(invitation.membership)
+    member = invitation.membership
+    if member is not None:
+        return resume(
+            member,
+            lambda: _sign_in(member),
+            lambda: redirect(url_for(".index", consultation_id=member.consultation_id)),
+        )
     form = JoinForm()
     form.submit.label.text = "Start appraising"
     if request.method == "GET" and invitation.name:

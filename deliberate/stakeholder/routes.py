@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -55,7 +56,8 @@ def _count_failure(limit: str, scope: str, message: str) -> None:
         raise TooManyRequests(f"{message} Wait a minute, then try again.", retry_after=60)
 
 
-def _invitation_failed() -> None:
+def invitation_failed() -> None:
+    """Count a failed attempt to open an invitation link from this address."""
     _count_failure(
         current_app.config["INVITATION_RATE_LIMIT"],
         "joining",
@@ -93,19 +95,29 @@ def _sign_in(membership: Membership, token: str) -> Response:
     return redirect(url_for(".compare", consultation_id=membership.consultation_id))
 
 
-def _resume(membership: Membership, token: str) -> Any:
-    """Go on as the link's member: at once if already signed in as them, otherwise after a
-    confirming POST, so a link opened by someone else never swaps their session silently."""
+def resume(
+    membership: Membership, sign_in: Callable[[], Response], carry_on: Callable[[], Response]
+) -> Any:
+    """Go on as a used link's member: at once (``carry_on``) if already signed in as them,
+    otherwise after a confirming POST (``sign_in``), so a link opened by someone else never
+    swaps their session silently. Stakeholders' and assessors' links both come here."""
     if current_user.is_authenticated and current_user.id == membership.user_id:
-        session.setdefault("return_links", {})[str(membership.consultation_id)] = token
-        session.modified = True
-        return redirect(url_for(".compare", consultation_id=membership.consultation_id))
+        return carry_on()
     form = ContinueForm()
     if form.validate_on_submit():
-        return _sign_in(membership, token)
+        return sign_in()
     return render_template(
         "stakeholder/resume.html", form=form, consultation=membership.consultation
     )
+
+
+def _resume(membership: Membership, token: str) -> Any:
+    def carry_on() -> Response:
+        session.setdefault("return_links", {})[str(membership.consultation_id)] = token
+        session.modified = True
+        return redirect(url_for(".compare", consultation_id=membership.consultation_id))
+
+    return resume(membership, lambda: _sign_in(membership, token), carry_on)
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -120,10 +132,10 @@ def join(token: str) -> Any:
     try:
         invitation = find_invitation(token)
     except InvitationError as error:
-        _invitation_failed()
+        invitation_failed()
         return _problem(str(error), error.status)
     if invitation.role is not Role.STAKEHOLDER:
-        _invitation_failed()
+        invitation_failed()
         return _problem(
             "This is not a stakeholder's link. Open the link in your invitation e-mail.", 404
         )

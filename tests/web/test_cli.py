@@ -109,7 +109,15 @@ def test_help_lists_only_deliberate_commands_and_loads_no_web_app() -> None:
     assert result.returncode == 0, result.stderr
     listed = set(re.findall(r"^  ([a-z-]+)\s", result.stdout.split("Commands:")[1], re.M))
     assert listed == {
-        "analyze", "demo", "export", "import", "import-judgments", "init", "invite", "serve"
+        "analyze",
+        "demo",
+        "export",
+        "import",
+        "import-judgments",
+        "init",
+        "invite",
+        "serve",
+        "worker",
     }
     assert "dotenv" not in result.stdout + result.stderr
     # Help starts without the web app or the engine's numerics.

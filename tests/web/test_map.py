@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from deliberate.analyze import analyze_command
 from deliberate.demo import FACILITATOR_EMAIL
+from deliberate.engine import to_json
 from deliberate.extensions import db
 from deliberate.models import Consultation, Judgment, Membership, Role, StakeholderGroup, User
 from deliberate.services.insight import GLOSSARY
@@ -428,9 +429,7 @@ def test_exports_are_what_the_command_line_reads_and_prints(
         assert exported["groups"][name]["consensus"] == pytest.approx(block["consensus"])
     with app.app_context():
         report = round_report(db.session.get(Consultation, demo).rounds[0])
-        assert results.get_data(as_text=True) == json.dumps(
-            report, indent=2, ensure_ascii=False, allow_nan=False
-        )
+        assert results.get_data(as_text=True) == to_json(report)
 
 
 # --------------------------------------------------------------------------- rounds

@@ -281,6 +281,27 @@ def test_links_and_pages_refuse_the_wrong_people(app: Flask, client: FormClient,
     assert anonymous.get(f"/appraise/{cid}/").status_code == 302
 
 
+def test_a_used_assessor_link_asks_before_signing_anyone_in(
+    app: Flask, client: FormClient, cid: int
+) -> None:
+    open_pairwise(client, cid)
+    path = invite(client, cid, "Cy")
+    assessor = app.test_client()
+    assessor.__class__ = FormClient
+    assert assessor.submit(path, {"display_name": "Cy"}).status_code == 302
+    again = assessor.get(path)  # the assessor's own browser goes straight on
+    assert again.status_code == 302 and again.location.endswith(f"/appraise/{cid}/")
+    other = app.test_client()
+    other.__class__ = FormClient
+    asked = other.get(path)  # anyone else is asked first, and is not signed in by a GET
+    assert asked.status_code == 200 and "This link was used to join already" in asked.text
+    assert other.get(f"/appraise/{cid}/").status_code == 302
+    assert other.post(path, data={}).status_code == 400  # no CSRF token: refused
+    assert other.get(f"/appraise/{cid}/").status_code == 302
+    confirmed = other.submit(path, {})
+    assert confirmed.status_code == 302 and other.get(f"/appraise/{cid}/").status_code == 200
+
+
 def test_a_pair_shown_against_the_stored_order_is_saved_and_shown_the_right_way_round(
     app: Flask, client: FormClient, cid: int
 ) -> None:
