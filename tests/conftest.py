@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 from deliberate import create_app
 from deliberate.extensions import db
 from deliberate.services.pdf import HEADLESS_FLAGS
+from tests.queries import QueryCounter
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -168,6 +169,13 @@ def client(app: Flask) -> FormClient:
     """A browser-like test client."""
     app.test_client_class = FormClient
     return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> QueryCounter:
+    """``with count_queries() as statements:`` records the SQL the app sends in the block."""
+    with app.app_context():
+        return QueryCounter(db.engine)
 
 
 @pytest.fixture

@@ -7,10 +7,13 @@ everywhere.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -103,6 +106,21 @@ def outcome_ids(consultation_id: int) -> list[int]:
     )
 
 
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (membership, round, pair) DO UPDATE`` with bound parameters,
+    built once per dialect (building it is a good part of a save's cost)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("membership_id", "round_id", "outcome_a_id", "outcome_b_id", "value", "reason")
+    statement = insert(Judgment).values(
+        {name: bindparam(name) for name in (*columns, "updated_at")}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=list(columns[:4]),
+        set_={name: statement.excluded[name] for name in ("value", "reason", "updated_at")},
+    )
+
+
 def save_judgments(
     membership: Membership,
     round_: Round,
@@ -118,28 +136,20 @@ def save_judgments(
     (an imported batch) are saved all together or not at all.
     """
     check_can_judge(membership, round_)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = _upsert(db.session.get_bind().dialect.name)
     now = utcnow()
     for judgment in judgments:
-        statement = insert(Judgment).values(
-            membership_id=membership.id,
-            round_id=round_.id,
-            outcome_a_id=judgment.outcome_a_id,
-            outcome_b_id=judgment.outcome_b_id,
-            value=judgment.value,
-            reason=judgment.reason,
-            updated_at=now,
-        )
         db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["membership_id", "round_id", "outcome_a_id", "outcome_b_id"],
-                set_={
-                    "value": statement.excluded.value,
-                    "reason": statement.excluded.reason,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
+            statement,
+            {
+                "membership_id": membership.id,
+                "round_id": round_.id,
+                "outcome_a_id": judgment.outcome_a_id,
+                "outcome_b_id": judgment.outcome_b_id,
+                "value": judgment.value,
+                "reason": judgment.reason,
+                "updated_at": now,
+            },
         )
     if commit:
         db.session.commit()
@@ -158,7 +168,7 @@ def record_judgment(
     """Validate and save one judgment of ``membership`` in ``round_``; return what was saved."""
     check_can_judge(membership, round_)
     judgment = validate_judgment(
-        outcome_ids(membership.consultation_id),
+        [o.id for o in membership.consultation.outcomes],
         first_id,
         second_id,
         value,

@@ -36,6 +36,7 @@ from .forms import CodeForm, JoinForm, RegisterForm
 
 bp = Blueprint("stakeholder", __name__)
 
+
 def _failed(response: Response) -> bool:
     """Only failed attempts count against the limits: a workshop of people joining from one
     network never waits, while someone guessing links or codes soon does."""
@@ -158,10 +159,16 @@ def _return_link(consultation_id: int) -> str | None:
 
 
 def _feedback_view(
-    membership: Membership, round_: Round | None, sequence: list[voting.Step]
+    membership: Membership,
+    round_: Round | None,
+    sequence: list[voting.Step],
+    given: voting.Answers,
 ) -> dict[str, Any]:
-    """Live feedback in words: the chart, consistency, and the pair to revisit, if any."""
-    feedback = participant_feedback(membership, round_) if round_ is not None else None
+    """Live feedback in words: the chart, consistency, and the pair to revisit, if any.
+
+    ``given`` is the stakeholder's answers in ``round_``.
+    """
+    feedback = participant_feedback(membership, round_, given.values()) if round_ else None
     view: dict[str, Any] = {"feedback": feedback, "chart": None, "revisit": None}
     if not feedback or not feedback["connected"]:
         return view
@@ -189,11 +196,13 @@ def _render_compare(
     chosen: str | None = None,
     reason: str | None = None,
     status: int = 200,
+    loaded: list[voting.Answers] | None = None,
 ) -> tuple[str, int]:
+    """The comparison page for pair ``number``; ``loaded`` is the stakeholder's answers in
+    ``round_`` and the previous round when the caller has read them already."""
     consultation = membership.consultation
-    given = voting.answers(membership, round_)
     previous = voting.previous_round(consultation, round_)
-    before = voting.answers(membership, previous)
+    given, before = loaded or voting.answers_in(membership, round_, previous)
     step = sequence[number - 1]
     outcomes = {o.id: o for o in consultation.outcomes}
     judgment = given.get(step.canonical)
@@ -223,15 +232,16 @@ def _render_compare(
         prefilled=prefilled,
         can_copy=any(p not in given for p in before if p in {s.canonical for s in sequence}),
         error=error,
-        previous_rows=_compared(membership, previous) if previous else [],
-        **_feedback_view(membership, round_, sequence),
+        previous_rows=_compared(membership, previous, before) if previous else [],
+        **_feedback_view(membership, round_, sequence, given),
     )
     return page, status
 
 
-def _compared(membership: Membership, closed: Round) -> list[dict[str, Any]]:
-    """A closed round's priorities: the stakeholder's own beside their group's and everyone's."""
-    own = participant_feedback(membership, closed)
+def _compared(membership: Membership, closed: Round, given: voting.Answers) -> list[dict[str, Any]]:
+    """A closed round's priorities: the stakeholder's own (``given``, their answers then)
+    beside their group's and everyone's."""
+    own = participant_feedback(membership, closed, given.values())
     return voting.comparison_rows(
         voting.public_results(membership.consultation, closed),
         membership.group.name if membership.group else None,
@@ -249,13 +259,15 @@ def compare(consultation_id: int) -> Any:
         return redirect(url_for(".summary", consultation_id=consultation_id))
     sequence = voting.steps(membership)
     number = request.args.get("pair", type=int)
+    previous = voting.previous_round(membership.consultation, round_)
+    loaded = voting.answers_in(membership, round_, previous)
     if number is None:
-        number = voting.first_unanswered(sequence, voting.answers(membership, round_))
+        number = voting.first_unanswered(sequence, loaded[0])
         if number == 0:
             return redirect(url_for(".summary", consultation_id=consultation_id))
     if not 1 <= number <= len(sequence):
         abort(404, f"There is no pair {number}: this consultation has {len(sequence)} for you.")
-    return _render_compare(membership, round_, sequence, number)
+    return _render_compare(membership, round_, sequence, number, loaded=loaded)
 
 
 def _wants_json() -> bool:
@@ -291,6 +303,9 @@ def save(consultation_id: int, number: int) -> Any:
     action = request.form.get("action", "save")
     key = request.form.get("value")
     reason = request.form.get("reason", "")
+    # Read what the answer needs before the commit expires the loaded rows.
+    names = {o.id: o.name for o in membership.consultation.outcomes}
+    membership_id, round_id = membership.id, round_.id
     try:
         if action == "skip":
             withdraw_judgment(membership, round_, step.left_id, step.right_id)
@@ -313,11 +328,10 @@ def save(consultation_id: int, number: int) -> Any:
             status=400,
         )
     if _wants_json():
-        answered = voting.answered(sequence, voting.answers(membership, round_))
+        answered = voting.answered(sequence, voting.answered_pairs(membership_id, round_id))
         return jsonify(saved=action != "skip", answered=answered, total=len(sequence))
     target = max(1, number - 1) if action == "back" else number + 1
     if action == "save":
-        names = {o.id: o.name for o in membership.consultation.outcomes}
         flash(
             f"Saved: {voting.describe(names[step.left_id], names[step.right_id], value)}.",
             "success",
@@ -356,11 +370,11 @@ def summary(consultation_id: int) -> str:
     consultation = membership.consultation
     round_ = consultation.current_round
     sequence = voting.steps(membership)
-    given = voting.answers(membership, round_)
     open_now = voting.voting_round(consultation) is not None
-    view = _feedback_view(membership, round_, sequence)
     closed = round_ if round_ is not None and not round_.is_open else None
     compared = closed or voting.previous_round(consultation, round_)
+    given, then = voting.answers_in(membership, round_, compared)
+    view = _feedback_view(membership, round_, sequence, given)
     return render_template(
         "stakeholder/summary.html",
         consultation=consultation,
@@ -372,7 +386,7 @@ def summary(consultation_id: int) -> str:
         outcomes={o.id: o for o in consultation.outcomes},
         unanswered=[s for s in sequence if s.canonical not in given],
         compared=compared,
-        rows=_compared(membership, compared) if compared else [],
+        rows=_compared(membership, compared, then) if compared else [],
         return_link=_return_link(consultation_id),
         **view,
     )
