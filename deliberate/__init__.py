@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
+from . import assets, config
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .security import register_security_headers
@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    assets.init_app(app)
     register_errorhandlers(app)
     register_security_headers(app)
     trust_proxies(app)
