@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import func
 
+from deliberate.demo import FACILITATOR_EMAIL
 from deliberate.extensions import db
-from deliberate.models import Consultation, Role
+from deliberate.models import Consultation, Judgment, Role
 from deliberate.services import results
 from deliberate.services.invitations import create_invitation
-from tests.conftest import FormClient
+from tests.conftest import FormClient, login
 from tests.queries import QueryCounter, explain
 
 #: The most SQL statements a stakeholder's comparison page, save or summary may send.
@@ -207,3 +209,39 @@ def test_compare_and_save_cost_a_small_multiple_of_the_health_check(
     )
     assert compare <= COMPARE_TARGET * HEADROOM, f"the comparison page costs {compare:.1f}× health"
     assert save <= SAVE_TARGET * HEADROOM, f"a save costs {save:.1f}× health"
+
+
+def test_live_participation_counts_need_no_analysis(
+    app: Flask,
+    client: FormClient,
+    demo: int,
+    count_queries: QueryCounter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the live counts ran the analysis")
+
+    login(client, FACILITATOR_EMAIL)
+    url = f"/facilitate/{demo}/participation/live"
+    before = client.get(url).get_json()
+    with app.app_context():
+        round_id = db.session.get(Consultation, demo).rounds[-1].id
+        started = db.session.scalar(
+            db.select(func.count(func.distinct(Judgment.membership_id))).filter_by(
+                round_id=round_id
+            )
+        )
+    assert before["open"] and before["total"]["started"] == started
+    assert [g["name"] for g in before["groups"]] == ["Funders", "Service users", "Staff"]
+    app.test_client_class = FormClient
+    person = Voter(app, app.test_client(), demo)  # type: ignore[arg-type]
+    person.save(1, "3", person.form(1))
+    monkeypatch.setattr(results, "analyze", refuse)
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200 and response.cache_control.no_store
+    after = response.get_json()
+    assert after["total"]["joined"] == before["total"]["joined"] + 1
+    assert after["total"]["started"] == started + 1
+    assert after["groups"][0]["started"] == before["groups"][0]["started"] + 1
+    assert len(statements) <= QUERY_BUDGET + 1, explain(statements)
