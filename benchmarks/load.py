@@ -71,6 +71,8 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 #: Targets for a run without faults.
 SAVE_P95_TARGET = 0.150
 RETRY_WINDOW = 60.0
+#: Seconds gunicorn may take to start listening (a busy machine builds the app slowly).
+START_TIMEOUT = 180
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FORM = re.compile(r'id="comparison"[^>]*action="([^"]+)"')
@@ -210,7 +212,7 @@ class Server:
     def wait(self) -> None:
         """Wait until gunicorn listens."""
         assert self.process is not None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with status {self.process.returncode}")
@@ -221,7 +223,7 @@ class Server:
                 time.sleep(0.1)
         else:
             self.stop()
-            raise RuntimeError("gunicorn did not start listening within 60 s")
+            raise RuntimeError(f"gunicorn did not start listening within {START_TIMEOUT} s")
 
     def stop(self) -> None:
         """Stop gunicorn and remove its instance folder."""
@@ -793,13 +795,15 @@ def curve(backend: str, steps: Sequence[int], *, seconds: float, think: float) -
 
 
 CURVE_HEADER = (
-    "| voters | throughput | save p50 | save p95 | page p95 | 5xx / lost / twice |\n"
-    "|---|---|---|---|---|---|"
+    "| voters | throughput | save p50 | save p95 | page p95 | 5xx / lost / twice "
+    "| machine load |\n|---|---|---|---|---|---|---|"
 )
 
 
 def curve_row(run: Run) -> str:
-    """One step of the curve as a Markdown table row."""
+    """One step of the curve as a Markdown table row, with the machine's load average over
+    the last five minutes (runnable processes; 2 means both cores of a 2-core machine busy),
+    since other work on the machine slows every figure."""
     stats = run.stats
     return (
         f"| {run.stakeholders} | {run.throughput:.0f} req/s "
@@ -807,7 +811,7 @@ def curve_row(run: Run) -> str:
         f"| {stats.percentile('save', 95) * 1000:,.0f} ms "
         f"| {stats.percentile('page', 95) * 1000:,.0f} ms "
         f"| {stats.errors['5xx'] + stats.errors['connection']} / {run.check.lost} / "
-        f"{run.check.duplicated} |"
+        f"{run.check.duplicated} | {os.getloadavg()[1]:.1f} |"
     )
 
 
