@@ -250,6 +250,16 @@ class Server:
         os.kill(pid, signal.SIGKILL)
         return pid
 
+    def cpu_seconds(self) -> float:
+        """Processor time used so far by the master and its live workers (user + system)."""
+        assert self.process is not None
+        total = 0.0
+        for pid in (self.process.pid, *self.workers()):
+            with suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
 
 def _sockets(pid: int) -> int:
     """How many sockets process ``pid`` has open."""
@@ -283,6 +293,8 @@ class Stats:
     requests: int = 0
     #: Requests sent before this moment (``time.monotonic()``) are not counted.
     since: float = 0.0
+    #: The server's processor seconds over the counted part (None: not measured).
+    server_cpu: float | None = None
 
     def percentile(self, kind: str, q: float) -> float:
         """The ``q``-th percentile latency (nearest rank) of ``kind``, in seconds."""
@@ -499,6 +511,7 @@ async def drive(
     faults: Sequence[tuple[int, Callable[[], None]]] = (),
     keep_going: bool = False,
     measure_after: float = 0.0,
+    server_cpu: Callable[[], float] | None = None,
 ) -> tuple[list[Person], Stats, float]:
     """Run one simulated stakeholder per token; return their records, stats and wall time.
 
@@ -506,7 +519,8 @@ async def drive(
     ``action`` in a thread once ``saves`` answers have been acknowledged, while the
     stakeholders carry on. With ``keep_going`` they revise answers until ``duration`` is
     up; only requests sent ``measure_after`` seconds or more after the start are counted,
-    and the wall time returned is that of the counted part.
+    and the wall time returned is that of the counted part. ``server_cpu`` (the server's
+    processor seconds so far) is read when counting starts and at the end.
     """
     people = [Person(token, double_click=i % 10 == 0) for i, token in enumerate(tokens)]
     started = time.monotonic()
@@ -521,6 +535,10 @@ async def drive(
         asyncio.ensure_future(arrive(p, ramp * i / max(1, len(people))))
         for i, p in enumerate(people)
     ]
+    cpu_at_start: list[float] = []
+    if server_cpu is not None:
+        await asyncio.sleep(max(0.0, stats.since - time.monotonic()))
+        cpu_at_start.append(server_cpu())
     for saves, action in sorted(faults, key=lambda fault: fault[0]):
         while len(stats.latencies["save"]) < saves and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -530,6 +548,8 @@ async def drive(
         task.cancel()
     for task in done:
         task.result()
+    if server_cpu is not None and cpu_at_start:
+        stats.server_cpu = server_cpu() - cpu_at_start[0]
     return people, stats, time.monotonic() - stats.since
 
 
@@ -738,6 +758,7 @@ def run_backend(
                 faults=faults,
                 keep_going=keep_going,
                 measure_after=measure_after,
+                server_cpu=server.cpu_seconds if keep_going else None,
             )
         )
     finally:
@@ -796,22 +817,31 @@ def curve(backend: str, steps: Sequence[int], *, seconds: float, think: float) -
 
 CURVE_HEADER = (
     "| voters | throughput | save p50 | save p95 | page p95 | 5xx / lost / twice "
-    "| machine load |\n|---|---|---|---|---|---|---|"
+    "| server CPU per request | machine load |\n|---|---|---|---|---|---|---|---|"
 )
 
 
 def curve_row(run: Run) -> str:
-    """One step of the curve as a Markdown table row, with the machine's load average over
-    the last five minutes (runnable processes; 2 means both cores of a 2-core machine busy),
-    since other work on the machine slows every figure."""
+    """One step of the curve as a Markdown table row.
+
+    Beside the figures: the server's processor time per answered request (gunicorn's
+    processes, the database library included, a PostgreSQL server not), which other work on
+    the machine does not inflate much, and the machine's load average over the last five
+    minutes (runnable processes; 2 keeps both cores of a 2-core machine busy), since other
+    work slows every other figure."""
     stats = run.stats
+    cpu = (
+        f"{stats.server_cpu / stats.requests * 1000:.1f} ms"
+        if stats.server_cpu is not None and stats.requests
+        else "–"
+    )
     return (
         f"| {run.stakeholders} | {run.throughput:.0f} req/s "
         f"| {stats.percentile('save', 50) * 1000:,.0f} ms "
         f"| {stats.percentile('save', 95) * 1000:,.0f} ms "
         f"| {stats.percentile('page', 95) * 1000:,.0f} ms "
         f"| {stats.errors['5xx'] + stats.errors['connection']} / {run.check.lost} / "
-        f"{run.check.duplicated} | {os.getloadavg()[1]:.1f} |"
+        f"{run.check.duplicated} | {cpu} | {os.getloadavg()[1]:.1f} |"
     )
 
 
