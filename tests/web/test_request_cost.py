@@ -7,12 +7,14 @@ import re
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func
+from sqlalchemy import func, text
 
+from deliberate import create_app
 from deliberate.demo import FACILITATOR_EMAIL
 from deliberate.extensions import db
 from deliberate.models import Consultation, Judgment, Role
@@ -246,3 +248,15 @@ def test_live_participation_counts_need_no_analysis(
     assert after["total"]["started"] == started + 1
     assert after["groups"][0]["started"] == before["groups"][0]["started"] + 1
     assert len(statements) <= QUERY_BUDGET + 1, explain(statements)
+
+
+def test_sqlite_commits_are_flushed_to_disk_only_when_asked(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    for setting, level in (("NORMAL", 1), ("FULL", 2)):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLITE_SYNCHRONOUS": setting})
+        with app.app_context():
+            assert db.session.execute(text("PRAGMA synchronous")).scalar() == level
+            db.session.remove()
+            db.engine.dispose()
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLITE_SYNCHRONOUS": "OFF"})
