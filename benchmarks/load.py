@@ -15,14 +15,24 @@ error counts and whether each target is met; the exit status is 1 when one is no
 With ``--faults`` a gunicorn worker is killed (SIGKILL) mid-run and, on PostgreSQL, the
 database server is restarted: no acknowledged answer may be lost.
 
+With ``--curve`` it measures capacity instead: one step per number of voters (``--steps``,
+default 50, 100, 200, 400, 800), each on a fresh database and server, every voter answering
+and then revising pairs with ``--think`` seconds (default 1) between answers until the step
+ends (``--step-seconds``, default 60). Figures are taken after the arrivals (the first
+sixth of the step): throughput and save p50/p95 per step, and the knee, the largest load
+whose save p95 stays under 150 ms with no error and nothing lost.
+
 Usage: ``python benchmarks/load.py [--stakeholders 200] [--backend sqlite|postgresql|both]
-[--duration 600] [--think 8] [--ramp 60] [--faults]``
+[--duration 600] [--think 8] [--ramp 60] [--faults]``, or
+``python benchmarks/load.py --curve [--steps 50,100,200,400,800] [--step-seconds 60]
+[--think 1] [--backend …]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import math
 import os
 import random
@@ -61,6 +71,8 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 #: Targets for a run without faults.
 SAVE_P95_TARGET = 0.150
 RETRY_WINDOW = 60.0
+#: Seconds gunicorn may take to start listening (a busy machine builds the app slowly).
+START_TIMEOUT = 180
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FORM = re.compile(r'id="comparison"[^>]*action="([^"]+)"')
@@ -205,7 +217,7 @@ class Server:
     def wait(self) -> None:
         """Wait until gunicorn listens."""
         assert self.process is not None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with status {self.process.returncode}")
@@ -216,7 +228,7 @@ class Server:
                 time.sleep(0.1)
         else:
             self.stop()
-            raise RuntimeError("gunicorn did not start listening within 60 s")
+            raise RuntimeError(f"gunicorn did not start listening within {START_TIMEOUT} s")
 
     def stop(self) -> None:
         """Stop gunicorn and remove its instance folder."""
@@ -242,6 +254,16 @@ class Server:
         pid = max(self.workers(), key=_sockets)
         os.kill(pid, signal.SIGKILL)
         return pid
+
+    def cpu_seconds(self) -> float:
+        """Processor time used so far by the master and its live workers (user + system)."""
+        assert self.process is not None
+        total = 0.0
+        for pid in (self.process.pid, *self.workers()):
+            with suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
 
 def _sockets(pid: int) -> int:
@@ -274,6 +296,10 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
+    #: Requests sent before this moment (``time.monotonic()``) are not counted.
+    since: float = 0.0
+    #: The server's processor seconds over the counted part (None: not measured).
+    server_cpu: float | None = None
 
     def percentile(self, kind: str, q: float) -> float:
         """The ``q``-th percentile latency (nearest rank) of ``kind``, in seconds."""
@@ -337,6 +363,7 @@ class Browser:
         self, kind: str, method: str, path: str, data: dict[str, str] | None
     ) -> tuple[int, str, str]:
         started = time.perf_counter()
+        counted = time.monotonic() >= self.stats.since
         try:
             async with self.session.request(
                 method, self.base + path, data=data, allow_redirects=False
@@ -345,14 +372,15 @@ class Browser:
         except (aiohttp.ClientError, TimeoutError) as error:
             self.stats.errors["connection"] += 1
             raise Retryable(f"{method} {path}: {type(error).__name__}") from error
-        self.stats.requests += 1
+        self.stats.requests += counted
         if response.status >= 500:
             self.stats.errors["5xx"] += 1
             raise Retryable(f"{method} {path}: {response.status}")
         if response.status >= 400:
             self.stats.errors["other"] += 1
             raise Refused(f"{method} {path}: {response.status}")
-        self.stats.latencies[kind].append(time.perf_counter() - started)
+        if counted:
+            self.stats.latencies[kind].append(time.perf_counter() - started)
         return response.status, response.headers.get("Location", ""), body
 
     async def request(
@@ -415,9 +443,19 @@ async def _answer(
 
 
 async def stakeholder(
-    base: str, person: Person, stats: Stats, deadline: float, think: float, revise: float
+    base: str,
+    person: Person,
+    stats: Stats,
+    deadline: float,
+    think: float,
+    revise: float,
+    *,
+    keep_going: bool = False,
 ) -> None:
-    """Join, answer every pair, revise some, read the summary; stop at ``deadline``."""
+    """Join, answer every pair, revise some, read the summary; stop at ``deadline``.
+
+    With ``keep_going`` the stakeholder revises random pairs until ``deadline`` instead.
+    """
     browser = Browser(base, stats, deadline)
     try:
         link = f"/i/{person.token}"
@@ -444,7 +482,12 @@ async def stakeholder(
             target, page = await _answer(browser, person, page, random.choice(SCALE_KEYS), reason)
         consultation = target.split("/")[2]
         total = len(person.pairs)
-        for number in random.sample(range(1, total + 1), round(revise * total)):
+        revisions: Iterator[int] = (
+            (random.randint(1, total) for _ in itertools.count())
+            if keep_going
+            else iter(random.sample(range(1, total + 1), round(revise * total)))
+        )
+        for number in revisions:
             if time.monotonic() > deadline:
                 return
             await _think(think)
@@ -471,26 +514,36 @@ async def drive(
     revise: float = 0.2,
     ramp: float = 0.0,
     faults: Sequence[tuple[int, Callable[[], None]]] = (),
+    keep_going: bool = False,
+    measure_after: float = 0.0,
+    server_cpu: Callable[[], float] | None = None,
 ) -> tuple[list[Person], Stats, float]:
     """Run one simulated stakeholder per token; return their records, stats and wall time.
 
     Stakeholders arrive spread over ``ramp`` seconds. Each fault ``(saves, action)`` runs
     ``action`` in a thread once ``saves`` answers have been acknowledged, while the
-    stakeholders carry on.
+    stakeholders carry on. With ``keep_going`` they revise answers until ``duration`` is
+    up; only requests sent ``measure_after`` seconds or more after the start are counted,
+    and the wall time returned is that of the counted part. ``server_cpu`` (the server's
+    processor seconds so far) is read when counting starts and at the end.
     """
-    stats = Stats()
     people = [Person(token, double_click=i % 10 == 0) for i, token in enumerate(tokens)]
     started = time.monotonic()
+    stats = Stats(since=started + measure_after)
     deadline = started + duration
 
     async def arrive(person: Person, delay: float) -> None:
         await asyncio.sleep(delay)
-        await stakeholder(base, person, stats, deadline, think, revise)
+        await stakeholder(base, person, stats, deadline, think, revise, keep_going=keep_going)
 
     tasks = [
         asyncio.ensure_future(arrive(p, ramp * i / max(1, len(people))))
         for i, p in enumerate(people)
     ]
+    cpu_at_start: list[float] = []
+    if server_cpu is not None:
+        await asyncio.sleep(max(0.0, stats.since - time.monotonic()))
+        cpu_at_start.append(server_cpu())
     for saves, action in sorted(faults, key=lambda fault: fault[0]):
         while len(stats.latencies["save"]) < saves and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -500,7 +553,9 @@ async def drive(
         task.cancel()
     for task in done:
         task.result()
-    return people, stats, time.monotonic() - started
+    if server_cpu is not None and cpu_at_start:
+        stats.server_cpu = server_cpu() - cpu_at_start[0]
+    return people, stats, time.monotonic() - stats.since
 
 
 # --------------------------------------------------------------------------- checking
@@ -598,6 +653,16 @@ class Run:
     check: Check
     faults: list[str]
 
+    @property
+    def throughput(self) -> float:
+        """Requests answered per second."""
+        return self.stats.requests / self.seconds
+
+    @property
+    def healthy(self) -> bool:
+        """Every target met: nothing lost, no error, save p95 under the target."""
+        return all(met for _, met in self.targets())
+
     def targets(self) -> list[tuple[str, bool]]:
         """Each target with whether it is met."""
         targets = [
@@ -656,11 +721,14 @@ def run_backend(
     ramp: float,
     kill_worker_after: int | None = None,
     restart_database_after: int | None = None,
+    keep_going: bool = False,
+    measure_after: float = 0.0,
 ) -> Run:
     """Seed ``database_url``, serve it with gunicorn, drive the stakeholders, check the rows.
 
     ``kill_worker_after`` and ``restart_database_after`` are numbers of acknowledged saves
-    after which a worker is killed or PostgreSQL restarted (None: never).
+    after which a worker is killed or PostgreSQL restarted (None: never); ``keep_going``
+    and ``measure_after`` are :func:`drive`'s.
     """
     happened: list[str] = []
     server = Server(database_url)
@@ -687,7 +755,15 @@ def run_backend(
             )
         people, stats, seconds = asyncio.run(
             drive(
-                server.url, seeded.tokens, duration=duration, think=think, ramp=ramp, faults=faults
+                server.url,
+                seeded.tokens,
+                duration=duration,
+                think=think,
+                ramp=ramp,
+                faults=faults,
+                keep_going=keep_going,
+                measure_after=measure_after,
+                server_cpu=server.cpu_seconds if keep_going else None,
             )
         )
     finally:
@@ -703,6 +779,77 @@ def run_backend(
     )
 
 
+@contextmanager
+def database(backend: str) -> Iterator[str]:
+    """A fresh, empty database of ``backend``: a SQLite file, or a throwaway PostgreSQL one."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'load.sqlite3'}"
+    else:
+        with throwaway_postgres(os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)) as url:
+            yield url
+
+
+def curve(backend: str, steps: Sequence[int], *, seconds: float, think: float) -> list[Run]:
+    """One run per number of voters, each on a fresh database and server; print each row."""
+    print(f"== {backend}: capacity curve, {think:g} s think time, {seconds:g} s per step")
+    print(CURVE_HEADER, flush=True)
+    runs = []
+    for voters in steps:
+        with database(backend) as url:
+            run = run_backend(
+                backend,
+                url,
+                voters,
+                duration=seconds,
+                think=think,
+                ramp=seconds / 6,
+                keep_going=True,
+                measure_after=seconds / 6,
+            )
+        runs.append(run)
+        print(curve_row(run), flush=True)
+    knee = next((run for run in reversed(runs) if run.healthy), None)
+    print(
+        f"knee: {knee.stakeholders} voters, {knee.throughput:.0f} req/s "
+        f"(save p95 {knee.stats.percentile('save', 95) * 1000:.0f} ms)"
+        if knee
+        else f"knee: none (save p95 was {SAVE_P95_TARGET * 1000:.0f} ms or more at every step)",
+        flush=True,
+    )
+    return runs
+
+
+CURVE_HEADER = (
+    "| voters | throughput | save p50 | save p95 | page p95 | 5xx / lost / twice "
+    "| server CPU per request | machine load |\n|---|---|---|---|---|---|---|---|"
+)
+
+
+def curve_row(run: Run) -> str:
+    """One step of the curve as a Markdown table row.
+
+    Beside the figures: the server's processor time per answered request (gunicorn's
+    processes, the database library included, a PostgreSQL server not), which other work on
+    the machine does not inflate much, and the machine's load average over the last five
+    minutes (runnable processes; 2 keeps both cores of a 2-core machine busy), since other
+    work slows every other figure."""
+    stats = run.stats
+    cpu = (
+        f"{stats.server_cpu / stats.requests * 1000:.1f} ms"
+        if stats.server_cpu is not None and stats.requests
+        else "–"
+    )
+    return (
+        f"| {run.stakeholders} | {run.throughput:.0f} req/s "
+        f"| {stats.percentile('save', 50) * 1000:,.0f} ms "
+        f"| {stats.percentile('save', 95) * 1000:,.0f} ms "
+        f"| {stats.percentile('page', 95) * 1000:,.0f} ms "
+        f"| {stats.errors['5xx'] + stats.errors['connection']} / {run.check.lost} / "
+        f"{run.check.duplicated} | {cpu} | {os.getloadavg()[1]:.1f} |"
+    )
+
+
 def main() -> int:
     """Command line: run each backend and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -710,20 +857,32 @@ def main() -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--duration", type=float, default=600, help="cap in seconds")
     parser.add_argument(
-        "--think", type=float, default=8.0, help="mean seconds a person takes over each pair"
+        "--think",
+        type=float,
+        help="mean seconds a person takes over each pair (default 8, or 1 with --curve)",
     )
     parser.add_argument("--ramp", type=float, default=60, help="arrivals spread over seconds")
     parser.add_argument(
         "--faults", action="store_true", help="kill a worker; restart PostgreSQL mid-run"
     )
+    parser.add_argument("--curve", action="store_true", help="measure the capacity curve")
+    parser.add_argument(
+        "--steps", default="50,100,200,400,800", help="voters per step of the curve"
+    )
+    parser.add_argument("--step-seconds", type=float, default=60, help="length of each step")
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    if args.curve:
+        steps = [int(step) for step in args.steps.split(",")]
+        for backend in backends:
+            curve(backend, steps, seconds=args.step_seconds, think=args.think or 1.0)
+        return 0
     ok = True
     pairs = args.stakeholders * len(OUTCOMES) * (len(OUTCOMES) - 1) // 2
     for backend in backends:
         options = {
             "duration": args.duration,
-            "think": args.think,
+            "think": 8.0 if args.think is None else args.think,
             "ramp": args.ramp,
             # A third of the way through the answers, and two thirds of the way.
             "kill_worker_after": pairs // 3 if args.faults else None,
@@ -731,14 +890,8 @@ def main() -> int:
                 2 * pairs // 3 if args.faults and backend == "postgresql" else None
             ),
         }
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite:///{Path(folder) / 'load.sqlite3'}"
-                run = run_backend(backend, url, args.stakeholders, **options)
-        else:
-            server = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
-            with throwaway_postgres(server) as url:
-                run = run_backend(backend, url, args.stakeholders, **options)
+        with database(backend) as url:
+            run = run_backend(backend, url, args.stakeholders, **options)
         print(run.report(), flush=True)
         ok &= all(met for _, met in run.targets())
     return 0 if ok else 1

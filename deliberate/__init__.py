@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
-    from . import config, validation
+    from . import assets, config, validation
     from .errors import register_errorhandlers
     from .security import register_security_headers
 
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     validation.init_app(app)
     register_blueprints(app)
+    assets.init_app(app)
     register_errorhandlers(app)
     register_security_headers(app)
     trust_proxies(app)
@@ -72,7 +73,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     jobs.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
 
 
 def register_blueprints(app: Flask) -> None:

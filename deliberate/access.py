@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
 
@@ -52,17 +53,27 @@ def require_membership(consultation_id: int, *roles: Role) -> Membership:
 
     Anonymous users are sent to sign in; a missing consultation is a 404; a signed-in
     user without such a membership (another consultation's facilitator, a board member
-    on a stakeholder page) gets 403.
+    on a stakeholder page) gets 403. The membership comes in one query with its
+    consultation, the consultation's rounds and groups, and the stakeholder's group, which
+    nearly every page reads (a few rounds times a few groups: a handful of rows).
     """
     if not current_user.is_authenticated:
         abort(unauthorized())
-    if db.session.get(Consultation, consultation_id) is None:
-        abort(404)
-    membership = db.session.scalar(
-        db.select(Membership).filter_by(
-            user_id=current_user.id, consultation_id=consultation_id, removed_at=None
+    membership = (
+        db.session.scalars(
+            db.select(Membership)
+            .filter_by(user_id=current_user.id, consultation_id=consultation_id, removed_at=None)
+            .options(
+                joinedload(Membership.consultation).joinedload(Consultation.rounds),
+                joinedload(Membership.consultation).joinedload(Consultation.groups),
+                joinedload(Membership.group),
+            )
         )
+        .unique()
+        .one_or_none()
     )
+    if membership is None and db.session.get(Consultation, consultation_id) is None:
+        abort(404)
     if membership is None or membership.role not in roles:
         abort(403)
     return membership

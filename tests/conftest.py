@@ -35,6 +35,7 @@ from werkzeug.serving import make_server
 from deliberate import create_app
 from deliberate.extensions import db
 from deliberate.services.pdf import HEADLESS_FLAGS
+from tests.queries import QueryCounter
 
 CHROMIUM = "/usr/bin/chromium"
 #: A salted hash that is cheap to compute: tests sign in hundreds of times (the product's
@@ -191,6 +192,13 @@ def client(app: Flask) -> FormClient:
     """A browser-like test client."""
     app.test_client_class = FormClient
     return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> QueryCounter:
+    """``with count_queries() as statements:`` records the SQL the app sends in the block."""
+    with app.app_context():
+        return QueryCounter(db.engine)
 
 
 @pytest.fixture

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -364,6 +373,26 @@ def participation(cid: int) -> str:
         not_joined=len(people.not_joined(consultation)),
         mail_ready=mail.mail_settings(current_app.config) is not None,
     )
+
+
+#: Fields of the live participation counts, per group and in total.
+LIVE_COUNTS = ("invited", "joined", "started", "finished")
+
+
+@bp.get("/<int:cid>/participation/live")
+def participation_live(cid: int) -> Response:
+    """The participation counts alone, as JSON, for the page to refresh itself during a
+    workshop: a few aggregate queries and no analysis, however many people are answering."""
+    consultation = facilitated(cid)
+    counts = rounds.participation(consultation, analyse=False)
+    response = jsonify(
+        round=counts.round.number if counts.round else None,
+        open=bool(counts.round and counts.round.is_open),
+        groups=[{f: getattr(g, f) for f in ("name", *LIVE_COUNTS)} for g in counts.groups],
+        total={f: getattr(counts.total, f) for f in LIVE_COUNTS},
+    )
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/<int:cid>/audit")

@@ -14,6 +14,7 @@ maps them to outcome ids.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import Counter
@@ -146,7 +147,14 @@ def ordered(pairs: Sequence[Pair], n: int, seed: int) -> list[Pair]:
 
 def pair_sequence(consultation: Consultation, seed: int) -> list[tuple[int, int]]:
     """The (left, right) outcome ids a stakeholder compares, in the order they are shown."""
-    ids = [o.id for o in consultation.outcomes]
+    ids = tuple(o.id for o in consultation.outcomes)
+    return list(_sequence(ids, uses_reduced_design(consultation), seed))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sequence(ids: tuple[int, ...], reduced: bool, seed: int) -> tuple[tuple[int, int], ...]:
+    """:func:`pair_sequence` for outcome ids in display order, memoised: every page of a
+    stakeholder's comparison asks for it."""
     n = len(ids)
-    pairs = reduced_pairs(n, seed) if uses_reduced_design(consultation) else all_pairs(n)
-    return [(ids[a], ids[b]) for a, b in ordered(pairs, n, seed)]
+    pairs = reduced_pairs(n, seed) if reduced else all_pairs(n)
+    return tuple((ids[a], ids[b]) for a, b in ordered(pairs, n, seed))

@@ -23,8 +23,14 @@ from typing import Any
 
 from ..engine import public_view
 from ..models import Role, Round
+from .cache import LRUCache
 from .options import options_report as round_report
 from .results import DEFAULT_BOOTSTRAP
+
+#: Public views, each beside the report it was made from, by round and request. Reports are
+#: cached objects that change whenever answers, settings or the appraisal do, so a view is
+#: reused (read-only, never deep-copied again) while its report is the same object.
+_VIEWS: LRUCache[tuple[dict[str, Any], dict[str, Any]]] = LRUCache(64)
 
 
 class Undisclosed(Exception):
@@ -104,8 +110,7 @@ def published_report(
     """The round's results as people in ``role`` may read them, or None before any answer.
 
     Facilitators get the engine's full report; everyone else the public view of
-    :func:`publishable_report`. Depends only on the round's answers and settings, the
-    options and whether ``role`` sees everything, so it can be cached on those.
+    :func:`publishable_report`, shared between requests: read it, never change it.
 
     Raises
     ------
@@ -119,4 +124,9 @@ def published_report(
     if base is None:
         return None
     report = _consistent_only(round_, base, bootstrap) if exclude_inconsistent else base
-    return public_view(report, round_.consultation.anonymity_k)
+    k = round_.consultation.anonymity_k
+    key = (round_.id, exclude_inconsistent, bootstrap, k)
+    cached = _VIEWS.get(key)
+    if cached is not None and cached[0] is report:
+        return cached[1]
+    return _VIEWS.put(key, (report, public_view(report, k)))[1]

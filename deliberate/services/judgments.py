@@ -7,6 +7,7 @@ everywhere.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -114,6 +115,25 @@ UPSERT_COLUMNS = (
     "reason",
     "updated_at",
 )
+_KEY = list(UPSERT_COLUMNS[:4])
+
+
+def _on_conflict_update(statement: Any) -> Any:
+    return statement.on_conflict_do_update(
+        index_elements=_KEY,
+        set_={name: statement.excluded[name] for name in ("value", "reason", "updated_at")},
+    )
+
+
+def _insert(dialect: str) -> Any:
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Judgment)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """The row-by-row upsert, built once per dialect (building it is a good part of a
+    save's cost)."""
+    return _on_conflict_update(_insert(dialect))
 
 
 def judgment_upsert(rows_from: Select[Any] | None = None) -> Any:
@@ -124,17 +144,9 @@ def judgment_upsert(rows_from: Select[Any] | None = None) -> Any:
     :data:`UPSERT_COLUMNS`, to copy rows within the database in one statement.
     """
     dialect = db.session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Judgment)
-    if rows_from is not None:
-        statement = statement.from_select(list(UPSERT_COLUMNS), rows_from)
-    return statement.on_conflict_do_update(
-        index_elements=["membership_id", "round_id", "outcome_a_id", "outcome_b_id"],
-        set_={
-            "value": statement.excluded.value,
-            "reason": statement.excluded.reason,
-            "updated_at": statement.excluded.updated_at,
-        },
-    )
+    if rows_from is None:
+        return _upsert(dialect)
+    return _on_conflict_update(_insert(dialect).from_select(list(UPSERT_COLUMNS), rows_from))
 
 
 def save_judgments(
@@ -186,7 +198,7 @@ def record_judgment(
     """Validate and save one judgment of ``membership`` in ``round_``; return what was saved."""
     check_can_judge(membership, round_)
     judgment = validate_judgment(
-        outcome_ids(membership.consultation_id),
+        [o.id for o in membership.consultation.outcomes],
         first_id,
         second_id,
         value,

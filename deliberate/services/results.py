@@ -2,15 +2,17 @@
 
 The cache key includes a fingerprint of the round's judgments (count, last change, sum of
 values) and the consultation's settings, so every app-server worker recomputes as soon as
-any judgment or setting changes, with no shared cache to invalidate.
+any judgment or setting changes, with no shared cache to invalidate. A participant's live
+feedback is cached under a fingerprint of their own answers, and public views (see
+:mod:`deliberate.services.disclosure`) beside the report they come from: each is computed
+once per change and then shared read-only.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -20,12 +22,15 @@ from ..engine import JudgmentTable, analyze
 from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Round, StakeholderGroup, Weighting
+from .cache import LRUCache
 
 DEFAULT_BOOTSTRAP = 1000
 CSV_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value", "reason")
 
-_CACHE: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_CACHE_SIZE = 64
+#: Round reports by round fingerprint and options.
+_CACHE: LRUCache[dict[str, Any]] = LRUCache(64)
+#: Live feedback by participant and fingerprint of their answers: a workshop's worth.
+_FEEDBACK: LRUCache[dict[str, Any]] = LRUCache(4096)
 
 
 def analysis_options(consultation: Consultation) -> dict[str, Any]:
@@ -89,12 +94,21 @@ def judgment_rows(
     if with_reason:
         query = query.where(Judgment.reason != "")
     keyed = []
-    for judgment_id, member, group, a, pos_a, b, pos_b, value, reason in db.session.execute(query):
-        if (pos_a, a) > (pos_b, b):
-            a, b, value, pos_a, pos_b = b, a, 1 / value, pos_b, pos_a
+    for judgment_id, member, group, *pair, reason in db.session.execute(query):
+        a, pos_a, b, pos_b, value = _in_display_order(*pair)
         row = JudgmentRow(judgment_id, member, group, a, b, value, reason or "")
         keyed.append(((member, pos_a, pos_b, judgment_id), row))
     return [row for _, row in sorted(keyed)]
+
+
+def _in_display_order(
+    a: str, pos_a: int, b: str, pos_b: int, value: float
+) -> tuple[str, int, str, int, float]:
+    """A stored pair with ``a`` first in the outcomes' display order, inverting the value
+    when the canonical (id) order differs."""
+    if (pos_a, a) > (pos_b, b):
+        return b, pos_b, a, pos_a, 1 / value
+    return a, pos_a, b, pos_b, value
 
 
 def round_table(round_: Round, membership_id: int | None = None) -> JudgmentTable | None:
@@ -120,22 +134,15 @@ def _fingerprint(round_: Round) -> tuple[Any, ...]:
 
 
 def _report_key(round_: Round, options: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        round_.id,
-        _fingerprint(round_),
-        tuple(sorted((k, repr(v)) for k, v in options.items())),
-    )
+    """The round, the fingerprint of its judgments, and the engine options."""
+    settings = tuple(sorted((name, repr(value)) for name, value in options.items()))
+    return (round_.id, _fingerprint(round_), settings)
 
 
 def report_fingerprint(round_: Round, *, exclude_inconsistent: bool = False) -> str:
     """A text that changes whenever :func:`round_report`'s default report of ``round_`` would
     (judgments, settings, options): the key of a stored report."""
-    options = {
-        **analysis_options(round_.consultation),
-        "exclude_inconsistent": exclude_inconsistent,
-        "bootstrap": DEFAULT_BOOTSTRAP,
-    }
-    return repr(_report_key(round_, options))
+    return repr(_report_key(round_, _options(round_, exclude_inconsistent, DEFAULT_BOOTSTRAP)))
 
 
 def participant_count(round_: Round) -> int:
@@ -145,6 +152,34 @@ def participant_count(round_: Round) -> int:
             Judgment.round_id == round_.id
         )
     )
+
+
+def _options(
+    round_: Round, exclude_inconsistent: bool, bootstrap: int, **overrides: Any
+) -> dict[str, Any]:
+    return {
+        **analysis_options(round_.consultation),
+        "exclude_inconsistent": exclude_inconsistent,
+        "bootstrap": bootstrap,
+        **overrides,
+    }
+
+
+def _report(
+    round_: Round,
+    options: dict[str, Any],
+    key: tuple[Any, ...],
+    leave_out: Collection[str] = (),
+) -> dict[str, Any] | None:
+    def compute() -> dict[str, Any] | None:
+        table = round_table(round_)
+        if table is not None and leave_out:
+            dropped = [table.groups.index(g) for g in leave_out if g in table.groups]
+            keep = ~np.isin(table.group_index, dropped)
+            table = table.subset(keep) if keep.any() else None
+        return None if table is None else analyze(table, on_disconnected="skip", **options)
+
+    return _CACHE.get_or_compute(key, compute)
 
 
 def round_report(
@@ -159,52 +194,57 @@ def round_report(
 
     Participants whose answers do not yet connect every outcome are left out and
     listed in ``method.skipped``. The members of the groups named in ``leave_out`` are
-    left out before the analysis (their groups stay, with nobody in them).
+    left out before the analysis (their groups stay, with nobody in them). The report is
+    shared between requests: read it, never change it.
     """
-    options = {
-        **analysis_options(round_.consultation),
-        "exclude_inconsistent": exclude_inconsistent,
-        "bootstrap": bootstrap,
-        **overrides,
-    }
+    options = _options(round_, exclude_inconsistent, bootstrap, **overrides)
     key = (*_report_key(round_, options), tuple(sorted(leave_out)))
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    table = round_table(round_)
-    if table is not None and leave_out:
-        dropped = [table.groups.index(g) for g in leave_out if g in table.groups]
-        keep = ~np.isin(table.group_index, dropped)
-        table = table.subset(keep) if keep.any() else None
-    if table is None:
-        return None
-    report = analyze(table, on_disconnected="skip", **options)
-    _CACHE[key] = report
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return report
+    return _report(round_, options, key, leave_out)
 
 
-def participant_feedback(membership: Membership, round_: Round) -> dict[str, Any] | None:
+def participant_feedback(
+    membership: Membership, round_: Round, given: Iterable[Judgment] | None = None
+) -> dict[str, Any] | None:
     """One stakeholder's own priorities and consistency, for live feedback.
 
     Returns None before any answer; ``{"connected": False, "cut_off": [...]}`` while the
     answers do not yet connect every outcome; otherwise the participant's entry of the
     report (weights, cr, most_inconsistent, …) with ``connected: True``.
+
+    ``given`` is the stakeholder's judgments in ``round_`` when the caller has them
+    already (otherwise they are read). The result is cached by a fingerprint of those
+    answers, so the engine runs once per change of answers; it is shared: never change it.
     """
-    table = round_table(round_, membership.id)
-    if table is None:
+    if given is None:
+        given = db.session.scalars(
+            db.select(Judgment).filter_by(membership_id=membership.id, round_id=round_.id)
+        )
+    consultation = membership.consultation
+    outcomes = {o.id: (o.name, o.position) for o in consultation.outcomes}
+    answers = tuple(sorted((j.outcome_a_id, j.outcome_b_id, j.value) for j in given))
+    if not answers:
         return None
-    report = analyze(
-        table,
-        bootstrap=0,
-        on_disconnected="skip",
-        cr_threshold=membership.consultation.consistency_threshold,
-    )
-    skipped = report["method"]["skipped"]
-    if skipped:
-        return {"connected": False, "cut_off": skipped[0]["cut_off"]}
-    return {"connected": True, **report["participants"][0]}
+    group = membership.group.name if membership.group else ""
+    threshold = consultation.consistency_threshold
+    key = (membership.id, round_.id, threshold, group, tuple(outcomes.items()), answers)
+
+    def compute() -> dict[str, Any]:
+        rows = sorted(
+            (_in_display_order(*outcomes[a], *outcomes[b], v) for a, b, v in answers),
+            key=lambda row: (row[1], row[3]),
+        )
+        table = JudgmentTable.from_records(
+            [(str(membership.id), group, a, b, value) for a, _, b, _, value in rows],
+            outcomes=[name for name, _ in outcomes.values()],
+            groups=[group],
+        )
+        report = analyze(table, bootstrap=0, on_disconnected="skip", cr_threshold=threshold)
+        skipped = report["method"]["skipped"]
+        if skipped:
+            return {"connected": False, "cut_off": skipped[0]["cut_off"]}
+        return {"connected": True, **report["participants"][0]}
+
+    return _FEEDBACK.get_or_compute(key, compute)
 
 
 def judgment_records(round_: Round) -> list[dict[str, Any]]:

@@ -207,10 +207,16 @@ def _return_link(consultation_id: int) -> str | None:
 
 
 def _feedback_view(
-    membership: Membership, round_: Round | None, sequence: list[voting.Step]
+    membership: Membership,
+    round_: Round | None,
+    sequence: list[voting.Step],
+    given: voting.Answers,
 ) -> dict[str, Any]:
-    """Live feedback in words: the chart, consistency, and the pair to revisit, if any."""
-    feedback = participant_feedback(membership, round_) if round_ is not None else None
+    """Live feedback in words: the chart, consistency, and the pair to revisit, if any.
+
+    ``given`` is the stakeholder's answers in ``round_``.
+    """
+    feedback = participant_feedback(membership, round_, given.values()) if round_ else None
     view: dict[str, Any] = {"feedback": feedback, "chart": None, "revisit": None}
     if not feedback or not feedback["connected"]:
         return view
@@ -240,11 +246,13 @@ def _render_compare(
     reason: str | None = None,
     confirm_skip: bool = False,
     status: int = 200,
+    loaded: list[voting.Answers] | None = None,
 ) -> tuple[str, int]:
+    """The comparison page for pair ``number``; ``loaded`` is the stakeholder's answers in
+    ``round_`` and the previous round when the caller has read them already."""
     consultation = membership.consultation
-    given = voting.answers(membership, round_)
     previous = voting.previous_round(consultation, round_)
-    before = voting.answers(membership, previous)
+    given, before = loaded or voting.answers_in(membership, round_, previous)
     step = sequence[number - 1]
     outcomes = {o.id: o for o in consultation.outcomes}
     judgment = given.get(step.canonical)
@@ -256,7 +264,7 @@ def _render_compare(
         chosen, reason, prefilled = voting.point_key(step.shown(earlier)), earlier.reason, True
     answered = voting.answered(sequence, given)
     results_now = voting.sees_previous_results(consultation, answered, len(sequence))
-    feedback = _feedback_view(membership, round_, sequence)
+    feedback = _feedback_view(membership, round_, sequence, given)
     left, right = outcomes[step.left_id], outcomes[step.right_id]
     revisit = feedback["revisit"]
     suggested = None
@@ -290,16 +298,17 @@ def _render_compare(
         contested=frozenset((left.name, right.name)) in voting.contested_pairs(previous),
         can_copy=any(p not in given for p in before if p in {s.canonical for s in sequence}),
         error=error,
-        previous_rows=_compared(membership, previous) if previous and results_now else [],
+        previous_rows=_compared(membership, previous, before) if previous and results_now else [],
         results_later=previous is not None and not results_now,
         **feedback,
     )
     return page, status
 
 
-def _compared(membership: Membership, closed: Round) -> list[dict[str, Any]]:
-    """A closed round's priorities: the stakeholder's own beside their group's and everyone's."""
-    own = participant_feedback(membership, closed)
+def _compared(membership: Membership, closed: Round, given: voting.Answers) -> list[dict[str, Any]]:
+    """A closed round's priorities: the stakeholder's own (``given``, their answers then)
+    beside their group's and everyone's."""
+    own = participant_feedback(membership, closed, given.values())
     return voting.comparison_rows(
         voting.public_results(closed),
         membership.group.name if membership.group else None,
@@ -317,13 +326,15 @@ def compare(consultation_id: int) -> Any:
         return redirect(url_for(".summary", consultation_id=consultation_id))
     sequence = voting.steps(membership)
     number = query_int("pair")
+    previous = voting.previous_round(membership.consultation, round_)
+    loaded = voting.answers_in(membership, round_, previous)
     if number is None:
-        number = voting.first_unanswered(sequence, voting.answers(membership, round_))
+        number = voting.first_unanswered(sequence, loaded[0])
         if number == 0:
             return redirect(url_for(".summary", consultation_id=consultation_id))
     if not 1 <= number <= len(sequence):
         abort(404, f"There is no pair {number}: this consultation has {len(sequence)} for you.")
-    return _render_compare(membership, round_, sequence, number)
+    return _render_compare(membership, round_, sequence, number, loaded=loaded)
 
 
 def _wants_json() -> bool:
@@ -364,6 +375,11 @@ def save(consultation_id: int, number: int) -> Any:
         if _wants_json():
             return _refuse("This pair has an answer: confirm that it should be removed.", 409)
         return _render_compare(membership, round_, sequence, number, confirm_skip=True)
+    # Read what the answer needs before the commit expires the loaded rows.
+    names = {o.id: o.name for o in membership.consultation.outcomes}
+    left, right = names[step.left_id], names[step.right_id]
+    membership_id, round_id = membership.id, round_.id
+    removed = voting.describe(left, right, step.shown(given)) if given is not None else None
     try:
         if action == "skip":
             withdraw_judgment(membership, round_, step.left_id, step.right_id)
@@ -386,17 +402,14 @@ def save(consultation_id: int, number: int) -> Any:
             status=400,
         )
     if _wants_json():
-        answered = voting.answered(sequence, voting.answers(membership, round_))
+        answered = voting.answered(sequence, voting.answered_pairs(membership_id, round_id))
         return jsonify(saved=action != "skip", answered=answered, total=len(sequence))
     target = max(1, number - 1) if action == "back" else number + 1
-    names = {o.id: o.name for o in membership.consultation.outcomes}
-    left, right = names[step.left_id], names[step.right_id]
     if action == "save":
         flash(f"Saved: {voting.describe(left, right, value)}.", "success")
-    elif action == "skip" and given is not None:
+    elif action == "skip" and removed is not None:
         flash(
-            f"Removed your answer to {left} or {right} "
-            f"({voting.describe(left, right, step.shown(given))}). "
+            f"Removed your answer to {left} or {right} ({removed}). "
             "That pair now has no answer: you can answer it again at any time.",
             "info",
         )
@@ -435,18 +448,19 @@ def summary(consultation_id: int) -> str:
     consultation = membership.consultation
     round_ = consultation.current_round
     sequence = voting.steps(membership)
-    given = voting.answers(membership, round_)
     open_now = voting.voting_round(consultation) is not None
-    view = _feedback_view(membership, round_, sequence)
+    closed = round_ if round_ is not None and not round_.is_open else None
+    previous = voting.previous_round(consultation, round_)
+    given, before = voting.answers_in(membership, round_, previous)
+    view = _feedback_view(membership, round_, sequence, given)
     if not open_now:
         view["revisit"] = None  # nothing can be changed now
-    closed = round_ if round_ is not None and not round_.is_open else None
     answered = voting.answered(sequence, given)
-    previous = voting.previous_round(consultation, round_)
     later = bool(previous) and not voting.sees_previous_results(
         consultation, answered, len(sequence)
     )
     compared = closed or (None if later else previous)
+    then = given if compared is closed else before  # the answers in the round compared
     return render_template(
         "stakeholder/summary.html",
         consultation=consultation,
@@ -459,7 +473,7 @@ def summary(consultation_id: int) -> str:
         outcomes={o.id: o for o in consultation.outcomes},
         unanswered=[s for s in sequence if s.canonical not in given],
         compared=compared,
-        rows=_compared(membership, compared) if compared else [],
+        rows=_compared(membership, compared, then) if compared else [],
         return_link=_return_link(consultation_id),
         **view,
     )

@@ -7,6 +7,7 @@ Writes go through :mod:`deliberate.services.judgments` and
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -127,14 +128,27 @@ def steps(membership: Membership) -> list[Step]:
     ]
 
 
-def answers(membership: Membership, round_: Round | None) -> dict[tuple[int, int], Judgment]:
+Answers = dict[tuple[int, int], Judgment]
+
+
+def answers(membership: Membership, round_: Round | None) -> Answers:
     """The stakeholder's judgments in ``round_`` keyed by canonical pair."""
-    if round_ is None:
-        return {}
-    rows = db.session.scalars(
-        db.select(Judgment).filter_by(membership_id=membership.id, round_id=round_.id)
-    )
-    return {(j.outcome_a_id, j.outcome_b_id): j for j in rows}
+    return answers_in(membership, round_)[0]
+
+
+def answers_in(membership: Membership, *rounds: Round | None) -> list[Answers]:
+    """The stakeholder's judgments in each of ``rounds`` (None: none), in one query."""
+    ids = [r.id for r in rounds if r is not None]
+    by_round: dict[int, Answers] = {round_id: {} for round_id in ids}
+    if ids:
+        rows = db.session.scalars(
+            db.select(Judgment).where(
+                Judgment.membership_id == membership.id, Judgment.round_id.in_(ids)
+            )
+        )
+        for j in rows:
+            by_round[j.round_id][(j.outcome_a_id, j.outcome_b_id)] = j
+    return [by_round[r.id] if r is not None else {} for r in rounds]
 
 
 def previous_round(consultation: Consultation, round_: Round | None) -> Round | None:
@@ -159,8 +173,18 @@ def voting_round(consultation: Consultation) -> Round | None:
     return round_
 
 
-def answered(sequence: list[Step], given: dict[tuple[int, int], Judgment]) -> int:
-    """How many pairs of the sequence have an answer."""
+def answered_pairs(membership_id: int, round_id: int) -> set[tuple[int, int]]:
+    """The canonical pairs a stakeholder has answered in a round (ids only, no rows loaded)."""
+    rows = db.session.execute(
+        db.select(Judgment.outcome_a_id, Judgment.outcome_b_id).filter_by(
+            membership_id=membership_id, round_id=round_id
+        )
+    )
+    return {(a, b) for a, b in rows}
+
+
+def answered(sequence: list[Step], given: Collection[tuple[int, int]]) -> int:
+    """How many pairs of the sequence have an answer (``given``: answers or answered pairs)."""
     return sum(1 for s in sequence if s.canonical in given)
 
 

@@ -119,6 +119,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "facilitator.map_chart": {"GET": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.pair": {"GET": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.participation": {"GET": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.participation_live": {"GET": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.people_page": {"GET": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.rounds_page": {"GET": (302, 403, 403, 200, 403, 403, 302)},
     "facilitator.import_judgments_page": {
