@@ -24,8 +24,8 @@ from typing import Any
 from ..engine import public_view
 from ..models import Role, Round
 from .cache import LRUCache
-from .options import options_report as round_report
-from .results import DEFAULT_BOOTSTRAP
+from .options import options_report
+from .results import DEFAULT_BOOTSTRAP, round_report
 
 #: Public views, each beside the report it was made from, by round and request. Reports are
 #: cached objects that change whenever answers, settings or the appraisal do, so a view is
@@ -52,7 +52,7 @@ def small_groups(report: dict[str, Any], k: int) -> list[str]:
 
 
 def publishable_report(
-    round_: Round, *, bootstrap: int = DEFAULT_BOOTSTRAP
+    round_: Round, *, bootstrap: int = DEFAULT_BOOTSTRAP, with_options: bool = True
 ) -> dict[str, Any] | None:
     """The round's full report analysed without the groups below the anonymity threshold.
 
@@ -65,16 +65,19 @@ def publishable_report(
             "shown once the facilitator closes the round.",
             403,
         )
-    full = round_report(round_, bootstrap=bootstrap)
+    report = options_report if with_options else round_report
+    full = report(round_, bootstrap=bootstrap)
     if full is None:
         return None
     small = small_groups(full, round_.consultation.anonymity_k)
     if len(small) == len(full["groups"]) or not any(full["groups"][g]["size"] for g in small):
         return full  # nothing to leave out, or everything: the public view withholds it all
-    return round_report(round_, bootstrap=bootstrap, leave_out=small)
+    return report(round_, bootstrap=bootstrap, leave_out=small)
 
 
-def _consistent_only(round_: Round, base: dict[str, Any], bootstrap: int) -> dict[str, Any]:
+def _consistent_only(
+    round_: Round, base: dict[str, Any], bootstrap: int, with_options: bool
+) -> dict[str, Any]:
     """The report without inconsistent people, if every group loses none or at least k."""
     k = round_.consultation.anonymity_k
     shown = [g for g, block in base["groups"].items() if block["size"] >= k]
@@ -92,7 +95,7 @@ def _consistent_only(round_: Round, base: dict[str, Any], bootstrap: int) -> dic
             "every answer only."
         )
     leave_out = [g for g in base["groups"] if g not in shown or kept[g] < k]
-    report = round_report(
+    report = (options_report if with_options else round_report)(
         round_, exclude_inconsistent=True, bootstrap=bootstrap, leave_out=leave_out
     )
     if report is None:
@@ -106,8 +109,12 @@ def published_report(
     *,
     exclude_inconsistent: bool = False,
     bootstrap: int = DEFAULT_BOOTSTRAP,
+    with_options: bool = True,
 ) -> dict[str, Any] | None:
     """The round's results as people in ``role`` may read them, or None before any answer.
+
+    ``with_options`` adds the options appraisal where there is one (pages that show only
+    the outcomes' priorities, such as a stakeholder's own comparison, leave it out).
 
     Facilitators get the engine's full report; everyone else the public view of
     :func:`publishable_report`, shared between requests: read it, never change it.
@@ -119,13 +126,16 @@ def published_report(
         differ by fewer than k people in some group.
     """
     if sees_everything(role):
-        return round_report(round_, exclude_inconsistent=exclude_inconsistent, bootstrap=bootstrap)
-    base = publishable_report(round_, bootstrap=bootstrap)
+        report = options_report if with_options else round_report
+        return report(round_, exclude_inconsistent=exclude_inconsistent, bootstrap=bootstrap)
+    base = publishable_report(round_, bootstrap=bootstrap, with_options=with_options)
     if base is None:
         return None
-    report = _consistent_only(round_, base, bootstrap) if exclude_inconsistent else base
+    report = (
+        _consistent_only(round_, base, bootstrap, with_options) if exclude_inconsistent else base
+    )
     k = round_.consultation.anonymity_k
-    key = (round_.id, exclude_inconsistent, bootstrap, k)
+    key = (round_.id, exclude_inconsistent, bootstrap, with_options, k)
     cached = _VIEWS.get(key)
     if cached is not None and cached[0] is report:
         return cached[1]

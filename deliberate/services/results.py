@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
+from flask import g, has_request_context
 from sqlalchemy import func
 
 from ..engine import JudgmentTable, analyze
@@ -125,12 +126,25 @@ def round_table(round_: Round, membership_id: int | None = None) -> JudgmentTabl
 
 
 def _fingerprint(round_: Round) -> tuple[Any, ...]:
+    """Count, last change and sum of the round's judgments: a change of any answer changes it.
+
+    A closed round's judgments cannot change, so within one request its fingerprint is read
+    once however many views of it a page shows.
+    """
+    memo: dict[int, tuple[Any, ...]] | None = None
+    if round_.closed_at is not None and has_request_context():
+        memo = g.setdefault("closed_round_fingerprints", {})
+        if round_.id in memo:
+            return memo[round_.id]
     count, last, total = db.session.execute(
         db.select(
             func.count(Judgment.id), func.max(Judgment.updated_at), func.sum(Judgment.value)
         ).where(Judgment.round_id == round_.id)
     ).one()
-    return count, str(last), round(float(total or 0.0), 9)
+    found = (count, str(last), round(float(total or 0.0), 9))
+    if memo is not None:
+        memo[round_.id] = found
+    return found
 
 
 def _report_key(round_: Round, options: dict[str, Any]) -> tuple[Any, ...]:

@@ -226,7 +226,7 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
         }
     members = db.session.scalars(
         db.select(Membership)
-        .filter_by(consultation_id=consultation.id, role=Role.STAKEHOLDER)
+        .filter_by(consultation_id=consultation.id, role=Role.STAKEHOLDER, removed_at=None)
         .options(selectinload(Membership.user))
         .order_by(Membership.id)
     )

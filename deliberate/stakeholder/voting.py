@@ -24,7 +24,7 @@ from ..models import (
     Status,
     utcnow,
 )
-from ..services import insight, results
+from ..services import insight
 from ..services.design import pair_sequence
 from ..services.disclosure import published_report
 from ..services.invitations import InvitationError, create_invitation, redeem
@@ -246,8 +246,9 @@ CONTESTED_PAIRS = 3
 
 
 def contested_pairs(previous: Round | None) -> set[frozenset[str]]:
-    """The previous round's most contested pairs (as outcome names), as the map ranks them."""
-    report = results.round_report(previous) if previous is not None else None
+    """The previous round's most contested pairs (as outcome names), ranked as the map ranks
+    them, from what stakeholders may see of that round."""
+    report = public_results(previous) if previous is not None else None
     if report is None:
         return set()
     ranked = insight.conflict_order(report["pairs"])[:CONTESTED_PAIRS]
@@ -256,7 +257,7 @@ def contested_pairs(previous: Round | None) -> set[frozenset[str]]:
 
 def public_results(round_: Round) -> dict[str, Any] | None:
     """A closed round's aggregates as a stakeholder may see them (small groups withheld)."""
-    return published_report(round_, Role.STAKEHOLDER, bootstrap=0)
+    return published_report(round_, Role.STAKEHOLDER, bootstrap=0, with_options=False)
 
 
 def comparison_rows(
