@@ -43,7 +43,7 @@ def test_board_member_reads_a_summary_with_no_names_on_it(
     _sign_in_and_open_summary(page, live_server)
     for heading in ("Who took part", "Where stakeholders converge", "Where they conflict"):
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
-    expect(page.get_by_text("Efficiency is first for Funders but sixth or seventh")).to_be_visible()
+    expect(page.get_by_text("Efficiency is first for Funders but fifth to seventh")).to_be_visible()
     chart = page.get_by_role("img", name="Consensus priorities with 95% bootstrap intervals")
     expect(chart).to_be_visible()
     html = page.content()
@@ -72,7 +72,7 @@ def test_board_member_downloads_the_pdf(
     flat = " ".join(" ".join(pages).split())
     assert DEMO_TITLE in flat
     assert "The consensus priorities" in flat
-    assert "Efficiency is first for Funders but sixth or seventh for Service users" in flat
+    assert "Efficiency is first for Funders but fifth to seventh for Service users" in flat
     assert "Where they conflict" in flat
     assert "Efficiency against Equity divides the groups" in flat
     assert "Download PDF" not in flat and "Sign out" not in flat
