@@ -3,7 +3,8 @@
 # PostgreSQL tests run when TEST_DATABASE_URL is set; browser tests need Debian's chromium,
 # which this script installs with apt when it is missing and we are root.
 #   scripts/test.sh [--fast] [pytest arguments]
-# --fast runs the everyday loop: engine, web and security tests on SQLite, no browser or load.
+# --fast runs the everyday loop: engine, web and security tests on SQLite, no browser or load,
+# spread over two processes (pytest-xdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -31,7 +32,7 @@ echo "== pip check"
 echo "== pytest"
 status=0
 if [ "$fast" = 1 ]; then
-  .venv/bin/python -m pytest tests/engine tests/web tests/security \
+  .venv/bin/python -m pytest tests/engine tests/web tests/security -n 2 \
     -m "not postgres and not browser and not load" "$@" || status=$?
 else
   .venv/bin/python -m pytest "$@" || status=$?

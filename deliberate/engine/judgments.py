@@ -463,9 +463,10 @@ def table_from_columns(
     problems: list[tuple[int, str]] = []
 
     def empty(cells: list[object], spelled: dict[object, str], message: str) -> None:
-        blank = [raw for raw, name in spelled.items() if name == ""]
-        if blank:
-            problems.append((min(cells.index(raw) for raw in blank), message))
+        blank = {raw for raw, name in spelled.items() if name == ""}
+        first = next((i for i, raw in enumerate(cells) if raw in blank), None)
+        if first is not None:
+            problems.append((first, message))
 
     empty(columns.participant, people, "participant is empty")
     empty(columns.group, group_names, "group is empty")

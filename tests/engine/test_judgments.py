@@ -195,3 +195,14 @@ def test_text_report_ranks_outcomes_names_the_top_and_explains_abbreviations(
     assert "Top outcome: high" in out
     footer = out.strip().splitlines()[-1]
     assert all(term in footer for term in ("S*:", "W:", "CR:", "n:"))
+
+
+def test_a_blank_second_outcome_is_named_with_its_line() -> None:
+    """A blank outcome_b that never appears as an outcome_a (found by fuzzing the API)."""
+    from deliberate.engine.judgments import Columns, table_from_columns
+
+    columns = Columns.from_records([("p", "g", "a", "b", 3), ("p", "g", "a", " ", 2)])
+    with pytest.raises(JudgmentError) as refused:
+        table_from_columns(columns)
+    assert refused.value.line == 2
+    assert "outcome_a and outcome_b must both be given" in str(refused.value)
