@@ -255,6 +255,21 @@ class Server:
         os.kill(pid, signal.SIGKILL)
         return pid
 
+    def crash_until_noticed(self, stats: Stats, attempts: int = 5) -> list[str]:
+        """Kill the busiest worker until a client sees a broken request, at most ``attempts``
+        times: a worker caught between requests crashes unseen (clients silently resend
+        idempotent requests on a reused connection), which would test nothing."""
+        happened: list[str] = []
+        seen = stats.errors["connection"] + stats.errors["5xx"]
+        for _ in range(attempts):
+            happened.append(f"killed gunicorn worker {self.kill_worker()} (SIGKILL)")
+            until = time.monotonic() + 2.0
+            while time.monotonic() < until:
+                if stats.errors["connection"] + stats.errors["5xx"] > seen:
+                    return happened
+                time.sleep(0.05)
+        return happened
+
     def cpu_seconds(self) -> float:
         """Processor time used so far by the master and its live workers (user + system)."""
         assert self.process is not None
@@ -513,7 +528,7 @@ async def drive(
     think: float,
     revise: float = 0.2,
     ramp: float = 0.0,
-    faults: Sequence[tuple[int, Callable[[], None]]] = (),
+    faults: Sequence[tuple[int, Callable[[Stats], None]]] = (),
     keep_going: bool = False,
     measure_after: float = 0.0,
     server_cpu: Callable[[], float] | None = None,
@@ -521,7 +536,7 @@ async def drive(
     """Run one simulated stakeholder per token; return their records, stats and wall time.
 
     Stakeholders arrive spread over ``ramp`` seconds. Each fault ``(saves, action)`` runs
-    ``action`` in a thread once ``saves`` answers have been acknowledged, while the
+    ``action(stats)`` in a thread once ``saves`` answers have been acknowledged, while the
     stakeholders carry on. With ``keep_going`` they revise answers until ``duration`` is
     up; only requests sent ``measure_after`` seconds or more after the start are counted,
     and the wall time returned is that of the counted part. ``server_cpu`` (the server's
@@ -547,7 +562,7 @@ async def drive(
     for saves, action in sorted(faults, key=lambda fault: fault[0]):
         while len(stats.latencies["save"]) < saves and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        await asyncio.to_thread(action)
+        await asyncio.to_thread(action, stats)
     done, pending = await asyncio.wait(tasks, timeout=duration + RETRY_WINDOW + 30)
     for task in pending:
         task.cancel()
@@ -736,21 +751,20 @@ def run_backend(
     try:
         seeded = seed(database_url, stakeholders)
         server.wait()
-        faults: list[tuple[int, Callable[[], None]]] = []
+        faults: list[tuple[int, Callable[[Stats], None]]] = []
         if kill_worker_after is not None:
-            faults.append(
-                (
-                    kill_worker_after,
-                    lambda: happened.append(
-                        f"killed gunicorn worker {server.kill_worker()} (SIGKILL)"
-                    ),
-                )
-            )
+
+            def crash(stats: Stats) -> None:
+                happened.extend(server.crash_until_noticed(stats))
+
+            faults.append((kill_worker_after, crash))
         if restart_database_after is not None:
             faults.append(
                 (
                     restart_database_after,
-                    lambda: happened.append(f"restarted PostgreSQL ({restart_postgres():.1f} s)"),
+                    lambda _stats: happened.append(
+                        f"restarted PostgreSQL ({restart_postgres():.1f} s)"
+                    ),
                 )
             )
         people, stats, seconds = asyncio.run(
