@@ -20,6 +20,7 @@ from flask import g, has_request_context
 from sqlalchemy import func
 
 from ..engine import JudgmentTable, analyze
+from ..engine.individual import own_priorities
 from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Round, StakeholderGroup, Weighting
@@ -222,8 +223,9 @@ def participant_feedback(
     """One stakeholder's own priorities and consistency, for live feedback.
 
     Returns None before any answer; ``{"connected": False, "cut_off": [...]}`` while the
-    answers do not yet connect every outcome; otherwise the participant's entry of the
-    report (weights, cr, most_inconsistent, …) with ``connected: True``.
+    answers do not yet connect every outcome; otherwise their figures as the round's
+    report would list them (weights, cr, most_inconsistent, …) with ``connected: True``,
+    computed from their answers alone (:func:`deliberate.engine.individual.own_priorities`).
 
     ``given`` is the stakeholder's judgments in ``round_`` when the caller has them
     already (otherwise they are read). The result is cached by a fingerprint of those
@@ -233,30 +235,21 @@ def participant_feedback(
         given = db.session.scalars(
             db.select(Judgment).filter_by(membership_id=membership.id, round_id=round_.id)
         )
-    consultation = membership.consultation
-    outcomes = {o.id: (o.name, o.position) for o in consultation.outcomes}
     answers = tuple(sorted((j.outcome_a_id, j.outcome_b_id, j.value) for j in given))
     if not answers:
         return None
-    group = membership.group.name if membership.group else ""
+    consultation = membership.consultation
+    outcomes = tuple((o.id, o.name) for o in consultation.outcomes)  # in display order
     threshold = consultation.consistency_threshold
-    key = (membership.id, round_.id, threshold, group, tuple(outcomes.items()), answers)
+    key = (membership.id, round_.id, threshold, outcomes, answers)
 
-    def compute() -> dict[str, Any]:
-        rows = sorted(
-            (_in_display_order(*outcomes[a], *outcomes[b], v) for a, b, v in answers),
-            key=lambda row: (row[1], row[3]),
+    def compute() -> dict[str, Any] | None:
+        index = {outcome_id: i for i, (outcome_id, _) in enumerate(outcomes)}
+        return own_priorities(
+            [name for _, name in outcomes],
+            ((index[a], index[b], value) for a, b, value in answers),
+            threshold,
         )
-        table = JudgmentTable.from_records(
-            [(str(membership.id), group, a, b, value) for a, _, b, _, value in rows],
-            outcomes=[name for name, _ in outcomes.values()],
-            groups=[group],
-        )
-        report = analyze(table, bootstrap=0, on_disconnected="skip", cr_threshold=threshold)
-        skipped = report["method"]["skipped"]
-        if skipped:
-            return {"connected": False, "cut_off": skipped[0]["cut_off"]}
-        return {"connected": True, **report["participants"][0]}
 
     return _FEEDBACK.get_or_compute(key, compute)
 
