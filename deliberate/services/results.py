@@ -16,7 +16,6 @@ from collections.abc import Collection, Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
-from flask import g, has_request_context
 from sqlalchemy import func
 
 from ..engine import JudgmentTable, analyze
@@ -31,6 +30,8 @@ CSV_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value", "reaso
 
 #: Round reports by round fingerprint and options.
 _CACHE: LRUCache[dict[str, Any]] = LRUCache(64)
+#: Fingerprints of closed rounds (see :func:`_fingerprint`).
+_CLOSED: LRUCache[tuple[Any, ...]] = LRUCache(1024)
 #: Live feedback by participant and fingerprint of their answers: a workshop's worth.
 _FEEDBACK: LRUCache[dict[str, Any]] = LRUCache(4096)
 
@@ -129,23 +130,23 @@ def round_table(round_: Round, membership_id: int | None = None) -> JudgmentTabl
 def _fingerprint(round_: Round) -> tuple[Any, ...]:
     """Count, last change and sum of the round's judgments: a change of any answer changes it.
 
-    A closed round's judgments cannot change, so within one request its fingerprint is read
-    once however many views of it a page shows.
+    A closed round's judgments never change again, so its fingerprint is read once per
+    worker (keyed by the round and the moments it opened and closed) and then remembered.
     """
-    memo: dict[int, tuple[Any, ...]] | None = None
-    if round_.closed_at is not None and has_request_context():
-        memo = g.setdefault("closed_round_fingerprints", {})
-        if round_.id in memo:
-            return memo[round_.id]
+    if round_.closed_at is None:
+        return _count_judgments(round_.id)
+    key = (round_.id, str(round_.opened_at), str(round_.closed_at))
+    found = _CLOSED.get(key)
+    return found if found is not None else _CLOSED.put(key, _count_judgments(round_.id))
+
+
+def _count_judgments(round_id: int) -> tuple[Any, ...]:
     count, last, total = db.session.execute(
         db.select(
             func.count(Judgment.id), func.max(Judgment.updated_at), func.sum(Judgment.value)
-        ).where(Judgment.round_id == round_.id)
+        ).where(Judgment.round_id == round_id)
     ).one()
-    found = (count, str(last), round(float(total or 0.0), 9))
-    if memo is not None:
-        memo[round_.id] = found
-    return found
+    return (count, str(last), round(float(total or 0.0), 9))
 
 
 def _report_key(round_: Round, options: dict[str, Any]) -> tuple[Any, ...]:

@@ -65,6 +65,7 @@ SCALE: tuple[ScalePoint, ...] = (
     *(ScalePoint(f"1/{i}", 1 / i, "right", i) for i in range(2, 10)),
 )
 _BY_KEY = {point.key: point for point in SCALE}
+_BY_VALUE = {point.value: point for point in SCALE}
 
 
 def parse_scale_value(text: str | None) -> float:
@@ -80,6 +81,9 @@ def parse_scale_value(text: str | None) -> float:
 
 def nearest_point(value: float) -> ScalePoint:
     """The scale point nearest ``value`` (left over right) in log terms."""
+    exact = _BY_VALUE.get(value)
+    if exact is not None:
+        return exact
     return min(SCALE, key=lambda p: abs(math.log(p.value) - math.log(value)))
 
 
