@@ -24,6 +24,7 @@ from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Round, StakeholderGroup, Weighting
 from .cache import LRUCache
+from .judgments import CanonicalJudgment
 
 DEFAULT_BOOTSTRAP = 1000
 CSV_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value", "reason")
@@ -219,7 +220,9 @@ def round_report(
 
 
 def participant_feedback(
-    membership: Membership, round_: Round, given: Iterable[Judgment] | None = None
+    membership: Membership,
+    round_: Round,
+    given: Iterable[Judgment | CanonicalJudgment] | None = None,
 ) -> dict[str, Any] | None:
     """One stakeholder's own priorities and consistency, for live feedback.
 

@@ -28,7 +28,12 @@ from ..services import insight
 from ..services.design import pair_sequence
 from ..services.disclosure import published_report
 from ..services.invitations import InvitationError, create_invitation, redeem
-from ..services.judgments import JudgmentRejected, save_judgments, validate_judgment
+from ..services.judgments import (
+    CanonicalJudgment,
+    JudgmentRejected,
+    save_judgments,
+    validate_judgment,
+)
 
 #: Saaty's words for the intensities 1 to 9.
 SAATY_WORDS = {
@@ -117,7 +122,7 @@ class Step:
         """The pair as stored (smaller id first)."""
         return (min(self.left_id, self.right_id), max(self.left_id, self.right_id))
 
-    def shown(self, judgment: Judgment) -> float:
+    def shown(self, judgment: CanonicalJudgment) -> float:
         """The stored judgment as "left over right"."""
         return judgment.value if judgment.outcome_a_id == self.left_id else 1 / judgment.value
 
@@ -132,7 +137,8 @@ def steps(membership: Membership) -> list[Step]:
     ]
 
 
-Answers = dict[tuple[int, int], Judgment]
+#: A stakeholder's answers in one round by canonical pair (values, not database rows).
+Answers = dict[tuple[int, int], CanonicalJudgment]
 
 
 def answers(membership: Membership, round_: Round | None) -> Answers:
@@ -145,13 +151,17 @@ def answers_in(membership: Membership, *rounds: Round | None) -> list[Answers]:
     ids = [r.id for r in rounds if r is not None]
     by_round: dict[int, Answers] = {round_id: {} for round_id in ids}
     if ids:
-        rows = db.session.scalars(
-            db.select(Judgment).where(
-                Judgment.membership_id == membership.id, Judgment.round_id.in_(ids)
-            )
+        rows = db.session.execute(
+            db.select(
+                Judgment.round_id,
+                Judgment.outcome_a_id,
+                Judgment.outcome_b_id,
+                Judgment.value,
+                Judgment.reason,
+            ).where(Judgment.membership_id == membership.id, Judgment.round_id.in_(ids))
         )
-        for j in rows:
-            by_round[j.round_id][(j.outcome_a_id, j.outcome_b_id)] = j
+        for round_id, a, b, value, reason in rows:
+            by_round[round_id][(a, b)] = CanonicalJudgment(a, b, value, reason or "")
     return [by_round[r.id] if r is not None else {} for r in rounds]
 
 
@@ -192,7 +202,7 @@ def answered(sequence: list[Step], given: Collection[tuple[int, int]]) -> int:
     return sum(1 for s in sequence if s.canonical in given)
 
 
-def first_unanswered(sequence: list[Step], given: dict[tuple[int, int], Judgment]) -> int:
+def first_unanswered(sequence: list[Step], given: Answers) -> int:
     """The number of the first pair without an answer, or 0 when all are answered."""
     return next((s.number for s in sequence if s.canonical not in given), 0)
 
