@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from sqlalchemy import bindparam
+
 from ..extensions import db
 from ..models import (
     Consultation,
@@ -151,18 +153,19 @@ def answers_in(membership: Membership, *rounds: Round | None) -> list[Answers]:
     ids = [r.id for r in rounds if r is not None]
     by_round: dict[int, Answers] = {round_id: {} for round_id in ids}
     if ids:
-        rows = db.session.execute(
-            db.select(
-                Judgment.round_id,
-                Judgment.outcome_a_id,
-                Judgment.outcome_b_id,
-                Judgment.value,
-                Judgment.reason,
-            ).where(Judgment.membership_id == membership.id, Judgment.round_id.in_(ids))
-        )
+        rows = db.session.execute(_ANSWERS, {"membership_id": membership.id, "round_ids": ids})
         for round_id, a, b, value, reason in rows:
             by_round[round_id][(a, b)] = CanonicalJudgment(a, b, value, reason or "")
     return [by_round[r.id] if r is not None else {} for r in rounds]
+
+
+#: :func:`answers_in`'s query, built once (every request reuses it and its cache key).
+_ANSWERS = db.select(
+    Judgment.round_id, Judgment.outcome_a_id, Judgment.outcome_b_id, Judgment.value, Judgment.reason
+).where(
+    Judgment.membership_id == bindparam("membership_id"),
+    Judgment.round_id.in_(bindparam("round_ids", expanding=True)),
+)
 
 
 def previous_round(consultation: Consultation, round_: Round | None) -> Round | None:
