@@ -1,7 +1,7 @@
 """Many stakeholders at once, through the real pages, and nothing lost.
 
-Starts Deliberate under gunicorn (4 gthread workers) on 127.0.0.1, on SQLite and/or on a
-throwaway PostgreSQL database, seeds a 7-outcome consultation with an open round and N
+Starts Deliberate under gunicorn (2 gthread workers × 4 threads; ``--workers``,
+``--threads``) on 127.0.0.1, on SQLite and/or on a throwaway PostgreSQL database, seeds a 7-outcome consultation with an open round and N
 stakeholder invitations, then drives N simulated stakeholders as a browser would: each
 opens their invitation link, joins (one in ten presses Join twice at once, as a double
 click does), answers all 21 pairs through the comparison form (CSRF token and cookies
@@ -75,8 +75,9 @@ RETRY_WINDOW = 60.0
 REQUEST_TIMEOUT = 30.0
 #: Seconds a browser keeps an idle connection open (the server's keep-alive is 10 s).
 KEEP_IDLE = 5.0
-#: gunicorn's processes and threads per process (``--workers``, ``--threads``).
-WORKERS, THREADS = 4, 4
+#: gunicorn's processes and threads per process (``--workers``, ``--threads``): one process
+#: per core of a 2-core machine, and threads to overlap each request's waits on the database.
+WORKERS, THREADS = 2, 4
 #: Seconds gunicorn may take to start listening (a busy machine builds the app slowly).
 START_TIMEOUT = 180
 
