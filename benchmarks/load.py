@@ -1,11 +1,12 @@
 """Many stakeholders at once, through the real pages, and nothing lost.
 
 Starts Deliberate under gunicorn (2 gthread workers × 4 threads; ``--workers``,
-``--threads``) on 127.0.0.1, on SQLite and/or on a throwaway PostgreSQL database, seeds a 7-outcome consultation with an open round and N
-stakeholder invitations, then drives N simulated stakeholders as a browser would: each
-opens their invitation link, joins (one in ten presses Join twice at once, as a double
-click does), answers all 21 pairs through the comparison form (CSRF token and cookies
-included), revises about a fifth of them and reads their summary.
+``--threads``) on 127.0.0.1, on SQLite and/or on a throwaway PostgreSQL database, seeds a
+7-outcome consultation with an open round and N stakeholder invitations, then drives N
+simulated stakeholders as a browser would: each opens their invitation link, joins (one in
+ten presses Join twice at once, as a double click does), answers all 21 pairs through the
+comparison form (CSRF token and cookies included), revises about a fifth of them and reads
+their summary.
 
 Every save the server acknowledges (a 303 redirect) is recorded; a 5xx answer or a broken
 connection is retried. Afterwards the database must hold every acknowledged answer exactly
