@@ -232,9 +232,11 @@ def to_text(report: dict[str, Any]) -> str:
     participants = report.get("participants") or []
     if participants:
         flagged = sum(not p["consistent"] for p in participants)
+        unassessed = sum(p.get("cr_assessable") is False for p in participants)
         out += [
             f"Participants: {len(participants)}; above the CR threshold "
-            f"{method['cr_threshold']}: {flagged}; excluded: {len(method['excluded'])}; "
+            f"{method['cr_threshold']}: {flagged}; CR not assessable (too few comparisons "
+            f"to tell care from chance): {unassessed}; excluded: {len(method['excluded'])}; "
             f"skipped (disconnected): {len(method['skipped'])}.",
             "",
         ]
