@@ -14,6 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from .engine.report import CONFLICT_LABEL, between_phrase, share
+
 #: Colour-blind-safe palette (Okabe–Ito), dark enough for text contrast on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8F6A00", "#56B4E9", "#444444")
 INK = "#1b1f24"
@@ -227,12 +229,12 @@ def conflict_heatmap(
     share". A cell's colour leans orange when the group favours the first (left) outcome
     and purple when it favours the second (right) one, darker the stronger; its text says
     how many times more, with an arrow to the favoured side. A ring marks a group that is
-    split within itself on the pair; "conflict" marks pairs where groups stand on opposite
-    sides.
+    split within itself on the pair; "conflict" marks a conflict between groups (one group
+    shown to favour each side). The share is ω², worded as in the text report.
 
     Parameters
     ----------
-    pairs : report pairs with ``a``, ``b``, ``group_means``, ``eta_squared``,
+    pairs : report pairs with ``a``, ``b``, ``group_means``, ``omega_squared``,
         ``conflict_between_groups`` and ``contested_within``
     groups : group names, one column each
     """
@@ -250,7 +252,7 @@ def conflict_heatmap(
             + _text(cx, head - 10, escape(_short(group, 13)), "middle", font_weight="600")
             + "</g>"
         )
-    parts.append(_text(right + label_w + 10, head - 10, "between", font_weight="600"))
+    parts.append(_text(right + label_w + 10, head - 10, "between (ω²)", font_weight="600"))
     parts.append(_text(right + label_w + 10, head - 24, "share", font_weight="600"))
     lines = []
     for row, pair in enumerate(pairs):
@@ -294,10 +296,9 @@ def conflict_heatmap(
                 + "</g>"
             )
         conflict = bool(pair.get("conflict_between_groups"))
-        eta = pair.get("eta_squared")
-        share = "–" if eta is None else f"{100 * eta:.0f}%"
-        summary = f"{a} vs {b}: {share} of the disagreement lies between groups" + (
-            "; groups stand on opposite sides" if conflict else ""
+        between = share(pair.get("omega_squared"))
+        summary = f"{a} vs {b}: {between_phrase(pair)}" + (
+            f"; {CONFLICT_LABEL}" if conflict else ""
         )
         lines.append(
             f'<g class="pair"><title>{escape(summary)}</title>'
@@ -307,7 +308,7 @@ def conflict_heatmap(
             + _text(
                 right + label_w + 10,
                 mid,
-                escape(share) + (" · conflict" if conflict else ""),
+                escape(between) + (" · conflict" if conflict else ""),
                 font_weight="600" if conflict else "400",
             )
             + "</g>"

@@ -245,7 +245,9 @@ def analyze(
     cr = consistency_ratio(lam, n, missing=n * (n - 1) // 2 - answered)
     cr_threshold_default = default_cr_threshold(n)
     threshold = cr_threshold_default if cr_threshold is None else float(cr_threshold)
-    consistent = cr <= threshold + 1e-12
+    cr_assessable = np.isfinite(cr)
+    # Not assessable is not shown inconsistent: never flagged, never excluded.
+    consistent = ~cr_assessable | (cr <= threshold + 1e-12)
     included = consistent if exclude_inconsistent else np.ones(K, dtype=bool)
     complete = answered == n * (n - 1) // 2
     worst_i, worst_j, worst_dev, worst_sugg = most_inconsistent(logs, mask, w)
@@ -398,6 +400,7 @@ def analyze(
                 "weights": dict(zip(names, w_rows[k], strict=True)),
                 "lambda_max": lam_list[k],
                 "cr": cr_list[k],
+                "cr_assessable": bool(cr_assessable[k]),
                 "cr_alonso_lamata": al_list[k],
                 "gci": gci_list[k],
                 "consistent": bool(consistent[k]),
@@ -459,8 +462,9 @@ def analyze(
         "cr": cr_all,
         **_agreement(np.exp(log_w)),
         "by_weighting": by_weighting,
+        # a resample of fewer people than an interval needs would claim certainty it lacks
         "rank_probabilities": None
-        if overall_boot is None
+        if overall_boot is None or inc.size < MIN_INTERVAL_SIZE
         else {
             a: {b: _f(p) for b, p in zip(names, row, strict=True) if b != a}
             for a, row in zip(names, rank_probabilities(overall_boot), strict=True)

@@ -14,9 +14,12 @@ from .inference import ALPHA, CONTESTED_SHARE
 from .uncertainty import MIN_INTERVAL_SIZE
 
 __all__ = [
+    "BETWEEN_LABEL",
+    "CONFLICT_LABEL",
     "CONTESTED_NOTE",
     "FLAG_NOTE",
     "INTERVAL_NOTE",
+    "between_phrase",
     "conflict_sentence",
     "distinctive_sentence",
     "flagged_pairs",
@@ -39,6 +42,10 @@ INTERVAL_NOTE = (
     "these; they do not cover judgment error within a person or the choice of method. "
     f"None for groups under {MIN_INTERVAL_SIZE} people."
 )
+
+#: The between-group share's name (ω², Hays 1963) and the conflict flag's, on every page.
+BETWEEN_LABEL = "Share between groups (ω²)"
+CONFLICT_LABEL = "conflict between groups"
 
 _TOP_PAIRS = 5
 
@@ -69,6 +76,11 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
+def between_phrase(pair: Mapping[str, Any]) -> str:
+    """ "12% of the disagreement lies between groups (ω²)": the one wording of the share."""
+    return f"{share(pair.get('omega_squared'))} of the disagreement lies between groups (ω²)"
+
+
 def conflict_sentence(pair: Mapping[str, Any]) -> str:
     """Plain words for a pair flagged as a conflict between groups.
 
@@ -88,7 +100,7 @@ def conflict_sentence(pair: Mapping[str, Any]) -> str:
         if named:
             parts.append(f"{_names(named)} lean to {outcome}")
     p = pair.get("conflict_p")
-    tail = "" if p is None else f" (conflict between groups, adjusted p = {p:.2g})"
+    tail = "" if p is None else f" ({CONFLICT_LABEL}, adjusted p = {p:.2g})"
     return f"{pair['a']} vs {pair['b']}: " + "; ".join(parts) + tail + "."
 
 
@@ -141,7 +153,7 @@ def _pair_sentence(p: dict[str, Any]) -> str:
     )
     if share(p["share_equal"]) != share(0.0):
         text += f", {share(p['share_equal'])} rate them equal"
-    text += f"; {share(p.get('omega_squared'))} of the disagreement lies between groups (ω²)"
+    text += f"; {between_phrase(p)}"
     if p.get("conflict_between_groups"):
         text += "; " + conflict_sentence(p).split(": ", 1)[1].rstrip(".")
     if p["contested_within"]:
@@ -220,9 +232,11 @@ def to_text(report: dict[str, Any]) -> str:
     participants = report.get("participants") or []
     if participants:
         flagged = sum(not p["consistent"] for p in participants)
+        unassessed = sum(p.get("cr_assessable") is False for p in participants)
         out += [
             f"Participants: {len(participants)}; above the CR threshold "
-            f"{method['cr_threshold']}: {flagged}; excluded: {len(method['excluded'])}; "
+            f"{method['cr_threshold']}: {flagged}; CR not assessable (too few comparisons "
+            f"to tell care from chance): {unassessed}; excluded: {len(method['excluded'])}; "
             f"skipped (disconnected): {len(method['skipped'])}.",
             "",
         ]

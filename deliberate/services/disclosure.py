@@ -9,7 +9,7 @@ The guarantee, written out in docs/METHODS.md ("Disclosure control"):
 
 * nothing of an open round;
 * a group with fewer than k people who answered is left out before the analysis, so no
-  published figure (overall n, weights, spreads, shares, eta², flags, counts) depends on
+  published figure (overall n, weights, spreads, shares, ω², flags, counts) depends on
   its members' answers;
 * consistency counts only where at least k people are on each side; bootstrap intervals
   only for blocks of 2k people; cluster profiles only when every cluster has k people;

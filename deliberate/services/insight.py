@@ -18,7 +18,8 @@ from markupsafe import Markup
 
 from .. import charts
 from ..engine.consensus import clr
-from ..engine.report import conflict_sentence
+from ..engine.inference import ALPHA
+from ..engine.report import BETWEEN_LABEL, CONFLICT_LABEL, CONTESTED_NOTE, conflict_sentence
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Role, Round, StakeholderGroup
 from .results import round_report
@@ -35,17 +36,19 @@ CHARTS = ("conflict", "priorities", "participants")
 #: on hover and focus where the statistic appears, and in each page's glossary.
 GLOSSARY = {
     "between": (
-        "Share between groups (η²)",
+        BETWEEN_LABEL,
         "How much of the disagreement on a pair lies between the groups rather than among "
-        "people in the same group: 0% none of it, 100% all of it.",
+        "people in the same group, beyond what chance alone gives: 0% none of it, 100% all "
+        "of it.",
     ),
     "conflict": (
-        "Conflict between groups",
-        "At least two groups lean to opposite outcomes of the pair, each with 95% confidence.",
+        CONFLICT_LABEL.capitalize(),
+        "One group is shown to favour each outcome of the pair: a test over every pair and "
+        f"group at once (false discovery rate {ALPHA:.0%}).",
     ),
     "split": (
         "Split within",
-        "People inside the group are divided on the pair: many lean each way.",
+        f"People inside the group are divided on the pair: {CONTESTED_NOTE}.",
     ),
     "interval": (
         "95% interval",
