@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .aggregate import Parts, combine, mix, parts
+from .distributions import t_ppf
 from .inference import group_rows, moments
 
 __all__ = [
@@ -163,7 +163,7 @@ def intervals(
     if size < MIN_INTERVAL_SIZE or df < 1 or ok.shape[0] < 2 or not np.all(estimate > 0):
         return out
     se = np.log(ok).std(0, ddof=1) * np.sqrt(size / df)
-    half = stats.t.ppf(0.5 + level / 2, df) * se
+    half = t_ppf(0.5 + level / 2, df) * se
     centre = np.log(estimate)
     out[:, 0] = np.exp(centre - half)
     out[:, 1] = np.minimum(np.exp(centre + half), 1.0)
@@ -190,7 +190,7 @@ def mean_intervals(
     for g, rows in enumerate(group_rows(group_index, n_groups)):
         k, mean, sd = moments(x[rows], m[rows])
         ok = k >= MIN_INTERVAL_SIZE
-        half = stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
+        half = t_ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
         out[g, ok, 0] = (mean - half)[ok]
         out[g, ok, 1] = (mean + half)[ok]
     return out
