@@ -464,9 +464,8 @@ def table_from_columns(
 
     def empty(cells: list[object], spelled: dict[object, str], message: str) -> None:
         blank = {raw for raw, name in spelled.items() if name == ""}
-        first = next((i for i, raw in enumerate(cells) if raw in blank), None)
-        if first is not None:
-            problems.append((first, message))
+        if blank:
+            problems.append((next(i for i, raw in enumerate(cells) if raw in blank), message))
 
     empty(columns.participant, people, "participant is empty")
     empty(columns.group, group_names, "group is empty")
