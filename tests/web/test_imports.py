@@ -219,3 +219,15 @@ def test_the_import_page_takes_files_beyond_the_request_limit_up_to_its_own(
     assert other.status_code == 413 and "the 2 MiB this page accepts" in other.get_data(
         as_text=True
     )
+
+
+def test_reasons_keep_every_character_through_the_bulk_write(app: Flask) -> None:
+    reason = 'C:\\temp\\new "quoted"\ttabbed\nsecond line, ünïcode \\N'
+    escaped = reason.replace('"', '""')
+    text = (
+        "participant,group,outcome_a,outcome_b,value,reason\n"
+        f'T,Funders,Efficiency,Equity,3,"{escaped}"\n'
+    )
+    with app.app_context():
+        import_csv(_workshop_round(), text, user=None)
+        assert db.session.scalars(db.select(Judgment.reason)).all() == [reason]
