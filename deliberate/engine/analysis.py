@@ -663,7 +663,7 @@ def _clusters(
     sub = points[inc]
     found = clusters(sub, seed)
     xy = pca_2d(sub)
-    ids = [str(t.participants[k]) for k in inc]
+    ids = [str(t.participants[k]) for k in inc.tolist()]
     profiles = []
     for c in range(found.k if inc.size else 0):
         sel = found.labels == c
@@ -686,8 +686,8 @@ def _clusters(
         "method": found.method + "; points: first two principal components of clr priorities",
         "references": CLUSTER_REFERENCES,
         "profiles": profiles,
-        "labels": {pid: int(c) for pid, c in zip(ids, found.labels, strict=True)},
-        "points": {pid: [float(a), float(b)] for pid, (a, b) in zip(ids, xy, strict=True)},
+        "labels": dict(zip(ids, found.labels.tolist(), strict=True)),
+        "points": dict(zip(ids, xy.tolist(), strict=True)),
     }
 
 

@@ -380,20 +380,21 @@ def sensitivity(
         ends.append(grid[grid_q])
     best: tuple[float, np.ndarray] | None = None
     steps = np.linspace(0.0, 1.0, _SCAN + 1)[1:]
-    for end in ends:
-        path = totals + steps[:, None] * (end - totals)
-        hit = np.flatnonzero(flipped(path))
-        if hit.size == 0:
-            continue
-        lo = steps[hit[0] - 1] if hit[0] else 0.0
-        hi = steps[hit[0]]
-        for _ in range(_BISECTIONS):
-            mid = (lo + hi) / 2
-            if flipped((totals + mid * (end - totals))[None, :])[0]:
-                hi = mid
-            else:
-                lo = mid
-        at = totals + hi * (end - totals)
+    # Every segment scanned, then bisected, at once: one evaluation per step for all of them.
+    span = np.array(ends).reshape(len(ends), totals.size) - totals
+    path = totals + steps[None, :, None] * span[:, None, :]
+    hits = flipped(path.reshape(-1, totals.size)).reshape(len(ends), steps.size)
+    found = np.flatnonzero(hits.any(1))
+    first = hits[found].argmax(1)
+    lo = np.where(first > 0, steps[np.maximum(first - 1, 0)], 0.0)
+    hi = steps[first]
+    span = span[found]
+    for _ in range(_BISECTIONS if found.size else 0):
+        mid = (lo + hi) / 2
+        now = flipped(totals + mid[:, None] * span)
+        hi, lo = np.where(now, mid, hi), np.where(now, lo, mid)
+    for h, step in zip(hi, span, strict=True):
+        at = totals + h * step
         d = float(0.5 * np.abs(at - totals).sum())
         if best is None or d < best[0] - 1e-12:
             best = (d, at)
