@@ -19,6 +19,7 @@ import io
 import itertools
 import math
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -368,14 +369,14 @@ class Coder:
     """Codes of cells, chunk by chunk, for :class:`CodedCells`."""
 
     def __init__(self) -> None:
-        self.index: dict[object, int] = {}
+        # A cell not seen before gets the next code as it is looked up: one pass a chunk.
+        self.index: defaultdict[object, int] = defaultdict()
+        self.index.default_factory = self.index.__len__
         self.parts: list[np.ndarray] = []
 
     def add(self, cells: list[object]) -> None:
-        index = self.index
-        for cell in dict.fromkeys(cells):
-            index.setdefault(cell, len(index))
-        self.parts.append(np.fromiter(map(index.__getitem__, cells), np.int32, len(cells)))
+        """Code the next ``cells`` of the column."""
+        self.parts.append(np.fromiter(map(self.index.__getitem__, cells), np.int32, len(cells)))
 
     def column(self) -> CodedCells:
         codes = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int32)
