@@ -88,6 +88,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "UPLOAD_MAX_BYTES": int(_number("UPLOAD_MAX_BYTES", 32 * 1024 * 1024)),
         "WTF_CSRF_TIME_LIMIT": None,
         "BASE_URL": base_url(),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),

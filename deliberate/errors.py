@@ -7,7 +7,12 @@ import json
 from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 
 from .extensions import db, login_manager
 
@@ -45,6 +50,15 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int] | Response:
+        return render_error(error)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge) -> tuple[str, int] | Response:
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+        error.description = (
+            f"What was sent is larger than the {limit / 2**20:g} MiB this page accepts. "
+            "Nothing was saved: send less at once (a large file can be split)."
+        )
         return render_error(error)
 
     @app.errorhandler(CSRFError)

@@ -7,6 +7,7 @@ voice-weight sensitivity (§7) of docs/METHODS.md.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -76,7 +77,7 @@ def _f(value: Any) -> float | None:
 
 def _floats(values: np.ndarray) -> list[float | None]:
     """``(K,)`` array as a list of plain floats, None for NaN/inf."""
-    return [v if np.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
+    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
 def _named(names: Sequence[str], values: np.ndarray) -> dict[str, float | None]:
@@ -338,6 +339,16 @@ def analyze(
     lam_list, cr_list, al_list, gci_list, d_group, d_overall = (
         _floats(v) for v in (lam, cr, alonso_lamata(lam, n), gci_values, dist_group, dist_overall)
     )
+    # The per-participant rows read plain Python lists: indexing arrays once per row is slow.
+    group_of = [groups[g] for g in t.group_index.tolist()]
+    consistent_of, included_of, answered_of, complete_of = (
+        v.tolist() for v in (consistent, included, answered, complete)
+    )
+    at = np.arange(K)
+    worst_value = np.exp(logs[at, np.maximum(worst_i, 0), np.maximum(worst_j, 0)]).tolist()
+    worst_a, worst_b, worst_s, worst_d = (
+        v.tolist() for v in (worst_i, worst_j, worst_sugg, worst_dev)
+    )
     report: dict[str, Any] = {
         "outcomes": list(names),
         "method": {
@@ -396,25 +407,25 @@ def analyze(
         "participants": [
             {
                 "id": t.participants[k],
-                "group": groups[t.group_index[k]],
+                "group": group_of[k],
                 "weights": dict(zip(names, w_rows[k], strict=True)),
                 "lambda_max": lam_list[k],
                 "cr": cr_list[k],
                 "cr_assessable": bool(cr_assessable[k]),
                 "cr_alonso_lamata": al_list[k],
                 "gci": gci_list[k],
-                "consistent": bool(consistent[k]),
-                "excluded": bool(not included[k]),
-                "answered": int(answered[k]),
-                "complete": bool(complete[k]),
+                "consistent": consistent_of[k],
+                "excluded": not included_of[k],
+                "answered": answered_of[k],
+                "complete": complete_of[k],
                 "most_inconsistent": None
-                if worst_i[k] < 0
+                if worst_a[k] < 0
                 else {
-                    "a": names[worst_i[k]],
-                    "b": names[worst_j[k]],
-                    "value": exact_value(float(np.exp(logs[k, worst_i[k], worst_j[k]]))),
-                    "suggested": float(worst_sugg[k]),
-                    "deviation": float(worst_dev[k]),
+                    "a": names[worst_a[k]],
+                    "b": names[worst_b[k]],
+                    "value": exact_value(worst_value[k]),
+                    "suggested": worst_s[k],
+                    "deviation": worst_d[k],
                 },
                 "distance_to_group": d_group[k],
                 "distance_to_overall": d_overall[k],
@@ -656,7 +667,7 @@ def _clusters(
     sub = points[inc]
     found = clusters(sub, seed)
     xy = pca_2d(sub)
-    ids = [str(t.participants[k]) for k in inc]
+    ids = [str(t.participants[k]) for k in inc.tolist()]
     profiles = []
     for c in range(found.k if inc.size else 0):
         sel = found.labels == c
@@ -679,8 +690,8 @@ def _clusters(
         "method": found.method + "; points: first two principal components of clr priorities",
         "references": CLUSTER_REFERENCES,
         "profiles": profiles,
-        "labels": {pid: int(c) for pid, c in zip(ids, found.labels, strict=True)},
-        "points": {pid: [float(a), float(b)] for pid, (a, b) in zip(ids, xy, strict=True)},
+        "labels": dict(zip(ids, found.labels.tolist(), strict=True)),
+        "points": dict(zip(ids, xy.tolist(), strict=True)),
     }
 
 

@@ -8,7 +8,8 @@ log (clr) priorities (Aitchison 1986).
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from .distributions import chi2_sf, rankdata
 
 __all__ = [
     "clr",
@@ -77,7 +78,7 @@ def ranks(weights: np.ndarray) -> np.ndarray:
     (..., n) ndarray
         Ties are detected after rounding priorities to 12 decimals.
     """
-    return stats.rankdata(-np.round(weights, _TIE_DECIMALS), axis=-1)
+    return rankdata(-np.round(weights, _TIE_DECIMALS))
 
 
 def kendall_w(weights: np.ndarray) -> tuple[float | None, float | None]:
@@ -107,7 +108,7 @@ def kendall_w(weights: np.ndarray) -> tuple[float | None, float | None]:
     if den <= 0:
         return None, None
     w = float(np.clip(12 * s_r / den, 0.0, 1.0))
-    return w, float(stats.chi2.sf(m * (n - 1) * w, n - 1))
+    return w, chi2_sf(m * (n - 1) * w, n - 1)
 
 
 def clr(weights: np.ndarray) -> np.ndarray:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .aggregate import Parts, combine, mix, parts
+from .distributions import t_ppf
 from .inference import group_rows, moments
 
 __all__ = [
@@ -163,7 +163,7 @@ def intervals(
     if size < MIN_INTERVAL_SIZE or df < 1 or ok.shape[0] < 2 or not np.all(estimate > 0):
         return out
     se = np.log(ok).std(0, ddof=1) * np.sqrt(size / df)
-    half = stats.t.ppf(0.5 + level / 2, df) * se
+    half = t_ppf(0.5 + level / 2, df) * se
     centre = np.log(estimate)
     out[:, 0] = np.exp(centre - half)
     out[:, 1] = np.minimum(np.exp(centre + half), 1.0)
@@ -190,7 +190,7 @@ def mean_intervals(
     for g, rows in enumerate(group_rows(group_index, n_groups)):
         k, mean, sd = moments(x[rows], m[rows])
         ok = k >= MIN_INTERVAL_SIZE
-        half = stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
+        half = t_ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
         out[g, ok, 0] = (mean - half)[ok]
         out[g, ok, 1] = (mean + half)[ok]
     return out
@@ -380,20 +380,21 @@ def sensitivity(
         ends.append(grid[grid_q])
     best: tuple[float, np.ndarray] | None = None
     steps = np.linspace(0.0, 1.0, _SCAN + 1)[1:]
-    for end in ends:
-        path = totals + steps[:, None] * (end - totals)
-        hit = np.flatnonzero(flipped(path))
-        if hit.size == 0:
-            continue
-        lo = steps[hit[0] - 1] if hit[0] else 0.0
-        hi = steps[hit[0]]
-        for _ in range(_BISECTIONS):
-            mid = (lo + hi) / 2
-            if flipped((totals + mid * (end - totals))[None, :])[0]:
-                hi = mid
-            else:
-                lo = mid
-        at = totals + hi * (end - totals)
+    # Every segment scanned, then bisected, at once: one evaluation per step for all of them.
+    span = np.array(ends).reshape(len(ends), totals.size) - totals
+    path = totals + steps[None, :, None] * span[:, None, :]
+    hits = flipped(path.reshape(-1, totals.size)).reshape(len(ends), steps.size)
+    found = np.flatnonzero(hits.any(1))
+    first = hits[found].argmax(1)
+    lo = np.where(first > 0, steps[np.maximum(first - 1, 0)], 0.0)
+    hi = steps[first]
+    span = span[found]
+    for _ in range(_BISECTIONS if found.size else 0):
+        mid = (lo + hi) / 2
+        now = flipped(totals + mid[:, None] * span)
+        hi, lo = np.where(now, mid, hi), np.where(now, lo, mid)
+    for h, step in zip(hi, span, strict=True):
+        at = totals + h * step
         d = float(0.5 * np.abs(at - totals).sum())
         if best is None or d < best[0] - 1e-12:
             best = (d, at)

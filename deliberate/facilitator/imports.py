@@ -18,7 +18,7 @@ from ..models import Consultation, JobStatus, Role, Round
 from ..pending import pending_page
 from ..services import import_jobs, jobs
 from ..services.imports import ImportRejected, ImportSummary, RowError, import_file
-from ..validation import query_int
+from ..validation import large_upload, query_int
 from . import bp
 
 
@@ -48,6 +48,7 @@ def _round(consultation: Consultation, number: int) -> Round:
 
 
 @bp.route("/<int:cid>/rounds/<int:number>/import", methods=["GET", "POST"])
+@large_upload
 def import_judgments_page(cid: int, number: int) -> Any:
     """Upload a judgments file into the round: every row is saved, or none is."""
     consultation = require_membership(cid, Role.FACILITATOR).consultation

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     true,
 )
 from sqlalchemy.exc import IntegrityError
@@ -274,18 +276,40 @@ def _canonical(round_: Round, rows: _Rows) -> tuple[list[int], list[int], list[f
     return np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), values.tolist()
 
 
+_STAGED = ("label", "outcome_a_id", "outcome_b_id", "value", "reason")
+
+
+def _copy_rows(connection: Any, columns: Sequence[Sequence[object]], start: int, end: int) -> None:
+    """Rows ``start:end`` of ``columns`` into the staging table with PostgreSQL's COPY."""
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGED)}) FROM STDIN") as copy:
+        for row in zip(*(column[start:end] for column in columns), strict=True):
+            copy.write_row(row)
+    cursor.close()
+
+
 def _stage(round_: Round, rows: _Rows, progress: Progress | None) -> None:
     """Fill the staging table with every judgment, canonical pair order, in chunks."""
-    names = ("label", "outcome_a_id", "outcome_b_id", "value", "reason")
     columns = (rows.labels, *_canonical(round_, rows), rows.reasons)
-    records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     connection = db.session.connection()
     _STAGING.drop(connection, checkfirst=True)
     _STAGING.create(connection)
-    for start in range(0, len(records), CHUNK_ROWS):
-        connection.execute(_STAGING.insert(), records[start : start + CHUNK_ROWS])
+    copy = connection.dialect.driver == "psycopg"  # PostgreSQL: COPY, several times faster
+    records = (
+        [] if copy else [dict(zip(_STAGED, row, strict=True)) for row in zip(*columns, strict=True)]
+    )
+    total = len(rows.labels)
+    for start in range(0, total, CHUNK_ROWS):
+        if copy:
+            _copy_rows(connection, columns, start, start + CHUNK_ROWS)
+        else:
+            connection.execute(_STAGING.insert(), records[start : start + CHUNK_ROWS])
         if progress is not None:
-            progress(min(start + CHUNK_ROWS, len(records)), len(records))
+            progress(min(start + CHUNK_ROWS, total), total)
+    if connection.dialect.name == "postgresql":
+        # Temporary tables are never analysed automatically: without statistics the planner
+        # joins the staged rows to the memberships as if there were a handful of them.
+        connection.execute(text(f"ANALYZE {_STAGING.name}"))
 
 
 def _swap(round_: Round, people: dict[str, tuple[Membership | None, int | None]]) -> list[str]:
