@@ -216,17 +216,33 @@ def _finish(
 # ------------------------------------------------------------------------------ asking
 
 
+def _latest(key: str) -> Job | None:
+    """The newest job computing ``key`` that has not failed."""
+    return db.session.scalar(
+        select(Job).where(Job.key == key, Job.status != JobStatus.FAILED).order_by(Job.id.desc())
+    )
+
+
+def _live(job: Job) -> bool:
+    """True for a finished job, or one asked for within ``JOB_TIMEOUT_SECONDS`` (not lost)."""
+    stale = utcnow() - timedelta(seconds=current_app.config["JOB_TIMEOUT_SECONDS"])
+    return job.status is JobStatus.DONE or job.created_at > stale
+
+
+def existing(key: str) -> Job | None:
+    """The finished job computing ``key``, or one still working on it; None otherwise."""
+    found = _latest(key)
+    return found if found is not None and _live(found) else None
+
+
 def submit(kind: str, key: str, payload: str = "", consultation_id: int | None = None) -> Job:
     """The job computing ``key``: a finished or running one if there is, else a new one.
 
     A job that failed, or that has waited longer than ``JOB_TIMEOUT_SECONDS`` (its runner
     was restarted), is replaced by a fresh one.
     """
-    found = db.session.scalar(
-        select(Job).where(Job.key == key, Job.status != JobStatus.FAILED).order_by(Job.id.desc())
-    )
-    stale = utcnow() - timedelta(seconds=current_app.config["JOB_TIMEOUT_SECONDS"])
-    if found is not None and (found.status is JobStatus.DONE or found.created_at > stale):
+    found = _latest(key)
+    if found is not None and _live(found):
         return found
     if found is not None:
         found.status, found.error = JobStatus.FAILED, "The job was lost; it was started again."
