@@ -61,7 +61,7 @@ def task(kind: str, queue: str = WORK_QUEUE) -> Callable[[Task], Task]:
 # ------------------------------------------------------------------------------ runners
 
 
-def _yield_cpu() -> None:
+def yield_cpu() -> None:
     """Run this job thread at a lower CPU priority than the threads answering requests."""
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), pdf.NICENESS)
@@ -73,7 +73,7 @@ class ThreadRunner:
     def __init__(self, app: Flask, sizes: dict[str, int]) -> None:
         self.app = app
         self.pools = {
-            name: ThreadPoolExecutor(size, thread_name_prefix=f"job-{name}", initializer=_yield_cpu)
+            name: ThreadPoolExecutor(size, thread_name_prefix=f"job-{name}", initializer=yield_cpu)
             for name, size in sizes.items()
         }
 
