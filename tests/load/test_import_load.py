@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
 import time
 
@@ -162,7 +163,8 @@ def test_a_large_import_runs_as_a_job_while_stakeholders_keep_saving(database_ur
         f"{during} saves during the import, "
         f"save p50/p95/max {stats.percentile('save', 50) * 1000:.0f}/"
         f"{stats.percentile('save', 95) * 1000:.0f}/{stats.percentile('save', 100) * 1000:.0f}"
-        f" ms; errors {dict(stats.errors)}"
+        f" ms; errors {dict(stats.errors)}; machine load average "
+        + ", ".join(f"{v:.1f}" for v in os.getloadavg())
     )
     assert f"Imported {rows} judgments of {PARTICIPANTS} participants" in ended
     assert tuple(imported) == (rows, PARTICIPANTS)
