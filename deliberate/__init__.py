@@ -64,7 +64,7 @@ def register_extensions(app: Flask) -> None:
     from . import access, models  # noqa: F401  (user loader; tables known to migrations)
     from .database import configure_engine
     from .extensions import csrf, db, limiter, login_manager, migrate
-    from .services import analysis_jobs, import_jobs, jobs, printing  # noqa: F401  (jobs)
+    from .services import analysis_jobs, import_jobs, jobs, mailing, printing  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

@@ -200,8 +200,9 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Run heavy work (PDFs, large imports and analyses) from the Redis queue at REDIS_URL."""
     from flask import current_app
 
-    from .services.jobs import PDF_QUEUE, WORK_QUEUE, run_worker
+    from .services.jobs import PDF_QUEUE, WORK_QUEUE, run_worker, yield_cpu
 
+    yield_cpu()  # a worker beside a web server leaves it the processor; Chromium inherits it
     try:
         run_worker(current_app, queues or (PDF_QUEUE, WORK_QUEUE), burst=burst)
     except RuntimeError as error:

@@ -28,7 +28,7 @@ from ..pending import pending_page
 from ..services import board as service
 from ..services import jobs
 from ..services.pdf import running_head
-from ..services.printing import find_print, print_document
+from ..services.printing import find_print, print_document, stored_print, summary_key
 from ..validation import query_int
 from . import charts
 from .forms import FeatureForm, NoteForm, RevokeForm, ShareForm
@@ -92,13 +92,17 @@ def _pdf(round_: Round) -> Response:
     """
     consultation = round_.consultation
     job = find_print(query_int("job"), round_)
+    key = None
+    if job is None:
+        key = summary_key(round_, service.summary_fingerprint(round_))
+        job = stored_print(key)
     if job is None:
         # One summary drawn for print at a time per process: a burst of PDF requests then
         # takes turns instead of crowding out every other page for the processor.
         if not _drawing.acquire(blocking=False):
             return make_response(pending_page("Printing the summary", None, request.full_path))
         try:
-            job = print_document(_document(_context(round_)), round_)
+            job = print_document(_document(_context(round_)), round_, key)
         finally:
             _drawing.release()
     job = jobs.wait(job, current_app.config["JOB_WAIT_SECONDS"])

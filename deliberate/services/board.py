@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Collection
 from datetime import timedelta
@@ -13,6 +14,11 @@ from ..extensions import db
 from ..models import (
     Consultation,
     FeaturedReason,
+    Membership,
+    Option,
+    OptionAppraisal,
+    OptionJudgment,
+    OptionRating,
     Round,
     ShareLink,
     User,
@@ -103,6 +109,53 @@ def round_summary(round_: Round) -> dict[str, Any] | None:
             conflict["reasons"] = summary.pick_reasons(conflict["candidates"], featured)
             conflict["featured"] = any(r["judgment_id"] in featured for r in conflict["reasons"])
     return found
+
+
+def _row(row: Any) -> tuple[Any, ...]:
+    """Every column of a database row, as stored."""
+    return tuple(getattr(row, column.key) for column in row.__table__.columns)
+
+
+def summary_fingerprint(round_: Round) -> str:
+    """A digest of everything :func:`round_summary` and its page read, found without
+    analysing anything: the consultation's settings and texts (the facilitator's note
+    among them), its outcomes, groups and rounds, the answers of this round and the closed
+    rounds before it, the reasons featured, the options and every assessor's answer, who
+    was removed, and the day (printed on the summary). Two equal digests draw the same
+    summary, so a PDF stored under it is served without drawing it again."""
+    consultation = round_.consultation
+    earlier = [r for r in consultation.rounds if not r.is_open and r.number <= round_.number]
+    answers = [
+        db.session.execute(
+            db.select(db.func.count(), db.func.max(table.updated_at))
+            .join(Option, Option.id == column)
+            .where(Option.consultation_id == consultation.id)
+        ).one()
+        for table, column in (
+            (OptionJudgment, OptionJudgment.option_a_id),
+            (OptionRating, OptionRating.option_id),
+        )
+    ]
+    options = db.select(Option).filter_by(consultation_id=consultation.id).order_by(Option.id)
+    appraisal = db.select(OptionAppraisal).filter_by(consultation_id=consultation.id)
+    members = db.session.execute(
+        db.select(db.func.count(Membership.removed_at), db.func.max(Membership.removed_at)).where(
+            Membership.consultation_id == consultation.id
+        )
+    ).one()
+    parts = (
+        _row(consultation),
+        [_row(o) for o in consultation.outcomes],
+        [_row(g) for g in consultation.groups],
+        [(_row(r), results.report_fingerprint(r)) for r in earlier],
+        sorted(featured_ids(round_)),
+        [_row(row) for row in db.session.scalars(options)],
+        [_row(row) for row in db.session.scalars(appraisal)],
+        [tuple(a) for a in answers],
+        tuple(members),
+        utcnow().date(),
+    )
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def feature_reasons(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import (
     Consultation,
     Invitation,
+    Job,
     Judgment,
     Membership,
     Role,
@@ -33,6 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..validation import name_problem
+from . import mailing
 from .audit import record
 from .invitations import InvitationError, create_invitation, find_invitation, invitation_url
 from .invitations import reissue as reissue_token
@@ -405,13 +407,10 @@ def create_account(display_name: str, email: str, password: str) -> User:
 # --------------------------------------------------------------------------- e-mail
 
 
-def email_links(consultation: Consultation, links: Sequence[NewLink]) -> int:
-    """E-mail each new link that has an address; return how many were sent (0 if unconfigured)."""
-    settings = mail.mail_settings(current_app.config)
-    recipients = [link for link in links if link.invitation.email]
-    if settings is None or not recipients:
-        return 0
-    messages = [
+def _link_messages(
+    settings: mail.MailSettings, consultation: Consultation, links: Sequence[NewLink]
+) -> list[EmailMessage]:
+    return [
         mail.invitation_message(
             settings.sender,
             link.invitation.name,
@@ -421,14 +420,17 @@ def email_links(consultation: Consultation, links: Sequence[NewLink]) -> int:
             link.url,
             link.invitation.role.value,
         )
-        for link in recipients
+        for link in links
+        if link.invitation.email
     ]
-    try:
-        return mail.send(settings, messages)
-    except (smtplib.SMTPException, OSError) as error:
-        raise PeopleError(
-            f"The e-mail could not be sent ({error}); copy the links below instead.", 502
-        ) from error
+
+
+def email_links(consultation: Consultation, links: Sequence[NewLink]) -> Job | None:
+    """Queue an e-mail to each new link that has an address (a job sends them); None when
+    mail is not set up or nobody has an address. Call once the invitations are committed."""
+    settings = mail.mail_settings(current_app.config)
+    messages = _link_messages(settings, consultation, links) if settings else []
+    return mailing.start(consultation, messages) if messages else None
 
 
 # --------------------------------------------------------------------------- reminders
@@ -436,18 +438,19 @@ def email_links(consultation: Consultation, links: Sequence[NewLink]) -> int:
 
 @dataclass(frozen=True)
 class Reminders:
-    """What a reminder did: e-mails sent to members, and fresh links for those not yet joined.
+    """What a reminder did: e-mails queued for members, and fresh links for those not joined.
 
-    ``to_tell`` names members who have not finished and cannot be e-mailed: the facilitator
-    reminds them; they come back with their own link (a joined person's link is never shown,
-    since it would let the facilitator answer as them).
+    ``emailed`` reminders and ``links_emailed`` links go out in ``job`` (None: nothing to
+    e-mail). ``to_tell`` names members who have not finished and cannot be e-mailed: the
+    facilitator reminds them; they come back with their own link (a joined person's link is
+    never shown, since it would let the facilitator answer as them).
     """
 
     emailed: int
     links: list[NewLink]
     links_emailed: int
     to_tell: list[str]
-    problems: list[str]
+    job: Job | None
 
 
 def not_joined(consultation: Consultation) -> list[Invitation]:
@@ -480,7 +483,8 @@ def remind(
     ``unfinished`` holds (membership id, name) of members who have not finished. With e-mail
     set up, those whose invitation has an address get a reminder without a link. With
     ``new_links``, invitations not yet used get a new link (the old one stops working),
-    e-mailed where possible and returned to be shown once.
+    e-mailed where possible and returned to be shown once. E-mails go in one job, queued
+    after the new links are committed.
     """
     settings = mail.mail_settings(current_app.config)
     addresses = dict(
@@ -503,28 +507,18 @@ def remind(
         f"{len(unfinished)} members not finished, {len(links)} new links",
     )
     db.session.commit()
-    emailed, links_emailed, problems = 0, 0, []
-    if reachable and settings is not None:
-        messages = [
-            mail.reminder_message(
-                settings.sender, name, addresses[m], consultation.title, round_number
-            )
-            for m, name in reachable
-        ]
-        try:
-            emailed = mail.send(settings, messages)
-        except (smtplib.SMTPException, OSError) as error:
-            problems.append(f"The reminders could not be e-mailed ({error}).")
-            reachable = []
-    try:
-        links_emailed = email_links(consultation, links)
-    except PeopleError as error:
-        problems.append(str(error))
+    reminders = [
+        mail.reminder_message(settings.sender, name, addresses[m], consultation.title, round_number)
+        for m, name in reachable
+        if settings is not None
+    ]
+    link_messages = _link_messages(settings, consultation, links) if settings else []
+    messages = reminders + link_messages
     told = {m for m, _ in reachable}
     return Reminders(
-        emailed=emailed,
+        emailed=len(reminders),
         links=links,
-        links_emailed=links_emailed,
+        links_emailed=len(link_messages),
         to_tell=[name for m, name in unfinished if m not in told],
-        problems=problems,
+        job=mailing.start(consultation, messages) if messages else None,
     )

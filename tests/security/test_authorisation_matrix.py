@@ -144,6 +144,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "facilitator.import_people": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.invite": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.links_csv": {"POST": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.mail_job": {"GET": (302, 403, 403, 404, 403, 403, 302)},  # no such job
     "facilitator.round_action": {"POST": (302, 403, 403, 409, 403, 403, 302)},
     "facilitator.save_settings": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     # Options: the demo's facilitators; its appraisal is closed, so its options are fixed
