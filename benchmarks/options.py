@@ -76,6 +76,7 @@ def pipeline(table, appraisal: Appraisal, resamples: int) -> Callable[[], object
     w = np.log(np.array([[p["weights"][o] for o in names] for p in report["participants"]]))
     x, m = to_pairs(table.log_judgments, table.mask)
     members = [np.flatnonzero(table.group_index == g) for g in range(len(table.groups))]
+    sizes = np.array([idx.size for idx in members])
     totals = np.array([report["method"]["group_weights"][g] for g in table.groups])
     overall = np.array([report["overall"]["weights"][o] for o in names])
     groups = np.array([[report["groups"][g]["weights"][o] for o in names] for g in table.groups])
@@ -83,7 +84,9 @@ def pipeline(table, appraisal: Appraisal, resamples: int) -> Callable[[], object
     def run() -> object:
         boot = bootstrap(x, m, w, members, totals, method="ev", aggregate="aij",
                          resamples=resamples, seed=0)  # fmt: skip
-        weights = OutcomeWeights(overall, groups, table.groups, {}, boot.overall, boot.groups, None)
+        weights = OutcomeWeights(
+            overall, groups, table.groups, {}, boot.overall, boot.groups, sizes, None
+        )
         return appraise(appraisal, weights)
 
     return run

@@ -76,6 +76,12 @@ def values(report: dict) -> np.ndarray:
     return np.array([block["overall"]["value"][o] for o in block["names"]])
 
 
+#: Least acceptable coverage of the nominal 95% intervals at these sizes.
+TARGET = 0.92
+#: Bins of the reported chance of being best, for the calibration table.
+BINS = np.array([0.0, 0.25, 0.5, 0.75, 0.95, 1.0 + 1e-9])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=200)
@@ -85,8 +91,11 @@ def main() -> None:
     truth = values(analyze(stakeholders(10_000, rng), appraisal=panel(2_000, rng), bootstrap=0))
     best = int(np.argmax(truth))
     print(f"estimand values: {np.round(truth, 4).tolist()} (best: option {best})")
-    print(f"{'stakeholders':>12} {'assessors':>9} {'coverage':>9} {'per option':>22} "
-          f"{'P≥.95 calls':>11} {'wrong':>6}")  # fmt: skip
+    print(f"{'stakeholders':>12} {'assessors':>9} {'coverage':>9} {'target':>7} {'met':>4} "
+          f"{'per option':>20} {'P≥.95 calls':>11} {'wrong':>6}")  # fmt: skip
+    said = np.zeros(BINS.size - 1)
+    right = np.zeros(BINS.size - 1)
+    count = np.zeros(BINS.size - 1)
     for per_group, assessors in ((20, 4), (20, 8), (60, 8)):
         hits = np.zeros(N_OPTIONS)
         calls = wrong = 0
@@ -104,10 +113,15 @@ def main() -> None:
             if probability.max() >= 0.95:
                 calls += 1
                 wrong += int(np.argmax(probability) != best)
+            where = np.clip(np.searchsorted(BINS, probability, side="right") - 1, 0, BINS.size - 2)
+            np.add.at(said, where, probability)
+            np.add.at(right, where, np.arange(N_OPTIONS) == best)
+            np.add.at(count, where, 1)
         cover = hits / args.replications
         print(
-            f"{3 * per_group:>12} {assessors:>9} {cover.mean():>9.3f} "
-            f"{' '.join(f'{c:.3f}' for c in cover):>22} {calls:>11} {wrong:>6}",
+            f"{3 * per_group:>12} {assessors:>9} {cover.mean():>9.3f} {TARGET:>7.2f} "
+            f"{'yes' if cover.mean() >= TARGET else 'NO':>4} "
+            f"{' '.join(f'{c:.3f}' for c in cover):>20} {calls:>11} {wrong:>6}",
             flush=True,
         )
     print(
@@ -116,6 +130,14 @@ def main() -> None:
         "option is best in at least 95% of resamples; wrong: of those, how many named another "
         "option than the estimand's best."
     )
+    print("\ncalibration of the chance of being best (all rows pooled):")
+    print(f"{'reported':>11} {'options':>8} {'mean said':>10} {'truly best':>11}")
+    for k in range(BINS.size - 1):
+        if count[k]:
+            print(
+                f"{f'{BINS[k]:.2f}–{min(BINS[k + 1], 1.0):.2f}':>11} {int(count[k]):>8} "
+                f"{said[k] / count[k]:>10.3f} {right[k] / count[k]:>11.3f}"
+            )
 
 
 if __name__ == "__main__":

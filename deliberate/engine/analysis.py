@@ -513,6 +513,7 @@ def analyze(
             },
             boot_overall=boot.overall if boot else None,
             boot_groups=boot.groups if boot else None,
+            sizes=sizes,
             sweep=(
                 lambda value: sensitivity(
                     gparts,
