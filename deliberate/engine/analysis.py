@@ -487,6 +487,7 @@ def analyze(
     ]
     report["pairs"] = pair_list
     report["clusters"] = _clusters(t, inc, points, gi, names, groups, seed)
+    memo: dict[tuple, np.ndarray] = {}  # outcome weights the options' sweep reuses
     sweep = (
         sensitivity(
             gparts,
@@ -497,6 +498,7 @@ def analyze(
             aggregate=aggregate,
             seed=seed,
             by_group=by_group,
+            memo=memo,
         )
         if have
         else None
@@ -523,7 +525,9 @@ def analyze(
                     method=priority,
                     aggregate=aggregate,
                     seed=seed,
+                    by_group=by_group,
                     value=value,
+                    memo=memo,
                 )
             )
             if have

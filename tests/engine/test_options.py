@@ -276,8 +276,11 @@ def test_frontier_keeps_options_not_beaten_on_value_and_cost() -> None:
 # --- the options block of a full analysis -------------------------------------------------
 
 
-def divided_table() -> JudgmentTable:
-    """Funders weigh Cost; users weigh Access. 12 funders, 8 users, one outcome pair."""
+def divided_table(skipping: int = 0) -> JudgmentTable:
+    """Funders weigh Cost; users weigh Access. 12 funders, 8 users, one outcome pair.
+
+    The first ``skipping`` funders skip Cost–Equity.
+    """
     rng = np.random.default_rng(5)
     records = []
     for k in range(20):
@@ -285,7 +288,8 @@ def divided_table() -> JudgmentTable:
         base = 5 if group == "funders" else 1 / 5
         value = float(np.clip(base * math.exp(rng.normal(0, 0.3)), 1 / 9, 9))
         records.append((f"p{k}", group, "Cost", "Access", value))
-        records.append((f"p{k}", group, "Cost", "Equity", 2.0 if group == "funders" else 0.5))
+        if k >= skipping:
+            records.append((f"p{k}", group, "Cost", "Equity", 2.0 if group == "funders" else 0.5))
         records.append((f"p{k}", group, "Access", "Equity", 1.0))
     return JudgmentTable.from_records(records)
 
@@ -476,3 +480,21 @@ def test_one_assessor_gives_no_value_intervals_but_a_chance_of_being_best() -> N
     block = report["options"]["overall"]
     assert block["intervals"] == {"Lean": None, "Broad": None}
     assert sum(block["best_probability"].values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("weighting", ["person", "groups"])
+def test_options_that_each_serve_one_outcome_flip_where_the_outcomes_do(weighting) -> None:
+    # Option "only X" scores 10 on outcome X and 0 elsewhere, so its value is X's weight:
+    # the options' sweep must find the outcomes' nearest flip, under either aggregation
+    # (which differ when people skip pairs: here most funders skip Cost–Equity).
+    table = divided_table(skipping=9)
+    rows = [
+        ("a", f"only {x}", y, 10 if x == y else 0) for x in table.outcomes for y in table.outcomes
+    ]
+    appraisal = Appraisal.from_ratings(enumerate(rows, start=2))
+    report = analyze(table, appraisal=appraisal, bootstrap=0, weighting=weighting)
+    outcomes, options = report["sensitivity"], report["options"]["sensitivity"]
+    assert outcomes["flip"] is not None
+    assert options["flip"]["distance"] == pytest.approx(outcomes["flip"]["distance"], abs=1e-12)
+    assert options["flip"]["new_best"] == f"only {outcomes['flip']['new_top']}"
+    assert options["stable_best"] == pytest.approx(outcomes["stable_top"])
