@@ -3,13 +3,15 @@
 
 Model: 3 groups of stakeholders with fixed group weights over n outcomes answer every pair
 (log-normal noise σ = 0.5, snapped to Saaty's scale); a panel of A assessors compares m
-options on every outcome around a shared truth (noise σ = 0.25, snapped). The estimand is
+options on every outcome around a shared truth (noise σ = 0.25, snapped), or rates them
+0–10 (``--mode ratings``: 10 × truth / best, noise σ = 1 point, rounded). The estimand is
 the value the same analysis gives on a very large sample of both (30,000 stakeholders,
 2,000 assessors). Each replication draws a fresh consultation, runs ``analyze`` with the
 bootstrap and records whether each option's interval holds the estimand, and, when an
 option is best in ≥ 95% of resamples, whether it is the estimand's best.
 
-Usage: ``python benchmarks/options_coverage.py [--replications 200] [--bootstrap 400]``
+Usage: ``python benchmarks/options_coverage.py [--replications 200] [--bootstrap 400]
+[--mode pairwise|ratings]``
 """
 
 from __future__ import annotations
@@ -57,12 +59,18 @@ def stakeholders(per_group: int, rng: np.random.Generator) -> JudgmentTable:
     )
 
 
-def panel(assessors: int, rng: np.random.Generator) -> Appraisal:
-    i, j = np.triu_indices(N_OPTIONS, 1)
-    lt = np.log(TRUTH)
-    x = _snap(lt[:, i] - lt[:, j] + rng.normal(0.0, 0.25, (assessors, N_OUTCOMES, i.size)))
+def panel(assessors: int, rng: np.random.Generator, mode: str = "pairwise") -> Appraisal:
+    """Pairwise: log judgments around the truth's ratios (σ = 0.25, snapped); ratings:
+    scores around 10 × truth / best option's (σ = 1 point, rounded, within 0–10)."""
+    if mode == "ratings":
+        ideal = 10 * TRUTH / TRUTH.max(1, keepdims=True)
+        x = np.clip(np.rint(ideal + rng.normal(0.0, 1.0, (assessors, *TRUTH.shape))), 0, 10)
+    else:
+        i, j = np.triu_indices(N_OPTIONS, 1)
+        lt = np.log(TRUTH)
+        x = _snap(lt[:, i] - lt[:, j] + rng.normal(0.0, 0.25, (assessors, N_OUTCOMES, i.size)))
     return Appraisal(
-        "pairwise",
+        mode,
         tuple(f"option {k}" for k in range(N_OPTIONS)),
         tuple(f"o{k}" for k in range(N_OUTCOMES)),
         tuple(f"a{k}" for k in range(assessors)),
@@ -86,9 +94,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=200)
     parser.add_argument("--bootstrap", type=int, default=400)
+    parser.add_argument("--mode", choices=("pairwise", "ratings"), default="pairwise")
     args = parser.parse_args()
     rng = np.random.default_rng(2027)
-    truth = values(analyze(stakeholders(10_000, rng), appraisal=panel(2_000, rng), bootstrap=0))
+    truth = values(
+        analyze(stakeholders(10_000, rng), appraisal=panel(2_000, rng, args.mode), bootstrap=0)
+    )
     best = int(np.argmax(truth))
     print(f"estimand values: {np.round(truth, 4).tolist()} (best: option {best})")
     print(f"{'stakeholders':>12} {'assessors':>9} {'coverage':>9} {'target':>7} {'met':>4} "
@@ -102,7 +113,7 @@ def main() -> None:
         for r in range(args.replications):
             report = analyze(
                 stakeholders(per_group, rng),
-                appraisal=panel(assessors, rng),
+                appraisal=panel(assessors, rng, args.mode),
                 bootstrap=args.bootstrap,
                 seed=r,
             )["options"]
