@@ -53,7 +53,9 @@ QUERY_PARAMETERS = {
     "api.judgments": {"format"},
     "api.appraisal": {"format"},
 }
-EVERYONE = tuple(Role)
+#: Who reads a consultation and its published results: assessors read only their own
+#: appraisal, on its pages, as on the web.
+READERS = (Role.FACILITATOR, Role.STAKEHOLDER, Role.BOARD)
 
 
 def _bearer() -> str:
@@ -184,7 +186,7 @@ def openapi() -> Response:
 @bp.get("/consultations")
 def consultations() -> Response:
     """The consultations the caller takes part in, with their role in each."""
-    memberships = [m for role in EVERYONE for m in memberships_of(current_user, role)]
+    memberships = [m for role in READERS for m in memberships_of(current_user, role)]
     memberships.sort(key=lambda m: m.consultation_id)
     return _json({"consultations": [_consultation(m.consultation, m.role) for m in memberships]})
 
@@ -192,7 +194,7 @@ def consultations() -> Response:
 @bp.get("/consultations/<int:consultation_id>")
 def consultation(consultation_id: int) -> Response:
     """One consultation: its question and settings, outcomes, groups and rounds."""
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     found = membership.consultation
     return _json(
         {
@@ -213,28 +215,28 @@ def consultation(consultation_id: int) -> Response:
 @bp.get("/consultations/<int:consultation_id>/outcomes")
 def outcomes(consultation_id: int) -> Response:
     """The outcomes stakeholders weigh, in display order."""
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     return _json({"outcomes": [_outcome(o) for o in membership.consultation.outcomes]})
 
 
 @bp.get("/consultations/<int:consultation_id>/groups")
 def groups(consultation_id: int) -> Response:
     """The declared stakeholder groups."""
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     return _json({"groups": [_group(g) for g in membership.consultation.groups]})
 
 
 @bp.get("/consultations/<int:consultation_id>/rounds")
 def rounds(consultation_id: int) -> Response:
     """The consultation's rounds, first to latest."""
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     return _json({"rounds": [_round(r) for r in membership.consultation.rounds]})
 
 
 @bp.get("/consultations/<int:consultation_id>/rounds/<int:number>")
 def round_detail(consultation_id: int, number: int) -> Response:
     """One round."""
-    require_membership(consultation_id, *EVERYONE)
+    require_membership(consultation_id, *READERS)
     return _json(_round(_find_round(consultation_id, number)))
 
 
@@ -246,7 +248,7 @@ def results(consultation_id: int, number: int) -> Response:
     of a closed round (see :mod:`deliberate.services.disclosure`): 403 while it is open, 409
     for ``exclude_inconsistent`` where it would single out fewer than k people.
     """
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     round_ = _find_round(consultation_id, number)
     flag = request.args.get("exclude_inconsistent", "false").lower()
     if flag not in {"true", "false"}:

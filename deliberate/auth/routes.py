@@ -39,6 +39,10 @@ def home() -> str | Response:
         ):
             if memberships_of(current_user, role):
                 return redirect(url_for(endpoint))
+        appraising = memberships_of(current_user, Role.ASSESSOR)
+        if appraising:
+            newest = appraising[0].consultation_id
+            return redirect(url_for("assessor.index", consultation_id=newest))
         if current_user.password_hash:
             return redirect(url_for("facilitator.index"))
     return render_template("home.html")

@@ -502,6 +502,7 @@ def analyze(
     ]
     report["pairs"] = pair_list
     report["clusters"] = _clusters(t, inc, points, gi, names, groups, seed)
+    memo: dict[tuple, np.ndarray] = {}  # outcome weights the options' sweep reuses
     sweep = (
         sensitivity(
             gparts,
@@ -512,6 +513,7 @@ def analyze(
             aggregate=aggregate,
             seed=seed,
             by_group=by_group,
+            memo=memo,
         )
         if have
         else None
@@ -528,6 +530,7 @@ def analyze(
             },
             boot_overall=boot.overall if boot else None,
             boot_groups=boot.groups if boot else None,
+            sizes=sizes,
             sweep=(
                 lambda value: sensitivity(
                     gparts,
@@ -537,7 +540,9 @@ def analyze(
                     method=priority,
                     aggregate=aggregate,
                     seed=seed,
+                    by_group=by_group,
                     value=value,
+                    memo=memo,
                 )
             )
             if have

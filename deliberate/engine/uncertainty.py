@@ -307,6 +307,7 @@ def sensitivity(
     seed: int,
     by_group: bool = False,
     value: Callable[[np.ndarray], np.ndarray] | None = None,
+    memo: dict[tuple, np.ndarray] | None = None,
 ) -> Sweep | None:
     """Sweep the group weights over the simplex and find the nearest flip of the top outcome.
 
@@ -334,6 +335,10 @@ def sensitivity(
     value : callable, optional
         Maps outcome weights ``(Q, n)`` to the scores ``(Q, m)`` whose top is tracked
         (e.g. option values); default: the outcome weights themselves.
+    memo : dict, optional
+        Shared between sweeps of the same groups (the outcomes' and the options'): the
+        outcome weights on the grid, at the chosen weights and along the transfers of
+        voice are computed once.
 
     Returns
     -------
@@ -347,17 +352,23 @@ def sensitivity(
     grid = np.zeros((sub.shape[0], totals.size))
     grid[:, present] = sub
 
-    def evaluate(points: np.ndarray) -> np.ndarray:
-        weights = combine(mix(points, group_parts, by_group=by_group), n, method, aggregate)
+    def evaluate(points: np.ndarray, remember: bool = False) -> np.ndarray:
+        key = (points.shape, points.tobytes())
+        if remember and memo is not None and key in memo:
+            weights = memo[key]
+        else:
+            weights = combine(mix(points, group_parts, by_group=by_group), n, method, aggregate)
+            if remember and memo is not None:
+                memo[key] = weights
         return weights if value is None else value(weights)
 
-    def flipped(points: np.ndarray) -> np.ndarray:
-        w = evaluate(points)
+    def flipped(points: np.ndarray, remember: bool = False) -> np.ndarray:
+        w = evaluate(points, remember)
         return np.all(np.isfinite(w), axis=1) & ~_top_kept(w, top)
 
-    base = evaluate(totals[None, :])[0]
+    base = evaluate(totals[None, :], remember=True)[0]
     top = np.flatnonzero(base >= np.nanmax(base) - TIE)
-    weights = evaluate(grid)
+    weights = evaluate(grid, remember=True)
     valid = np.all(np.isfinite(weights), axis=1)
     kept = valid & _top_kept(weights, top)
     tops = np.where(valid, np.argmax(np.nan_to_num(weights, nan=-1.0), axis=1), -1)
@@ -375,29 +386,37 @@ def sensitivity(
         for h in present
         if g != h and totals[g] > 0
     ]
+    transfers = len(ends)
     grid_q = flips[np.argmin(distance[flips])] if flips.size else None
     if grid_q is not None:
         ends.append(grid[grid_q])
     best: tuple[float, np.ndarray] | None = None
-    steps = np.linspace(0.0, 1.0, _SCAN + 1)[1:]
-    # Every segment scanned, then bisected, at once: one evaluation per step for all of them.
-    span = np.array(ends).reshape(len(ends), totals.size) - totals
-    path = totals + steps[None, :, None] * span[:, None, :]
-    hits = flipped(path.reshape(-1, totals.size)).reshape(len(ends), steps.size)
-    found = np.flatnonzero(hits.any(1))
-    first = hits[found].argmax(1)
-    lo = np.where(first > 0, steps[np.maximum(first - 1, 0)], 0.0)
-    hi = steps[first]
-    span = span[found]
-    for _ in range(_BISECTIONS if found.size else 0):
-        mid = (lo + hi) / 2
-        now = flipped(totals + mid[:, None] * span)
-        hi, lo = np.where(now, mid, hi), np.where(now, lo, mid)
-    for h, step in zip(hi, span, strict=True):
-        at = totals + h * step
-        d = float(0.5 * np.abs(at - totals).sum())
-        if best is None or d < best[0] - 1e-12:
-            best = (d, at)
+    if ends:
+        # Every segment scanned in one evaluation, then bisected together, one
+        # evaluation per halving.
+        steps = np.linspace(0.0, 1.0, _SCAN + 1)[1:]
+        towards = np.array(ends) - totals
+        scanned = totals + steps[None, :, None] * towards[:, None, :]
+        hits = np.concatenate(
+            [
+                flipped(scanned[:transfers].reshape(-1, totals.size), remember=True),
+                flipped(scanned[transfers:].reshape(-1, totals.size)),
+            ]
+        ).reshape(len(ends), steps.size)
+        found = np.flatnonzero(hits.any(1))
+        first = np.argmax(hits[found], axis=1)
+        lo = np.where(first > 0, steps[np.maximum(first - 1, 0)], 0.0)
+        hi = steps[first]
+        towards = towards[found]
+        for _ in range(_BISECTIONS if found.size else 0):
+            mid = (lo + hi) / 2
+            moved = flipped(totals + mid[:, None] * towards)
+            hi, lo = np.where(moved, mid, hi), np.where(moved, lo, mid)
+        for k in range(found.size):
+            at = totals + hi[k] * towards[k]
+            d = float(0.5 * np.abs(at - totals).sum())
+            if best is None or d < best[0] - 1e-12:
+                best = (d, at)
     flip = None
     if best is not None:
         d, at = best
