@@ -71,6 +71,8 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 #: Targets for a run without faults.
 SAVE_P95_TARGET = 0.150
 RETRY_WINDOW = 60.0
+#: gunicorn's processes and threads per process (``--workers``, ``--threads``).
+WORKERS, THREADS = 4, 4
 #: Seconds gunicorn may take to start listening (a busy machine builds the app slowly).
 START_TIMEOUT = 180
 
@@ -158,8 +160,8 @@ class Server:
         self,
         database_url: str,
         *,
-        workers: int = 4,
-        threads: int = 4,
+        workers: int = WORKERS,
+        threads: int = THREADS,
         env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
@@ -315,6 +317,8 @@ class Stats:
     since: float = 0.0
     #: The server's processor seconds over the counted part (None: not measured).
     server_cpu: float | None = None
+    #: This process's (the simulated browsers') processor seconds over the counted part.
+    client_cpu: float | None = None
 
     def percentile(self, kind: str, q: float) -> float:
         """The ``q``-th percentile latency (nearest rank) of ``kind``, in seconds."""
@@ -558,7 +562,7 @@ async def drive(
     cpu_at_start: list[float] = []
     if server_cpu is not None:
         await asyncio.sleep(max(0.0, stats.since - time.monotonic()))
-        cpu_at_start.append(server_cpu())
+        cpu_at_start += [server_cpu(), time.process_time()]
     for saves, action in sorted(faults, key=lambda fault: fault[0]):
         while len(stats.latencies["save"]) < saves and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -570,6 +574,7 @@ async def drive(
         task.result()
     if server_cpu is not None and cpu_at_start:
         stats.server_cpu = server_cpu() - cpu_at_start[0]
+        stats.client_cpu = time.process_time() - cpu_at_start[1]
     return people, stats, time.monotonic() - stats.since
 
 
@@ -738,6 +743,8 @@ def run_backend(
     restart_database_after: int | None = None,
     keep_going: bool = False,
     measure_after: float = 0.0,
+    workers: int = WORKERS,
+    threads: int = THREADS,
 ) -> Run:
     """Seed ``database_url``, serve it with gunicorn, drive the stakeholders, check the rows.
 
@@ -746,7 +753,7 @@ def run_backend(
     and ``measure_after`` are :func:`drive`'s.
     """
     happened: list[str] = []
-    server = Server(database_url)
+    server = Server(database_url, workers=workers, threads=threads)
     server.start()  # gunicorn builds the app while the database is seeded
     try:
         seeded = seed(database_url, stakeholders)
@@ -804,9 +811,20 @@ def database(backend: str) -> Iterator[str]:
             yield url
 
 
-def curve(backend: str, steps: Sequence[int], *, seconds: float, think: float) -> list[Run]:
+def curve(
+    backend: str,
+    steps: Sequence[int],
+    *,
+    seconds: float,
+    think: float,
+    workers: int = WORKERS,
+    threads: int = THREADS,
+) -> list[Run]:
     """One run per number of voters, each on a fresh database and server; print each row."""
-    print(f"== {backend}: capacity curve, {think:g} s think time, {seconds:g} s per step")
+    print(
+        f"== {backend}: capacity curve, {think:g} s think time, {seconds:g} s per step, "
+        f"gunicorn {workers} workers × {threads} threads"
+    )
     print(CURVE_HEADER, flush=True)
     runs = []
     for voters in steps:
@@ -820,6 +838,8 @@ def curve(backend: str, steps: Sequence[int], *, seconds: float, think: float) -
                 ramp=seconds / 6,
                 keep_going=True,
                 measure_after=seconds / 6,
+                workers=workers,
+                threads=threads,
             )
         runs.append(run)
         print(curve_row(run), flush=True)
@@ -836,24 +856,25 @@ def curve(backend: str, steps: Sequence[int], *, seconds: float, think: float) -
 
 CURVE_HEADER = (
     "| voters | throughput | save p50 | save p95 | page p95 | 5xx / lost / twice "
-    "| server CPU per request | machine load |\n|---|---|---|---|---|---|---|---|"
+    "| CPU per request: server / client | machine load |\n|---|---|---|---|---|---|---|---|"
 )
 
 
 def curve_row(run: Run) -> str:
     """One step of the curve as a Markdown table row.
 
-    Beside the figures: the server's processor time per answered request (gunicorn's
-    processes, the database library included, a PostgreSQL server not), which other work on
-    the machine does not inflate much, and the machine's load average over the last five
-    minutes (runnable processes; 2 keeps both cores of a 2-core machine busy), since other
-    work slows every other figure."""
+    Beside the figures: the processor time per answered request of the server (gunicorn's
+    processes, the database library included, a PostgreSQL server not) and of the simulated
+    browsers (this process), which other work on the machine does not inflate much, and the
+    machine's load average over the last five minutes (runnable processes; 2 keeps both
+    cores of a 2-core machine busy), since other work slows every other figure."""
     stats = run.stats
-    cpu = (
-        f"{stats.server_cpu / stats.requests * 1000:.1f} ms"
-        if stats.server_cpu is not None and stats.requests
-        else "–"
-    )
+    cpu = "–"
+    if stats.server_cpu is not None and stats.client_cpu is not None and stats.requests:
+        cpu = " / ".join(
+            f"{seconds / stats.requests * 1000:.1f} ms"
+            for seconds in (stats.server_cpu, stats.client_cpu)
+        )
     return (
         f"| {run.stakeholders} | {run.throughput:.0f} req/s "
         f"| {stats.percentile('save', 50) * 1000:,.0f} ms "
@@ -884,12 +905,21 @@ def main() -> int:
         "--steps", default="50,100,200,400,800", help="voters per step of the curve"
     )
     parser.add_argument("--step-seconds", type=float, default=60, help="length of each step")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads per process")
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     if args.curve:
         steps = [int(step) for step in args.steps.split(",")]
         for backend in backends:
-            curve(backend, steps, seconds=args.step_seconds, think=args.think or 1.0)
+            curve(
+                backend,
+                steps,
+                seconds=args.step_seconds,
+                think=args.think or 1.0,
+                workers=args.workers,
+                threads=args.threads,
+            )
         return 0
     ok = True
     pairs = args.stakeholders * len(OUTCOMES) * (len(OUTCOMES) - 1) // 2
@@ -903,6 +933,8 @@ def main() -> int:
             "restart_database_after": (
                 2 * pairs // 3 if args.faults and backend == "postgresql" else None
             ),
+            "workers": args.workers,
+            "threads": args.threads,
         }
         with database(backend) as url:
             run = run_backend(backend, url, args.stakeholders, **options)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
@@ -61,13 +64,7 @@ def require_membership(consultation_id: int, *roles: Role) -> Membership:
         abort(unauthorized())
     membership = (
         db.session.scalars(
-            db.select(Membership)
-            .filter_by(user_id=current_user.id, consultation_id=consultation_id, removed_at=None)
-            .options(
-                joinedload(Membership.consultation).joinedload(Consultation.rounds),
-                joinedload(Membership.consultation).joinedload(Consultation.groups),
-                joinedload(Membership.group),
-            )
+            _membership_query(), {"user_id": current_user.id, "consultation_id": consultation_id}
         )
         .unique()
         .one_or_none()
@@ -77,6 +74,25 @@ def require_membership(consultation_id: int, *roles: Role) -> Membership:
     if membership is None or membership.role not in roles:
         abort(403)
     return membership
+
+
+@functools.cache
+def _membership_query() -> Select[tuple[Membership]]:
+    """:func:`require_membership`'s query, built once: every request reuses the statement
+    and its cache key. The stakeholder's own group is one of the consultation's groups, so
+    reading ``membership.group`` needs no query."""
+    return (
+        db.select(Membership)
+        .where(
+            Membership.user_id == bindparam("user_id"),
+            Membership.consultation_id == bindparam("consultation_id"),
+            Membership.removed_at.is_(None),
+        )
+        .options(
+            joinedload(Membership.consultation).joinedload(Consultation.rounds),
+            joinedload(Membership.consultation).joinedload(Consultation.groups),
+        )
+    )
 
 
 def memberships_of(user: User, role: Role) -> list[Membership]:

@@ -27,14 +27,7 @@ from .aggregate import (
     voice_weights,
 )
 from .consensus import clr, consensus_band, distance_summary, goepel, kendall_w, ranks
-from .consistency import (
-    RI_INCOMPLETE_NAME,
-    RI_NAME,
-    alonso_lamata,
-    consistency_ratio,
-    gci,
-    most_inconsistent,
-)
+from .consistency import RI_INCOMPLETE_NAME, RI_NAME, consistency_ratio
 from .consistency import cr_threshold as default_cr_threshold
 from .disagreement import (
     CLUSTER_REFERENCES,
@@ -45,10 +38,11 @@ from .disagreement import (
     pair_stats,
     pca_2d,
 )
+from .individual import cut_off, individuals
 from .inference import ALPHA, CONTESTED_SHARE, Sides, sides
-from .judgments import JudgmentError, JudgmentTable, components, exact_value
+from .judgments import JudgmentError, JudgmentTable, components
 from .options import Appraisal, OutcomeWeights, aligned, appraise
-from .priorities import METHODS, eigenvector, harker_matrix, llsm, normalise_log
+from .priorities import METHODS, normalise_log
 from .uncertainty import (
     MIN_INTERVAL_SIZE,
     Bootstrap,
@@ -145,17 +139,14 @@ def _disconnected(table: JudgmentTable) -> tuple[np.ndarray, list[dict[str, Any]
     """Connected participants ``(K,)`` and, for the others, the cut-off outcomes."""
     reach = components(table.mask)
     connected = reach[:, 0, :].all(-1)
-    skipped = []
-    for k in np.flatnonzero(~connected):
-        largest = int(np.argmax(reach[k].sum(-1)))
-        cut = [table.outcomes[i] for i in np.flatnonzero(~reach[k, largest])]
-        skipped.append(
-            {
-                "id": table.participants[k],
-                "group": table.groups[table.group_index[k]],
-                "cut_off": cut,
-            }
-        )
+    skipped = [
+        {
+            "id": table.participants[k],
+            "group": table.groups[table.group_index[k]],
+            "cut_off": cut_off(reach[k], table.outcomes),
+        }
+        for k in np.flatnonzero(~connected)
+    ]
     return connected, skipped
 
 
@@ -239,20 +230,10 @@ def analyze(
 
     # §2–3 individual priorities and consistency, one vectorised pass.
     logs, mask = t.log_judgments, t.mask
-    w_log = llsm(logs, mask) if K else np.zeros((0, n))
-    w_ev, lam = eigenvector(harker_matrix(logs, mask), start=w_log) if K else (w_log, np.zeros(0))
-    w = w_ev if priority == "ev" else w_log
-    answered = mask.sum((-2, -1)) // 2
-    cr = consistency_ratio(lam, n, missing=n * (n - 1) // 2 - answered)
+    own = individuals(logs, mask, priority, cr_threshold)
+    w, threshold, complete = own.weights, own.threshold, own.complete
     cr_threshold_default = default_cr_threshold(n)
-    threshold = cr_threshold_default if cr_threshold is None else float(cr_threshold)
-    cr_assessable = np.isfinite(cr)
-    # Not assessable is not shown inconsistent: never flagged, never excluded.
-    consistent = ~cr_assessable | (cr <= threshold + 1e-12)
-    included = consistent if exclude_inconsistent else np.ones(K, dtype=bool)
-    complete = answered == n * (n - 1) // 2
-    worst_i, worst_j, worst_dev, worst_sugg = most_inconsistent(logs, mask, w)
-    gci_values = gci(logs, mask, w_log)
+    included = own.consistent if exclude_inconsistent else np.ones(K, dtype=bool)
     points = clr(w)
 
     # §4 aggregation on the included participants.
@@ -335,20 +316,11 @@ def analyze(
         else []
     )
 
-    w_rows = w.tolist()
-    lam_list, cr_list, al_list, gci_list, d_group, d_overall = (
-        _floats(v) for v in (lam, cr, alonso_lamata(lam, n), gci_values, dist_group, dist_overall)
-    )
+    d_group, d_overall = _floats(dist_group), _floats(dist_overall)
     # The per-participant rows read plain Python lists: indexing arrays once per row is slow.
+    own_rows = own.entries(names, logs)
     group_of = [groups[g] for g in t.group_index.tolist()]
-    consistent_of, included_of, answered_of, complete_of = (
-        v.tolist() for v in (consistent, included, answered, complete)
-    )
-    at = np.arange(K)
-    worst_value = np.exp(logs[at, np.maximum(worst_i, 0), np.maximum(worst_j, 0)]).tolist()
-    worst_a, worst_b, worst_s, worst_d = (
-        v.tolist() for v in (worst_i, worst_j, worst_sugg, worst_dev)
-    )
+    included_of = included.tolist()
     report: dict[str, Any] = {
         "outcomes": list(names),
         "method": {
@@ -408,25 +380,8 @@ def analyze(
             {
                 "id": t.participants[k],
                 "group": group_of[k],
-                "weights": dict(zip(names, w_rows[k], strict=True)),
-                "lambda_max": lam_list[k],
-                "cr": cr_list[k],
-                "cr_assessable": bool(cr_assessable[k]),
-                "cr_alonso_lamata": al_list[k],
-                "gci": gci_list[k],
-                "consistent": consistent_of[k],
+                **own_rows[k],
                 "excluded": not included_of[k],
-                "answered": answered_of[k],
-                "complete": complete_of[k],
-                "most_inconsistent": None
-                if worst_a[k] < 0
-                else {
-                    "a": names[worst_a[k]],
-                    "b": names[worst_b[k]],
-                    "value": exact_value(worst_value[k]),
-                    "suggested": worst_s[k],
-                    "deviation": worst_d[k],
-                },
                 "distance_to_group": d_group[k],
                 "distance_to_overall": d_overall[k],
             }

@@ -126,7 +126,9 @@ def _on_conflict_update(statement: Any) -> Any:
 
 
 def _insert(dialect: str) -> Any:
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Judgment)
+    # Into the table, not the mapped class: a save is then a plain statement, without the
+    # ORM's bulk-insert machinery around it.
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Judgment.__table__)
 
 
 @functools.cache

@@ -16,20 +16,23 @@ from collections.abc import Collection, Iterable
 from typing import Any, NamedTuple
 
 import numpy as np
-from flask import g, has_request_context
 from sqlalchemy import func
 
 from ..engine import JudgmentTable, analyze
+from ..engine.individual import own_priorities
 from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Round, StakeholderGroup, Weighting
 from .cache import LRUCache
+from .judgments import CanonicalJudgment
 
 DEFAULT_BOOTSTRAP = 1000
 CSV_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value", "reason")
 
 #: Round reports by round fingerprint and options.
 _CACHE: LRUCache[dict[str, Any]] = LRUCache(64)
+#: Fingerprints of closed rounds (see :func:`_fingerprint`).
+_CLOSED: LRUCache[tuple[Any, ...]] = LRUCache(1024)
 #: Live feedback by participant and fingerprint of their answers: a workshop's worth.
 _FEEDBACK: LRUCache[dict[str, Any]] = LRUCache(4096)
 
@@ -128,23 +131,23 @@ def round_table(round_: Round, membership_id: int | None = None) -> JudgmentTabl
 def _fingerprint(round_: Round) -> tuple[Any, ...]:
     """Count, last change and sum of the round's judgments: a change of any answer changes it.
 
-    A closed round's judgments cannot change, so within one request its fingerprint is read
-    once however many views of it a page shows.
+    A closed round's judgments never change again, so its fingerprint is read once per
+    worker (keyed by the round and the moments it opened and closed) and then remembered.
     """
-    memo: dict[int, tuple[Any, ...]] | None = None
-    if round_.closed_at is not None and has_request_context():
-        memo = g.setdefault("closed_round_fingerprints", {})
-        if round_.id in memo:
-            return memo[round_.id]
+    if round_.closed_at is None:
+        return _count_judgments(round_.id)
+    key = (round_.id, str(round_.opened_at), str(round_.closed_at))
+    found = _CLOSED.get(key)
+    return found if found is not None else _CLOSED.put(key, _count_judgments(round_.id))
+
+
+def _count_judgments(round_id: int) -> tuple[Any, ...]:
     count, last, total = db.session.execute(
         db.select(
             func.count(Judgment.id), func.max(Judgment.updated_at), func.sum(Judgment.value)
-        ).where(Judgment.round_id == round_.id)
+        ).where(Judgment.round_id == round_id)
     ).one()
-    found = (count, str(last), round(float(total or 0.0), 9))
-    if memo is not None:
-        memo[round_.id] = found
-    return found
+    return (count, str(last), round(float(total or 0.0), 9))
 
 
 def _report_key(round_: Round, options: dict[str, Any]) -> tuple[Any, ...]:
@@ -223,13 +226,16 @@ def round_report(
 
 
 def participant_feedback(
-    membership: Membership, round_: Round, given: Iterable[Judgment] | None = None
+    membership: Membership,
+    round_: Round,
+    given: Iterable[Judgment | CanonicalJudgment] | None = None,
 ) -> dict[str, Any] | None:
     """One stakeholder's own priorities and consistency, for live feedback.
 
     Returns None before any answer; ``{"connected": False, "cut_off": [...]}`` while the
-    answers do not yet connect every outcome; otherwise the participant's entry of the
-    report (weights, cr, most_inconsistent, …) with ``connected: True``.
+    answers do not yet connect every outcome; otherwise their figures as the round's
+    report would list them (weights, cr, most_inconsistent, …) with ``connected: True``,
+    computed from their answers alone (:func:`deliberate.engine.individual.own_priorities`).
 
     ``given`` is the stakeholder's judgments in ``round_`` when the caller has them
     already (otherwise they are read). The result is cached by a fingerprint of those
@@ -239,30 +245,21 @@ def participant_feedback(
         given = db.session.scalars(
             db.select(Judgment).filter_by(membership_id=membership.id, round_id=round_.id)
         )
-    consultation = membership.consultation
-    outcomes = {o.id: (o.name, o.position) for o in consultation.outcomes}
     answers = tuple(sorted((j.outcome_a_id, j.outcome_b_id, j.value) for j in given))
     if not answers:
         return None
-    group = membership.group.name if membership.group else ""
+    consultation = membership.consultation
+    outcomes = tuple((o.id, o.name) for o in consultation.outcomes)  # in display order
     threshold = consultation.consistency_threshold
-    key = (membership.id, round_.id, threshold, group, tuple(outcomes.items()), answers)
+    key = (membership.id, round_.id, threshold, outcomes, answers)
 
-    def compute() -> dict[str, Any]:
-        rows = sorted(
-            (_in_display_order(*outcomes[a], *outcomes[b], v) for a, b, v in answers),
-            key=lambda row: (row[1], row[3]),
+    def compute() -> dict[str, Any] | None:
+        index = {outcome_id: i for i, (outcome_id, _) in enumerate(outcomes)}
+        return own_priorities(
+            [name for _, name in outcomes],
+            ((index[a], index[b], value) for a, b, value in answers),
+            threshold,
         )
-        table = JudgmentTable.from_records(
-            [(str(membership.id), group, a, b, value) for a, _, b, _, value in rows],
-            outcomes=[name for name, _ in outcomes.values()],
-            groups=[group],
-        )
-        report = analyze(table, bootstrap=0, on_disconnected="skip", cr_threshold=threshold)
-        skipped = report["method"]["skipped"]
-        if skipped:
-            return {"connected": False, "cut_off": skipped[0]["cut_off"]}
-        return {"connected": True, **report["participants"][0]}
 
     return _FEEDBACK.get_or_compute(key, compute)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from sqlalchemy import bindparam
+
 from ..extensions import db
 from ..models import (
     Consultation,
@@ -28,7 +30,12 @@ from ..services import insight
 from ..services.design import pair_sequence
 from ..services.disclosure import published_report
 from ..services.invitations import InvitationError, create_invitation, redeem
-from ..services.judgments import JudgmentRejected, save_judgments, validate_judgment
+from ..services.judgments import (
+    CanonicalJudgment,
+    JudgmentRejected,
+    save_judgments,
+    validate_judgment,
+)
 
 #: Saaty's words for the intensities 1 to 9.
 SAATY_WORDS = {
@@ -65,6 +72,7 @@ SCALE: tuple[ScalePoint, ...] = (
     *(ScalePoint(f"1/{i}", 1 / i, "right", i) for i in range(2, 10)),
 )
 _BY_KEY = {point.key: point for point in SCALE}
+_BY_VALUE = {point.value: point for point in SCALE}
 
 
 def parse_scale_value(text: str | None) -> float:
@@ -80,6 +88,9 @@ def parse_scale_value(text: str | None) -> float:
 
 def nearest_point(value: float) -> ScalePoint:
     """The scale point nearest ``value`` (left over right) in log terms."""
+    exact = _BY_VALUE.get(value)
+    if exact is not None:
+        return exact
     return min(SCALE, key=lambda p: abs(math.log(p.value) - math.log(value)))
 
 
@@ -113,7 +124,7 @@ class Step:
         """The pair as stored (smaller id first)."""
         return (min(self.left_id, self.right_id), max(self.left_id, self.right_id))
 
-    def shown(self, judgment: Judgment) -> float:
+    def shown(self, judgment: CanonicalJudgment) -> float:
         """The stored judgment as "left over right"."""
         return judgment.value if judgment.outcome_a_id == self.left_id else 1 / judgment.value
 
@@ -128,7 +139,8 @@ def steps(membership: Membership) -> list[Step]:
     ]
 
 
-Answers = dict[tuple[int, int], Judgment]
+#: A stakeholder's answers in one round by canonical pair (values, not database rows).
+Answers = dict[tuple[int, int], CanonicalJudgment]
 
 
 def answers(membership: Membership, round_: Round | None) -> Answers:
@@ -141,14 +153,19 @@ def answers_in(membership: Membership, *rounds: Round | None) -> list[Answers]:
     ids = [r.id for r in rounds if r is not None]
     by_round: dict[int, Answers] = {round_id: {} for round_id in ids}
     if ids:
-        rows = db.session.scalars(
-            db.select(Judgment).where(
-                Judgment.membership_id == membership.id, Judgment.round_id.in_(ids)
-            )
-        )
-        for j in rows:
-            by_round[j.round_id][(j.outcome_a_id, j.outcome_b_id)] = j
+        rows = db.session.execute(_ANSWERS, {"membership_id": membership.id, "round_ids": ids})
+        for round_id, a, b, value, reason in rows:
+            by_round[round_id][(a, b)] = CanonicalJudgment(a, b, value, reason or "")
     return [by_round[r.id] if r is not None else {} for r in rounds]
+
+
+#: :func:`answers_in`'s query, built once (every request reuses it and its cache key).
+_ANSWERS = db.select(
+    Judgment.round_id, Judgment.outcome_a_id, Judgment.outcome_b_id, Judgment.value, Judgment.reason
+).where(
+    Judgment.membership_id == bindparam("membership_id"),
+    Judgment.round_id.in_(bindparam("round_ids", expanding=True)),
+)
 
 
 def previous_round(consultation: Consultation, round_: Round | None) -> Round | None:
@@ -188,7 +205,7 @@ def answered(sequence: list[Step], given: Collection[tuple[int, int]]) -> int:
     return sum(1 for s in sequence if s.canonical in given)
 
 
-def first_unanswered(sequence: list[Step], given: dict[tuple[int, int], Judgment]) -> int:
+def first_unanswered(sequence: list[Step], given: Answers) -> int:
     """The number of the first pair without an answer, or 0 when all are answered."""
     return next((s.number for s in sequence if s.canonical not in given), 0)
 

@@ -116,13 +116,13 @@ def test_live_feedback_runs_the_engine_once_per_change_of_answers(
     voter: Voter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runs: list[int] = []
-    analyze = results.analyze
+    own_priorities = results.own_priorities
 
-    def counted(table: Any, **options: Any) -> Any:
-        runs.append(len(table.participants))
-        return analyze(table, **options)
+    def counted(names: Any, judgments: Any, threshold: Any) -> Any:
+        runs.append(1)
+        return own_priorities(names, judgments, threshold)
 
-    monkeypatch.setattr(results, "analyze", counted)
+    monkeypatch.setattr(results, "own_priorities", counted)
     results._FEEDBACK.clear()  # feedback is keyed by content: another test may have left it
     for number in range(4, 8):  # now every outcome is connected: feedback needs the engine
         voter.save(number, "3", voter.form(number))
