@@ -82,7 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from .api.docs import bp as api_docs
     from .api.routes import bp as api
     from .assessor.routes import bp as assessor
-    from .auth.routes import bp as auth
+    from .auth import bp as auth
     from .board import options as board_options  # noqa: F401  (its template global)
     from .board.routes import bp as board
     from .board.routes import share

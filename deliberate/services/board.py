@@ -20,6 +20,8 @@ from ..models import (
     utcnow,
 )
 from . import audit, disclosure, results, summary
+from .errors import ServiceError, transactional
+from .lookup import round_by_number
 
 TOKEN_BYTES = 32
 DEFAULT_SHARE_DAYS = 14
@@ -27,12 +29,8 @@ MAX_SHARE_DAYS = 90
 MAX_NOTE_LENGTH = 5000
 
 
-class BoardError(Exception):
-    """A request the board pages cannot meet; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class BoardError(ServiceError):
+    """A request the board pages cannot meet."""
 
 
 def closed_round(consultation: Consultation, number: int | None = None) -> Round:
@@ -52,7 +50,7 @@ def closed_round(consultation: Consultation, number: int | None = None) -> Round
                 409,
             )
         return closed[-1]
-    round_ = next((r for r in consultation.rounds if r.number == number), None)
+    round_ = round_by_number(consultation, number)
     if round_ is None:
         raise BoardError(f"This consultation has no round {number}.", 404)
     if round_.is_open:
@@ -105,6 +103,7 @@ def round_summary(round_: Round) -> dict[str, Any] | None:
     return found
 
 
+@transactional
 def feature_reasons(
     round_: Round, user: User, a: str, b: str, judgment_ids: Collection[int]
 ) -> None:
@@ -140,9 +139,9 @@ def feature_reasons(
         "summary.reasons",
         f"round {round_.number}, {a} or {b}: {len(judgment_ids)} featured",
     )
-    db.session.commit()
 
 
+@transactional
 def set_note(consultation: Consultation, user: User, note: str) -> None:
     """Save the facilitator's note shown on the summary (context, caveats, next steps)."""
     note = note.replace("\r\n", "\n").strip()
@@ -150,7 +149,6 @@ def set_note(consultation: Consultation, user: User, note: str) -> None:
         raise BoardError(f"The note is limited to {MAX_NOTE_LENGTH} characters.", 400)
     consultation.facilitator_note = note
     audit.record(consultation, user, "summary.note", f"{len(note)} characters")
-    db.session.commit()
 
 
 def share_url(token: str) -> str:
@@ -158,6 +156,7 @@ def share_url(token: str) -> str:
     return f"{current_app.config['BASE_URL']}/s/{token}"
 
 
+@transactional
 def create_share_link(round_: Round, user: User, days: int = DEFAULT_SHARE_DAYS) -> str:
     """Create a read-only link to a closed round's summary; return its token (shown once)."""
     if round_.is_open:
@@ -173,7 +172,6 @@ def create_share_link(round_: Round, user: User, days: int = DEFAULT_SHARE_DAYS)
     )
     db.session.add(link)
     audit.record(round_.consultation, user, "summary.shared", f"round {round_.number}, {days} days")
-    db.session.commit()
     return token
 
 
@@ -192,6 +190,7 @@ def active_links(round_: Round) -> list[ShareLink]:
     )
 
 
+@transactional
 def revoke_share_link(consultation: Consultation, link_id: int, user: User) -> ShareLink:
     """Stop a link working at once."""
     link = db.session.get(ShareLink, link_id)

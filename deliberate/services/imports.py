@@ -42,6 +42,7 @@ from ..engine.judgments import SCALE_POINTS, Columns, JudgmentError, table_from_
 from ..extensions import db
 from ..models import Membership, Role, Round, User, UTCDateTime, utcnow
 from . import audit
+from .errors import ServiceError
 from .judgments import (
     MAX_REASON_LENGTH,
     CanonicalJudgment,
@@ -86,14 +87,13 @@ class RowError:
     detail: str
 
 
-class ImportRejected(Exception):
+class ImportRejected(ServiceError):
     """Nothing was imported; ``errors`` name each bad row, ``status`` is the HTTP status."""
 
     def __init__(self, errors: Sequence[RowError], status: int = 400, unit: str = "row") -> None:
         self.errors = list(errors)[:MAX_ERRORS]
-        self.status = status
         self.unit = unit
-        super().__init__("; ".join(self.describe(e) for e in self.errors))
+        super().__init__("; ".join(self.describe(e) for e in self.errors), status)
 
     def describe(self, error: RowError) -> str:
         """``row 3, value: …`` — the row and field first, in words."""
@@ -101,6 +101,12 @@ class ImportRejected(Exception):
         if error.field:
             where.append(error.field)
         return f"{', '.join(where)}: {error.detail}" if where else error.detail
+
+    def problem_extra(self) -> dict[str, object]:
+        """The API's ``errors``: each bad row, its field and what is wrong with it."""
+        return {
+            "errors": [{"row": e.line, "field": e.field, "detail": e.detail} for e in self.errors]
+        }
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ..engine.consensus import clr
 from ..engine.report import conflict_sentence
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Role, Round, StakeholderGroup
+from .lookup import round_by_number
 from .results import round_report
 
 #: Verbal bands of Kendall's W (Schmidt 1997): upper bound (exclusive) → words.
@@ -111,7 +112,7 @@ def choose_round(consultation: Consultation, number: int | None) -> Round | None
     Returns None when the consultation has no such round (or no round at all).
     """
     if number is not None:
-        return next((r for r in consultation.rounds if r.number == number), None)
+        return round_by_number(consultation, number)
     answered = rounds_with_judgments(consultation)
     return answered[-1] if answered else consultation.current_round
 

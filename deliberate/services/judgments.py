@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..engine.judgments import SCALE_POINTS
 from ..extensions import db
 from ..models import SCALE_MAX, SCALE_MIN, Judgment, Membership, Outcome, Role, Round, utcnow
+from .errors import ServiceError, transactional
 
 MAX_REASON_LENGTH = 2000
 
@@ -26,12 +27,8 @@ MAX_REASON_LENGTH = 2000
 SAATY_SCALE: tuple[float, ...] = SCALE_POINTS
 
 
-class JudgmentRejected(Exception):
-    """A judgment that cannot be saved; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class JudgmentRejected(ServiceError):
+    """A judgment that cannot be saved."""
 
 
 @dataclass(frozen=True)
@@ -219,3 +216,38 @@ def withdraw_judgment(membership: Membership, round_: Round, first_id: int, seco
         )
     )
     db.session.commit()
+
+
+@transactional
+def finish(membership: Membership) -> None:
+    """Mark the stakeholder as finished (they may still change answers while the round is open)."""
+    membership.finished_at = utcnow()
+
+
+#: A stakeholder's judgments in one round, by canonical pair.
+Answers = dict[tuple[int, int], Judgment]
+
+
+def answers_in(membership: Membership, *rounds: Round | None) -> list[Answers]:
+    """The stakeholder's judgments in each of ``rounds`` (None: none), in one query."""
+    ids = [r.id for r in rounds if r is not None]
+    by_round: dict[int, Answers] = {round_id: {} for round_id in ids}
+    if ids:
+        rows = db.session.scalars(
+            db.select(Judgment).where(
+                Judgment.membership_id == membership.id, Judgment.round_id.in_(ids)
+            )
+        )
+        for j in rows:
+            by_round[j.round_id][(j.outcome_a_id, j.outcome_b_id)] = j
+    return [by_round[r.id] if r is not None else {} for r in rounds]
+
+
+def answered_pairs(membership_id: int, round_id: int) -> set[tuple[int, int]]:
+    """The canonical pairs a stakeholder has answered in a round (ids only, no rows loaded)."""
+    rows = db.session.execute(
+        db.select(Judgment.outcome_a_id, Judgment.outcome_b_id).filter_by(
+            membership_id=membership_id, round_id=round_id
+        )
+    )
+    return {(a, b) for a, b in rows}

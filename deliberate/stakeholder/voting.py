@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ..extensions import db
 from ..models import (
     Consultation,
     FeedbackTiming,
@@ -20,15 +19,19 @@ from ..models import (
     Membership,
     Role,
     Round,
-    StakeholderGroup,
     Status,
-    utcnow,
 )
 from ..services import insight
 from ..services.design import pair_sequence
 from ..services.disclosure import published_report
-from ..services.invitations import InvitationError, create_invitation, redeem
-from ..services.judgments import JudgmentRejected, save_judgments, validate_judgment
+from ..services.judgments import (  # noqa: F401  (answered_pairs, answers_in: for the views)
+    Answers,
+    JudgmentRejected,
+    answered_pairs,
+    answers_in,
+    save_judgments,
+    validate_judgment,
+)
 
 #: Saaty's words for the intensities 1 to 9.
 SAATY_WORDS = {
@@ -128,27 +131,9 @@ def steps(membership: Membership) -> list[Step]:
     ]
 
 
-Answers = dict[tuple[int, int], Judgment]
-
-
 def answers(membership: Membership, round_: Round | None) -> Answers:
     """The stakeholder's judgments in ``round_`` keyed by canonical pair."""
     return answers_in(membership, round_)[0]
-
-
-def answers_in(membership: Membership, *rounds: Round | None) -> list[Answers]:
-    """The stakeholder's judgments in each of ``rounds`` (None: none), in one query."""
-    ids = [r.id for r in rounds if r is not None]
-    by_round: dict[int, Answers] = {round_id: {} for round_id in ids}
-    if ids:
-        rows = db.session.scalars(
-            db.select(Judgment).where(
-                Judgment.membership_id == membership.id, Judgment.round_id.in_(ids)
-            )
-        )
-        for j in rows:
-            by_round[j.round_id][(j.outcome_a_id, j.outcome_b_id)] = j
-    return [by_round[r.id] if r is not None else {} for r in rounds]
 
 
 def previous_round(consultation: Consultation, round_: Round | None) -> Round | None:
@@ -171,16 +156,6 @@ def voting_round(consultation: Consultation) -> Round | None:
     if consultation.status is not Status.OPEN or round_ is None or not round_.is_open:
         return None
     return round_
-
-
-def answered_pairs(membership_id: int, round_id: int) -> set[tuple[int, int]]:
-    """The canonical pairs a stakeholder has answered in a round (ids only, no rows loaded)."""
-    rows = db.session.execute(
-        db.select(Judgment.outcome_a_id, Judgment.outcome_b_id).filter_by(
-            membership_id=membership_id, round_id=round_id
-        )
-    )
-    return {(a, b) for a, b in rows}
 
 
 def answered(sequence: list[Step], given: Collection[tuple[int, int]]) -> int:
@@ -210,32 +185,6 @@ def copy_previous_answers(membership: Membership, round_: Round, previous: Round
     if copies:
         save_judgments(membership, round_, copies)
     return len(copies)
-
-
-# --------------------------------------------------------------------------- joining, finishing
-
-
-def register(
-    consultation: Consultation, group: StakeholderGroup, display_name: str
-) -> tuple[Membership, str]:
-    """Join a consultation by its registration code; returns the membership and a return token.
-
-    A personal invitation is made and used at once, so the person gets a link of their own
-    to come back with, exactly as if they had been invited.
-    """
-    if consultation.registration_code is None or consultation.status is not Status.OPEN:
-        raise InvitationError("This consultation is not open for registration.", 409)
-    invitation, token = create_invitation(consultation, Role.STAKEHOLDER, group, name=display_name)
-    db.session.flush()  # the invitation's ids, which the membership copies
-    membership = redeem(invitation, display_name)
-    db.session.commit()
-    return membership, token
-
-
-def finish(membership: Membership) -> None:
-    """Mark the stakeholder as finished (they may still change answers while the round is open)."""
-    membership.finished_at = utcnow()
-    db.session.commit()
 
 
 # --------------------------------------------------------------------------- aggregates
