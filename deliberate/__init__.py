@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     validation.init_app(app)
     register_blueprints(app)
+    register_template_helpers(app)
     assets.init_app(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -74,6 +75,18 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
+
+
+def register_template_helpers(app: Flask) -> None:
+    """The formatters every template may use, registered once (as functions and filters)."""
+    from .charts import times
+    from .engine.report import percent
+    from .services.consultations import WEIGHTING_LABELS
+
+    for helper in (percent, times):
+        app.add_template_global(helper)
+        app.add_template_filter(helper)
+    app.add_template_global(WEIGHTING_LABELS, "weighting_labels")
 
 
 def register_blueprints(app: Flask) -> None:

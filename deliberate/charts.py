@@ -14,6 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from .engine.report import percent
+
 #: Colour-blind-safe palette (Okabe–Ito), dark enough for text contrast on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8F6A00", "#56B4E9", "#444444")
 INK = "#1b1f24"
@@ -44,11 +46,6 @@ def svg(width: float, height: float, title: str, description: str, body: str) ->
         f'<title id="{uid}-title">{escape(title)}</title>'
         f'<desc id="{uid}-desc">{escape(description)}</desc>{body}</svg>'
     )
-
-
-def percent(x: float) -> str:
-    """A share as a percentage with one decimal."""
-    return f"{100 * x:.1f}%"
 
 
 def priority_bars(
@@ -295,7 +292,7 @@ def conflict_heatmap(
             )
         conflict = bool(pair.get("conflict_between_groups"))
         eta = pair.get("eta_squared")
-        share = "–" if eta is None else f"{100 * eta:.0f}%"
+        share = "–" if eta is None else percent(eta, 0)
         summary = f"{a} vs {b}: {share} of the disagreement lies between groups" + (
             "; groups stand on opposite sides" if conflict else ""
         )
@@ -357,7 +354,7 @@ def _axis(x0: float, x1: float, y0: float, y1: float, top: float, ticks: Sequenc
         x = x0 + (x1 - x0) * t / top
         out.append(
             f'<path d="M{_fmt(x)} {_fmt(y0)}V{_fmt(y1)}" stroke="{GRID}" stroke-width="1"/>'
-            + _text(x, y0 - 6, f"{100 * t:.0f}%", "middle", MUTED, font_size="11")
+            + _text(x, y0 - 6, percent(t, 0), "middle", MUTED, font_size="11")
         )
     return "".join(out)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .aggregate import from_pairs
-from .judgments import JudgmentTable
+from .judgments import SCALE, SCALE_POINTS, JudgmentTable
 
 __all__ = ["synthetic_csv", "synthetic_table"]
 
-_SCALE_LOGS = np.log(np.array([1 / v for v in range(9, 1, -1)] + list(range(1, 10)), float))
+_SCALE_LOGS = np.log(np.array(SCALE_POINTS, float))
 
 
 def synthetic_table(
@@ -67,7 +67,7 @@ def synthetic_table(
     )
 
 
-_SCALE_TEXT = np.array([f"1/{v}" for v in range(9, 1, -1)] + [str(v) for v in range(1, 10)])
+_SCALE_TEXT = np.array([str(point) for point in SCALE])  # "1/9" … "9"
 
 
 def synthetic_csv(table: JudgmentTable) -> str:

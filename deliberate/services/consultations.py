@@ -58,6 +58,14 @@ WEIGHTING_EXPLAINED = {
 }
 
 
+#: Each weighting's name, as forms, the map and the board summary show it.
+WEIGHTING_LABELS = {
+    Weighting.PERSON: "One person, one voice",
+    Weighting.GROUPS: "Each group an equal voice",
+    Weighting.CUSTOM: "Custom group weights",
+}
+
+
 class SetupError(ServiceError):
     """A set-up change that cannot be made."""
 

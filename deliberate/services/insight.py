@@ -17,17 +17,13 @@ import numpy as np
 from markupsafe import Markup
 
 from .. import charts
-from ..engine.consensus import clr
+from ..engine.consensus import S_BANDS, agreement_band, clr
 from ..engine.report import conflict_sentence
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Role, Round, StakeholderGroup
 from .lookup import round_by_number
 from .results import round_report
 
-#: Verbal bands of Kendall's W (Schmidt 1997): upper bound (exclusive) → words.
-W_BANDS = ((0.1, "very weak"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong"))
-#: Bands of S* drawn as guides on the round comparison chart (docs/METHODS.md §5).
-S_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"))
 #: A change in S* smaller than this is "held steady" (S* has no interval across rounds, so
 #: larger changes are said to rise or fall, never to converge).
 STEADY = 0.02
@@ -85,13 +81,6 @@ GLOSSARY = {
 }
 #: Bootstrap resamples for the interval of the change in distance between groups.
 DISTANCE_DRAWS = 1000
-
-
-def agreement_band(w: float | None) -> str | None:
-    """Schmidt's (1997) verbal band of Kendall's W."""
-    if w is None:
-        return None
-    return next((name for bound, name in W_BANDS if w < bound), "very strong")
 
 
 def rounds_with_judgments(consultation: Consultation) -> list[Round]:

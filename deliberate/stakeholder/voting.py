@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..engine.judgments import SCALE as SAATY_POINTS
 from ..models import (
     Consultation,
     FeedbackTiming,
@@ -62,11 +63,13 @@ class ScalePoint:
         return SAATY_WORDS[self.intensity]
 
 
-SCALE: tuple[ScalePoint, ...] = (
-    *(ScalePoint(str(i), float(i), "left", i) for i in range(9, 1, -1)),
-    ScalePoint("1", 1.0, "equal", 1),
-    *(ScalePoint(f"1/{i}", 1 / i, "right", i) for i in range(2, 10)),
-)
+def _point(value: Fraction) -> ScalePoint:
+    side = "left" if value > 1 else "right" if value < 1 else "equal"
+    return ScalePoint(str(value), float(value), side, max(value.numerator, value.denominator))
+
+
+#: The engine's 17 points as the form shows them: the left outcome's 9 first, then equal.
+SCALE: tuple[ScalePoint, ...] = tuple(_point(value) for value in reversed(SAATY_POINTS))
 _BY_KEY = {point.key: point for point in SCALE}
 
 
