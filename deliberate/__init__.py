@@ -86,7 +86,7 @@ def register_template_helpers(app: Flask) -> None:
     for helper in (percent, times):
         app.add_template_global(helper)
         app.add_template_filter(helper)
-    app.add_template_global(WEIGHTING_LABELS, "weighting_labels")
+    app.jinja_env.globals["weighting_labels"] = WEIGHTING_LABELS
 
 
 def register_blueprints(app: Flask) -> None:

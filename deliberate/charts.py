@@ -390,7 +390,8 @@ def priority_intervals(
     chosen : the weighting the consultation uses
     """
     colours, shapes = group_colours(groups), group_shapes(groups)
-    others = [k for k, v in overall.items() if v is not None and k != chosen]
+    schemes = {k: v for k, v in overall.items() if v is not None}
+    others = [k for k in schemes if k != chosen]
     label_w, value_w, row_h, band_gap, head = 170.0, 64.0, 14.0, 12.0, 66.0
     x0, x1 = label_w + 10, width - value_w
     highs = [
@@ -402,7 +403,7 @@ def priority_intervals(
                     if g.get("weight") is not None
                 ),
                 *((item["overall"].get("interval") or [0, item["overall"]["weight"]])[1],),
-                *(overall[k][item["outcome"]] for k in others),
+                *(schemes[k][item["outcome"]] for k in others),
             ]
         )
         for item in by_outcome
@@ -483,7 +484,7 @@ def priority_intervals(
             )
         other_marks = []
         for k in others:
-            value = overall[k][name]
+            value = schemes[k][name]
             words += f"; under {k} weighting {percent(value)}"
             other_marks.append(
                 f'<circle cx="{_fmt(at(value))}" cy="{_fmt(cy)}" r="4" fill="none" '
@@ -665,7 +666,7 @@ def trend_lines(
     """
     groups = [name for name in series if name != overall]
     colours, shapes = group_colours(groups), group_shapes(groups)
-    if overall in series:
+    if overall is not None and overall in series:
         colours[overall], shapes[overall] = INK, "diamond"
     values_seen = [v for values in series.values() for v in values if v is not None]
     floor = min([floor, *(math.floor(v * 10) / 10 for v in values_seen)])

@@ -11,7 +11,7 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -133,7 +133,7 @@ def export_command(consultation_id: int) -> None:
 @cli.command("import")
 @click.argument("file", type=click.File(encoding="utf-8-sig"))
 @with_appcontext
-def import_command(file: click.utils.LazyFile) -> None:
+def import_command(file: TextIO) -> None:
     """Restore a consultation from FILE, written by `deliberate export`, with new ids."""
     from .services.portability import PortabilityError, import_json
 

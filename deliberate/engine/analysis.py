@@ -155,7 +155,7 @@ def _disconnected(table: JudgmentTable) -> tuple[np.ndarray, list[dict[str, Any]
                 "cut_off": cut,
             }
         )
-    return connected, skipped
+    return connected, skipped  # type: ignore[return-value]
 
 
 def analyze(
@@ -450,7 +450,7 @@ def analyze(
         "weights": _named(names, overall_w),
         "intervals": _named_intervals(
             names,
-            intervals(overall_boot, overall_w, int(inc.size), int((sizes > 0).sum()))
+            intervals(overall_boot, overall_w, int(inc.size), int((sizes > 0).sum()))  # type: ignore[arg-type]
             if boot
             else None,
         ),
@@ -567,8 +567,8 @@ def _pairs(
         omega = float(stats.omega_squared[p])
         out.append(
             {
-                "a": names[i],
-                "b": names[j],
+                "a": names[i],  # type: ignore[call-overload]
+                "b": names[j],  # type: ignore[call-overload]
                 "n": int(stats.n[p]),
                 "share_a": float(stats.share_a[p]),
                 "share_b": float(stats.share_b[p]),

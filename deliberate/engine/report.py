@@ -135,7 +135,7 @@ def _interval(block: dict[str, Any], outcome: str) -> str:
     return "" if iv is None else f"[{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]"
 
 
-def _pair_sentence(p: dict[str, Any]) -> str:
+def _pair_sentence(p: Mapping[str, Any]) -> str:
     text = (
         f"{p['a']} vs {p['b']}: {share(p['share_a'])} put {p['a']} first, "
         f"{share(p['share_b'])} {p['b']}"

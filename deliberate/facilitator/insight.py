@@ -85,10 +85,10 @@ def disagreement_map(cid: int) -> str:
         "glossary": insight.GLOSSARY,
     }
     original = _report(round_) if round_ else None
-    if original is None:
+    if round_ is None or original is None:
         return render_template("facilitator/map.html", report=None, **context)
     report = _report(round_, exclude_inconsistent=True) if exclude else original
-    if not insight.has_results(report):
+    if report is None or not insight.has_results(report):
         context["nobody_left"], report = True, original
     pairs = insight.conflict_order(report["pairs"])
     changes = insight.priority_changes(original, report) if report is not original else None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
 from ..models import AppraisalMode, Consultation, Option, Round, Synthesis
 from ..services import options as service

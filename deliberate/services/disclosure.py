@@ -125,8 +125,8 @@ def published_report(
         differ by fewer than k people in some group.
     """
     if sees_everything(role):
-        report = options_report if with_options else round_report
-        return report(round_, exclude_inconsistent=exclude_inconsistent, bootstrap=bootstrap)
+        analyse = options_report if with_options else round_report
+        return analyse(round_, exclude_inconsistent=exclude_inconsistent, bootstrap=bootstrap)
     base = publishable_report(round_, bootstrap=bootstrap, with_options=with_options)
     if base is None:
         return None

@@ -19,6 +19,7 @@ once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -172,7 +173,9 @@ def _rows(columns: Columns, unit: str) -> _Rows:
     )
 
 
-def _first_lines(cells: Sequence[object], bad: set[object], columns: Columns) -> dict[object, int]:
+def _first_lines(
+    cells: Sequence[object], bad: AbstractSet[object], columns: Columns
+) -> dict[object, int]:
     """The line where each of ``bad`` first occurs in ``cells``."""
     found: dict[object, int] = {}
     for index, cell in enumerate(cells):
@@ -306,11 +309,11 @@ def _swap(round_: Round, people: dict[str, tuple[Membership | None, int | None]]
     if created:
         users = User.__table__
         ids = db.session.scalars(
-            insert(users).returning(users.c.id, sort_by_parameter_order=True),
+            insert(users).returning(users.c.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
             [{"display_name": label, "created_at": now} for label in created],
         ).all()
         db.session.execute(
-            insert(Membership.__table__),
+            insert(Membership.__table__),  # type: ignore[arg-type]
             [
                 {
                     "user_id": user_id,

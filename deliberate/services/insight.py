@@ -329,7 +329,7 @@ def pair_reasons(round_: Round, first: Outcome, second: Outcome) -> dict[str, An
         if reason and reason.strip():
             texts[reason.strip()] += 1
         tally[side][group] = (count + 1, texts)
-    sides = {
+    sides: dict[str, list[dict[str, Any]]] = {
         side: [
             {
                 "group": group,
@@ -440,8 +440,11 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
     priority in each round), ``provisional`` (numbers of rounds still open, whose figures
     will change) and ``chart`` (SVG, from 0).
     """
-    reports = [(r, round_report(r)) for r in rounds_with_judgments(consultation)]
-    reports = [(r, rep) for r, rep in reports if rep is not None]
+    reports = [
+        (r, rep)
+        for r in rounds_with_judgments(consultation)
+        if (rep := round_report(r)) is not None
+    ]
     if len(reports) < 2:
         return None
     labels = [f"Round {r.number}" + (" (open)" if r.is_open else "") for r, _ in reports]

@@ -105,9 +105,9 @@ def redeem(invitation: Invitation, display_name: str) -> Membership:
         .values(membership_id=membership.id, used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount == 0:
+    if claimed.rowcount == 0:  # type: ignore[attr-defined]
         db.session.rollback()
-        return db.session.get(Invitation, invitation.id).membership  # type: ignore[union-attr]
+        return db.session.get(Invitation, invitation.id).membership  # type: ignore[return-value,union-attr]
     db.session.expire(invitation, ["membership_id", "membership", "used_at"])
     return membership
 

@@ -382,7 +382,10 @@ def engine_appraisal(
     if len(rows[0]) == len(RATING_COLUMNS):
         return Appraisal.from_ratings(numbered, options=options, outcomes=outcomes)
     return Appraisal.from_pairwise(
-        numbered, lambda raw, line: float(raw), options=options, outcomes=outcomes
+        numbered,
+        lambda raw, line: float(raw),  # type: ignore[arg-type]
+        options=options,
+        outcomes=outcomes,
     )
 
 
@@ -437,7 +440,7 @@ def options_report(round_: Round, **overrides: Any) -> dict[str, Any] | None:
     consultation = round_.consultation
     appraisal_row = appraisal_of(consultation)
     appraisal = engine_appraisal(consultation) if appraisal_row else None
-    if appraisal is None:
+    if appraisal_row is None or appraisal is None:
         return round_report(round_, **overrides)
     costs = {o.name: o.annual_cost for o in options_of(consultation) if o.annual_cost is not None}
     try:

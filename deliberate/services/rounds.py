@@ -267,7 +267,7 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
             result.cr_threshold = report["method"]["cr_threshold"]
             crs = []
             for person in report["participants"]:
-                counts = group_of.get(int(person["id"]))
+                counts = group_of.get(int(person["id"]))  # type: ignore[assignment]
                 if counts is None:
                     continue
                 counts.analysed += 1
@@ -291,6 +291,6 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
     ):
         setattr(result.total, name, sum(getattr(g, name) for g in result.groups))
     if durations:
-        result.median_time = statistics.median(durations)
+        result.median_time = statistics.median(durations)  # type: ignore[type-var]
         result.finish_times = len(durations)
     return result

@@ -203,8 +203,8 @@ def shared_side(pair: Mapping[str, Any], groups: Sequence[str]) -> tuple[str, fl
     """The side of a pair with the largest share of its members in every group shown, and
     that smallest share; None with fewer than two groups or a group that did not answer."""
     shares = pair.get("group_shares") or {}
-    found = [shares.get(g) for g in groups]
-    if len(groups) < 2 or any(s is None for s in found):
+    found = [shares[g] for g in groups if shares.get(g) is not None]
+    if len(groups) < 2 or len(found) < len(groups):
         return None
     return max(((side, min(s[side] for s in found)) for side in ("a", "b")), key=lambda x: x[1])
 
@@ -685,7 +685,7 @@ def summarise(
         ``conflicts``, ``voice``, ``consensus``, ``groups`` (per-group consensus),
         ``trend`` and ``in_brief`` (the opening sentences).
     """
-    view = public_view(report, k)
+    view = public_view(report, k)  # type: ignore[arg-type]
     if "withheld" in view:
         return {"view": view, "withheld": view["withheld"]}
     found = {
@@ -703,7 +703,7 @@ def summarise(
         "voice": voice_weights(view),
         "consensus": consensus(view["overall"]),
         "groups": {name: consensus(block) for name, block in view["groups"].items()},
-        "trend": trend([(n, public_view(r, k)) for n, r in earlier]),
+        "trend": trend([(n, public_view(r, k)) for n, r in earlier]),  # type: ignore[arg-type]
     }
     found["in_brief"] = in_brief(view, found)
     return found
