@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     validation.init_app(app)
     register_blueprints(app)
+    register_template_helpers(app)
     assets.init_app(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -76,13 +77,25 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
 
 
+def register_template_helpers(app: Flask) -> None:
+    """The formatters every template may use, registered once (as functions and filters)."""
+    from .charts import times
+    from .engine.report import percent
+    from .services.consultations import WEIGHTING_LABELS
+
+    for helper in (percent, times):
+        app.add_template_global(helper)
+        app.add_template_filter(helper)
+    app.jinja_env.globals["weighting_labels"] = WEIGHTING_LABELS
+
+
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience, plus sign-in."""
     from .api import options as api_options  # noqa: F401  (its routes, on the API blueprint)
     from .api.docs import bp as api_docs
     from .api.routes import bp as api
     from .assessor.routes import bp as assessor
-    from .auth.routes import bp as auth
+    from .auth import bp as auth
     from .board import options as board_options  # noqa: F401  (its template global)
     from .board.routes import bp as board
     from .board.routes import share

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import joinedload
@@ -28,6 +28,12 @@ def load_user(user_id: str) -> User | None:
         return None
     user = db.session.get(User, int(ident))
     return user if user is not None and user.session_version == int(version) else None
+
+
+def act_as(user: User | None) -> None:
+    """Make ``user`` (None: an anonymous visitor) this request's ``current_user`` without
+    touching the session, as Flask-Login documents: it reads the user from ``g._login_user``."""
+    g._login_user = user if user is not None else login_manager.anonymous_user()
 
 
 def end_sessions(user: User) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .engine.report import CONFLICT_LABEL, between_phrase, share
+from .engine.report import CONFLICT_LABEL, between_phrase, percent, share
 
 #: Colour-blind-safe palette (Okabe–Ito), dark enough for text contrast on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8F6A00", "#56B4E9", "#444444")
@@ -46,11 +46,6 @@ def svg(width: float, height: float, title: str, description: str, body: str) ->
         f'<title id="{uid}-title">{escape(title)}</title>'
         f'<desc id="{uid}-desc">{escape(description)}</desc>{body}</svg>'
     )
-
-
-def percent(x: float) -> str:
-    """A share as a percentage with one decimal."""
-    return f"{100 * x:.1f}%"
 
 
 def priority_bars(
@@ -358,7 +353,7 @@ def _axis(x0: float, x1: float, y0: float, y1: float, top: float, ticks: Sequenc
         x = x0 + (x1 - x0) * t / top
         out.append(
             f'<path d="M{_fmt(x)} {_fmt(y0)}V{_fmt(y1)}" stroke="{GRID}" stroke-width="1"/>'
-            + _text(x, y0 - 6, f"{100 * t:.0f}%", "middle", MUTED, font_size="11")
+            + _text(x, y0 - 6, percent(t, 0), "middle", MUTED, font_size="11")
         )
     return "".join(out)
 
@@ -394,7 +389,8 @@ def priority_intervals(
     chosen : the weighting the consultation uses
     """
     colours, shapes = group_colours(groups), group_shapes(groups)
-    others = [k for k, v in overall.items() if v is not None and k != chosen]
+    schemes = {k: v for k, v in overall.items() if v is not None}
+    others = [k for k in schemes if k != chosen]
     label_w, value_w, row_h, band_gap, head = 170.0, 64.0, 14.0, 12.0, 66.0
     x0, x1 = label_w + 10, width - value_w
     highs = [
@@ -406,7 +402,7 @@ def priority_intervals(
                     if g.get("weight") is not None
                 ),
                 *((item["overall"].get("interval") or [0, item["overall"]["weight"]])[1],),
-                *(overall[k][item["outcome"]] for k in others),
+                *(schemes[k][item["outcome"]] for k in others),
             ]
         )
         for item in by_outcome
@@ -487,7 +483,7 @@ def priority_intervals(
             )
         other_marks = []
         for k in others:
-            value = overall[k][name]
+            value = schemes[k][name]
             words += f"; under {k} weighting {percent(value)}"
             other_marks.append(
                 f'<circle cx="{_fmt(at(value))}" cy="{_fmt(cy)}" r="4" fill="none" '
@@ -669,7 +665,7 @@ def trend_lines(
     """
     groups = [name for name in series if name != overall]
     colours, shapes = group_colours(groups), group_shapes(groups)
-    if overall in series:
+    if overall is not None and overall in series:
         colours[overall], shapes[overall] = INK, "diamond"
     values_seen = [v for values in series.values() for v in values if v is not None]
     floor = min([floor, *(math.floor(v * 10) / 10 for v in values_seen)])

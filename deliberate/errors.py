@@ -13,8 +13,11 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
     ServiceUnavailable,
 )
+from werkzeug.http import HTTP_STATUS_CODES
 
-from .extensions import db, login_manager
+from .access import act_as
+from .extensions import db
+from .services.errors import ServiceError
 
 
 def wants_problem_json() -> bool:
@@ -45,8 +48,24 @@ def render_error(error: HTTPException) -> Response:
     return response
 
 
+def render_refusal(error: ServiceError) -> Response:
+    """A service's refusal: problem details (with its ``problem_extra``) in the API, the
+    message on an error page with the same status for people."""
+    title = HTTP_STATUS_CODES.get(error.status, "Bad Request")
+    if wants_problem_json():
+        return problem(error.status, title, str(error), **error.problem_extra())
+    page = render_template("error.html", status=error.status, title=title, detail=str(error))
+    return make_response(page, error.status)
+
+
 def register_errorhandlers(app: Flask) -> None:
-    """Every HTTP error, a missing CSRF token and a lost database get a clear answer."""
+    """Every HTTP error, a service's refusal, a missing CSRF token and a lost database get a
+    clear answer."""
+
+    @app.errorhandler(ServiceError)
+    def _refused(error: ServiceError) -> Response:
+        db.session.rollback()  # nothing of a refused request is kept
+        return render_refusal(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int] | Response:
@@ -75,7 +94,7 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.error("database unavailable: %s", error)
         # Draw the page for an anonymous visitor: looking up the signed-in user would need
         # the database that just failed (the same Flask-Login call the API uses for tokens).
-        login_manager._update_request_context_with_user()
+        act_as(None)
         response = make_response(
             render_error(
                 ServiceUnavailable(

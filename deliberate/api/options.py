@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, request
+from flask import request
 from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.wrappers import Response
 
 from ..access import require_membership
 from ..models import Option, Role

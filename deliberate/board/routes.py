@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..access import memberships_of, require_membership
 from ..extensions import limiter
@@ -182,7 +183,7 @@ def summary_pdf(cid: int, number: int) -> Response:
 
 @bp.post("/<int:cid>/rounds/<int:number>/note")
 @login_required
-def save_note(cid: int, number: int) -> Response | tuple[str, int]:
+def save_note(cid: int, number: int) -> BaseResponse | tuple[str, int]:
     """Save the facilitator's note shown on every summary of the consultation."""
     membership = require_membership(cid, Role.FACILITATOR)
     consultation = membership.consultation
@@ -197,7 +198,7 @@ def save_note(cid: int, number: int) -> Response | tuple[str, int]:
 
 @bp.post("/<int:cid>/rounds/<int:number>/reasons")
 @login_required
-def feature(cid: int, number: int) -> Response:
+def feature(cid: int, number: int) -> BaseResponse:
     """Choose the reasons quoted on a pair that divides the groups (none: the most frequent)."""
     membership = require_membership(cid, Role.FACILITATOR)
     round_ = _closed_round(membership.consultation, number)
@@ -234,7 +235,7 @@ def create_link(cid: int, number: int) -> str | tuple[str, int]:
 
 @bp.post("/<int:cid>/links/<int:link_id>/revoke")
 @login_required
-def revoke_link(cid: int, link_id: int) -> Response:
+def revoke_link(cid: int, link_id: int) -> BaseResponse:
     """Withdraw a read-only link."""
     membership = require_membership(cid, Role.FACILITATOR)
     if not RevokeForm().validate_on_submit():

@@ -419,7 +419,7 @@ def analyze(
         "weights": _named(names, overall_w),
         "intervals": _named_intervals(
             names,
-            intervals(overall_boot, overall_w, int(inc.size), int((sizes > 0).sum()))
+            intervals(overall_boot, overall_w, int(inc.size), int((sizes > 0).sum()))  # type: ignore[arg-type]
             if boot
             else None,
         ),
@@ -542,8 +542,8 @@ def _pairs(
         omega = float(stats.omega_squared[p])
         out.append(
             {
-                "a": names[i],
-                "b": names[j],
+                "a": names[i],  # type: ignore[call-overload]
+                "b": names[j],  # type: ignore[call-overload]
                 "n": int(stats.n[p]),
                 "share_a": float(stats.share_a[p]),
                 "share_b": float(stats.share_b[p]),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .judgments import SCALE_POINTS
+
 __all__ = [
     "RI_FIT",
     "RI_FLOOR",
@@ -34,7 +36,7 @@ RI_NAME = "Saaty 1980"
 #: Saaty's random index for n = 1 … 15 (Saaty 1980); n > 15 uses RI(15).
 RI_SAATY = (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
 #: Saaty's fundamental scale, 1/9 … 9.
-SCALE = np.array([1 / v for v in range(9, 1, -1)] + list(range(1, 10)), dtype=float)
+SCALE = np.array(SCALE_POINTS, dtype=float)
 _CONSISTENT = 1e-9
 
 

@@ -178,7 +178,7 @@ def sides(x: np.ndarray, m: np.ndarray, group_index: np.ndarray, n_groups: int) 
     adjusted = adjust(raw)
     shown = np.nan_to_num(adjusted, nan=1.0) <= ALPHA
     side = np.where(shown, np.sign(mean), 0).astype(int)
-    conflict = (side > 0).any(0) & (side < 0).any(0)
+    conflict = np.asarray((side > 0).any(0) & (side < 0).any(0))
     best = [np.where(side == s, adjusted, np.inf).min(0) for s in (1, -1)]
     conflict_p = np.maximum(*best)
     return Sides(adjusted, side, conflict, np.where(np.isfinite(conflict_p), conflict_p, np.nan))

@@ -714,7 +714,7 @@ def _check_covered(appraisal: Appraisal, local: np.ndarray) -> None:
                 f"on outcome {outcome!r} the assessors' comparisons do not connect all "
                 "options: compare every option with at least one other"
             )
-        rated = appraisal.mask[:, k].any(0)
+        rated = np.asarray(appraisal.mask[:, k].any(0))
         missing = [o for o, r in zip(appraisal.options, rated, strict=True) if not r]
         raise AppraisalError(f"on outcome {outcome!r} nobody rated {', '.join(missing)}")
 

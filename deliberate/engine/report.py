@@ -63,13 +63,14 @@ def to_json_bytes(report: dict[str, Any]) -> bytes:
     return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage ("21.4%"), or a dash when unknown: the one percentage format."""
     return "–" if value is None else f"{100 * value:.{digits}f}%"
 
 
 def share(value: float | None) -> str:
     """A share of people as a whole percentage: the one rounding rule for shares."""
-    return _pct(value, 0)
+    return percent(value, 0)
 
 
 def _names(names: Sequence[str]) -> str:
@@ -146,7 +147,7 @@ def _interval(block: dict[str, Any], outcome: str) -> str:
     return "" if iv is None else f"[{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]"
 
 
-def _pair_sentence(p: dict[str, Any]) -> str:
+def _pair_sentence(p: Mapping[str, Any]) -> str:
     text = (
         f"{p['a']} vs {p['b']}: {share(p['share_a'])} put {p['a']} first, "
         f"{share(p['share_b'])} {p['b']}"
@@ -177,18 +178,19 @@ def to_text(report: dict[str, Any]) -> str:
     for rank, o in enumerate(ranked, 1):
         row = [str(rank), o]
         for _, block in blocks:
-            row += [_pct(block["weights"][o]), _interval(block, o)]
+            row += [percent(block["weights"][o]), _interval(block, o)]
         rows.append(row)
     keep = [c for c in range(len(header)) if any(r[c] for r in [header, *rows])]
     top = ranked[0]
     out += ["Priorities, highest first", ""]
     out += _table([header[c] for c in keep], [[r[c] for c in keep] for r in rows], left=2)
-    out += ["", f"Top outcome: {top} ({_pct(overall['weights'][top])} of the overall weight).", ""]
+    top_share = percent(overall["weights"][top])
+    out += ["", f"Top outcome: {top} ({top_share} of the overall weight).", ""]
     out += ["Consensus", ""]
     cons_rows = [
         [
             name,
-            _pct(b["consensus"]),
+            percent(b["consensus"]),
             b["consensus_band"] or "–",
             _num(b["kendall_w"]),
             _num(b["kendall_p"], ".3g"),
@@ -218,12 +220,12 @@ def to_text(report: dict[str, Any]) -> str:
     sens = report.get("sensitivity") or {}
     if sens.get("flip"):
         flip = sens["flip"]
-        weights = ", ".join(f"{g} {_pct(w, 0)}" for g, w in flip["weights"].items())
+        weights = ", ".join(f"{g} {percent(w, 0)}" for g, w in flip["weights"].items())
         out += [
             "Sensitivity to voice weights",
             "",
-            f"The top outcome stays on top at {_pct(sens['stable_top'], 0)} of weightings; "
-            f"moving {_pct(flip['distance'], 0)} of the voice ({weights}) puts "
+            f"The top outcome stays on top at {percent(sens['stable_top'], 0)} of weightings; "
+            f"moving {percent(flip['distance'], 0)} of the voice ({weights}) puts "
             f"{flip['new_top']} on top.",
             "",
         ]
@@ -247,7 +249,7 @@ def to_text(report: dict[str, Any]) -> str:
         f"- priorities: {method['priority_method']}",
         f"- aggregation: {method['aggregate_method']}",
         f"- weighting: {method['weighting']} ("
-        + ", ".join(f"{g} {_pct(w, 1)}" for g, w in method["group_weights"].items())
+        + ", ".join(f"{g} {percent(w, 1)}" for g, w in method["group_weights"].items())
         + ")",
         f"- CR with random index {method['random_index']}; threshold {method['cr_threshold']}"
         + (
@@ -278,7 +280,7 @@ def _options_text(options: dict[str, Any]) -> list[str]:
                 name,
                 _num(overall["value"][name]),
                 "" if iv is None else f"[{iv[0]:.3f}, {iv[1]:.3f}]",
-                _pct((overall.get("best_probability") or {}).get(name), 0),
+                percent((overall.get("best_probability") or {}).get(name), 0),
                 *(_num(g["value"][name]) for g in groups.values()),
             ]
         )
@@ -293,7 +295,7 @@ def _options_text(options: dict[str, Any]) -> list[str]:
     flip = (options.get("sensitivity") or {}).get("flip")
     if flip:
         out.append(
-            f"Moving {_pct(flip['distance'], 0)} of the voice makes {flip['new_best']} best."
+            f"Moving {percent(flip['distance'], 0)} of the voice makes {flip['new_best']} best."
         )
     if options["frontier"]:
         out.append(f"Not beaten on both value and cost: {', '.join(options['frontier'])}.")

@@ -69,7 +69,7 @@ def synthetic_table(
     )
 
 
-_SCALE_TEXT = np.array([f"1/{v}" for v in range(9, 1, -1)] + [str(v) for v in range(1, 10)])
+_SCALE_TEXT = np.array([str(point) for point in SCALE])  # "1/9" … "9"
 
 
 def synthetic_csv(table: JudgmentTable) -> str:

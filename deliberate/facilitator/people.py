@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from .. import mail
-from ..extensions import db
 from ..models import Consultation, Invitation, Job, JobStatus, Membership, Role, StakeholderGroup
 from ..pending import pending_page
 from ..services import jobs, mailing, people, rounds
+from ..services.lookup import find_part, part_of
 from ..services.people import NewLink, PeopleError
 from ..validation import query_int
 from . import bp
@@ -98,8 +98,8 @@ def invite(cid: int) -> Any:
     role = Role(form.role.data)
     group = None
     if role is Role.STAKEHOLDER:
-        group = db.session.get(StakeholderGroup, form.group.data or 0)
-        if group is None or group.consultation_id != consultation.id:
+        group = find_part(consultation, StakeholderGroup, form.group.data)
+        if group is None:
             flash("Choose one of this consultation's groups.", "error")
             return _people_page(consultation, 400, invite_form=form)
     try:
@@ -112,7 +112,6 @@ def invite(cid: int) -> Any:
             email=form.email.data,
         )
     except PeopleError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _people_page(consultation, error.status, invite_form=form)
     who = link.invitation.name or link.invitation.email
@@ -130,7 +129,6 @@ def import_people(cid: int) -> Any:
     try:
         links = people.import_invitations(consultation, current_user, form.file.data.read())
     except PeopleError as error:
-        db.session.rollback()
         flash(f"Nobody was invited. {error}", "error")
         return _people_page(consultation, error.status)
     return _with_links(
@@ -193,10 +191,9 @@ def remind(cid: int) -> Any:
 
 
 def _invitation(consultation: Consultation, iid: int) -> Invitation:
-    invitation = db.session.get(Invitation, iid)
-    if invitation is None or invitation.consultation_id != consultation.id:
-        abort(404, "That invitation is not part of this consultation.")
-    return invitation
+    return part_of(
+        consultation, Invitation, iid, "That invitation is not part of this consultation."
+    )
 
 
 @bp.post("/<int:cid>/people/<int:iid>/reissue")
@@ -242,9 +239,9 @@ def revoke(cid: int, iid: int) -> Any:
 def remove_member(cid: int, mid: int) -> Any:
     """Remove a member: their access ends at once; open-round answers are withdrawn."""
     consultation = facilitated(cid)
-    membership = db.session.get(Membership, mid)
-    if membership is None:
-        abort(404, "That person is not a member of this consultation.")
+    membership = part_of(
+        consultation, Membership, mid, "That person is not a member of this consultation."
+    )
     return _change(
         consultation,
         lambda: people.remove_member(consultation, current_user, membership),
@@ -283,7 +280,6 @@ def accept(token: str) -> Any:
             else:
                 raise PeopleError(form_errors(account))
         except PeopleError as error:
-            db.session.rollback()
             flash(str(error), "error")
             status = error.status
         else:

@@ -26,6 +26,8 @@ from ..models import (
     utcnow,
 )
 from . import audit, disclosure, results, summary
+from .errors import ServiceError, transactional
+from .lookup import round_by_number
 
 TOKEN_BYTES = 32
 DEFAULT_SHARE_DAYS = 14
@@ -33,12 +35,8 @@ MAX_SHARE_DAYS = 90
 MAX_NOTE_LENGTH = 5000
 
 
-class BoardError(Exception):
-    """A request the board pages cannot meet; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class BoardError(ServiceError):
+    """A request the board pages cannot meet."""
 
 
 def closed_round(consultation: Consultation, number: int | None = None) -> Round:
@@ -58,7 +56,7 @@ def closed_round(consultation: Consultation, number: int | None = None) -> Round
                 409,
             )
         return closed[-1]
-    round_ = next((r for r in consultation.rounds if r.number == number), None)
+    round_ = round_by_number(consultation, number)
     if round_ is None:
         raise BoardError(f"This consultation has no round {number}.", 404)
     if round_.is_open:
@@ -158,6 +156,7 @@ def summary_fingerprint(round_: Round) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@transactional
 def feature_reasons(
     round_: Round, user: User, a: str, b: str, judgment_ids: Collection[int]
 ) -> None:
@@ -193,9 +192,9 @@ def feature_reasons(
         "summary.reasons",
         f"round {round_.number}, {a} or {b}: {len(judgment_ids)} featured",
     )
-    db.session.commit()
 
 
+@transactional
 def set_note(consultation: Consultation, user: User, note: str) -> None:
     """Save the facilitator's note shown on the summary (context, caveats, next steps)."""
     note = note.replace("\r\n", "\n").strip()
@@ -203,7 +202,6 @@ def set_note(consultation: Consultation, user: User, note: str) -> None:
         raise BoardError(f"The note is limited to {MAX_NOTE_LENGTH} characters.", 400)
     consultation.facilitator_note = note
     audit.record(consultation, user, "summary.note", f"{len(note)} characters")
-    db.session.commit()
 
 
 def share_url(token: str) -> str:
@@ -211,6 +209,7 @@ def share_url(token: str) -> str:
     return f"{current_app.config['BASE_URL']}/s/{token}"
 
 
+@transactional
 def create_share_link(round_: Round, user: User, days: int = DEFAULT_SHARE_DAYS) -> str:
     """Create a read-only link to a closed round's summary; return its token (shown once)."""
     if round_.is_open:
@@ -226,7 +225,6 @@ def create_share_link(round_: Round, user: User, days: int = DEFAULT_SHARE_DAYS)
     )
     db.session.add(link)
     audit.record(round_.consultation, user, "summary.shared", f"round {round_.number}, {days} days")
-    db.session.commit()
     return token
 
 
@@ -245,6 +243,7 @@ def active_links(round_: Round) -> list[ShareLink]:
     )
 
 
+@transactional
 def revoke_share_link(consultation: Consultation, link_id: int, user: User) -> ShareLink:
     """Stop a link working at once."""
     link = db.session.get(ShareLink, link_id)

@@ -19,6 +19,7 @@ once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,7 @@ from ..engine.judgments import SCALE_POINTS, Columns, JudgmentError, table_from_
 from ..extensions import db
 from ..models import Membership, Role, Round, User, UTCDateTime, utcnow
 from . import audit
+from .errors import ServiceError
 from .judgments import (
     MAX_REASON_LENGTH,
     CanonicalJudgment,
@@ -88,14 +90,13 @@ class RowError:
     detail: str
 
 
-class ImportRejected(Exception):
+class ImportRejected(ServiceError):
     """Nothing was imported; ``errors`` name each bad row, ``status`` is the HTTP status."""
 
     def __init__(self, errors: Sequence[RowError], status: int = 400, unit: str = "row") -> None:
         self.errors = list(errors)[:MAX_ERRORS]
-        self.status = status
         self.unit = unit
-        super().__init__("; ".join(self.describe(e) for e in self.errors))
+        super().__init__("; ".join(self.describe(e) for e in self.errors), status)
 
     def describe(self, error: RowError) -> str:
         """``row 3, value: …`` — the row and field first, in words."""
@@ -103,6 +104,12 @@ class ImportRejected(Exception):
         if error.field:
             where.append(error.field)
         return f"{', '.join(where)}: {error.detail}" if where else error.detail
+
+    def problem_extra(self) -> dict[str, object]:
+        """The API's ``errors``: each bad row, its field and what is wrong with it."""
+        return {
+            "errors": [{"row": e.line, "field": e.field, "detail": e.detail} for e in self.errors]
+        }
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,9 @@ def _rows(columns: Columns, unit: str) -> _Rows:
     )
 
 
-def _first_lines(cells: Sequence[object], bad: set[object], columns: Columns) -> dict[object, int]:
+def _first_lines(
+    cells: Sequence[object], bad: AbstractSet[object], columns: Columns
+) -> dict[object, int]:
     """The line where each of ``bad`` first occurs in ``cells``."""
     found: dict[object, int] = {}
     for index, cell in enumerate(cells):
@@ -324,11 +333,11 @@ def _swap(round_: Round, people: dict[str, tuple[Membership | None, int | None]]
     if created:
         users = User.__table__
         ids = db.session.scalars(
-            insert(users).returning(users.c.id, sort_by_parameter_order=True),
+            insert(users).returning(users.c.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
             [{"display_name": label, "created_at": now} for label in created],
         ).all()
         db.session.execute(
-            insert(Membership.__table__),
+            insert(Membership.__table__),  # type: ignore[arg-type]
             [
                 {
                     "user_id": user_id,

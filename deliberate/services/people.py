@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 
 from .. import mail
 from ..access import end_sessions
-from ..api.tokens import revoke_all
 from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import (
@@ -36,10 +35,12 @@ from ..models import (
 from ..validation import name_problem
 from . import mailing
 from .audit import record
+from .errors import ServiceError, transactional
 from .invitations import InvitationError, create_invitation, find_invitation, invitation_url
 from .invitations import reissue as reissue_token
 from .invitations import revoke as revoke_token
 from .options import assessor_url
+from .tokens import revoke_all
 
 CSV_HEADER = ("name", "email", "group")
 MAX_IMPORT_ROWS = 5000
@@ -47,12 +48,8 @@ MAX_NAME = 80
 MIN_PASSWORD = 10
 
 
-class PeopleError(Exception):
-    """An invitation change that cannot be made; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class PeopleError(ServiceError):
+    """An invitation change that cannot be made."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +147,7 @@ def _new(
     return NewLink(invitation, link_for(invitation, token))
 
 
+@transactional
 def invite(
     consultation: Consultation,
     user: User,
@@ -169,10 +167,10 @@ def invite(
     who = name or address or ""
     where = f" to {group.name}" if group else ""
     record(consultation, user, "invitation.create", f"{role.value} {who}{where}")
-    db.session.commit()
     return link
 
 
+@transactional
 def import_invitations(consultation: Consultation, user: User, data: bytes) -> list[NewLink]:
     """Invite every row of a CSV file (``name,email,group`` with a header), or nobody.
 
@@ -224,10 +222,10 @@ def import_invitations(consultation: Consultation, user: User, data: bytes) -> l
         _new(consultation, Role.STAKEHOLDER, group, name, email) for name, email, group in rows
     ]
     record(consultation, user, "invitation.import", f"{len(links)} stakeholders from a CSV file")
-    db.session.commit()
     return links
 
 
+@transactional
 def reissue(consultation: Consultation, user: User, invitation: Invitation) -> NewLink:
     """A new link for an invitation nobody has used yet; the old one stops working at once.
 
@@ -246,10 +244,10 @@ def reissue(consultation: Consultation, user: User, invitation: Invitation) -> N
         )
     token = reissue_token(invitation)
     record(consultation, user, "invitation.reissue", _who(invitation))
-    db.session.commit()
     return NewLink(invitation, link_for(invitation, token))
 
 
+@transactional
 def revoke(consultation: Consultation, user: User, invitation: Invitation) -> None:
     """Stop the invitation's link from working; a member who joined with it is removed."""
     if invitation.revoked_at is not None:
@@ -259,9 +257,9 @@ def revoke(consultation: Consultation, user: User, invitation: Invitation) -> No
     member = invitation.membership
     if member is not None and member.removed_at is None:
         _remove(consultation, user, member)
-    db.session.commit()
 
 
+@transactional
 def remove_member(consultation: Consultation, user: User, membership: Membership) -> None:
     """Remove a member at once: every session and API token of theirs ends, their invitation
     link stops working, their answers in an open round are withdrawn (closed rounds keep
@@ -284,7 +282,6 @@ def remove_member(consultation: Consultation, user: User, membership: Membership
     ):
         invitation.revoked_at = now
     _remove(consultation, user, membership)
-    db.session.commit()
 
 
 def _remove(consultation: Consultation, user: User, membership: Membership) -> None:
@@ -361,6 +358,7 @@ def staff_invitation(token: str) -> Invitation:
     return invitation
 
 
+@transactional
 def accept(invitation: Invitation, user: User) -> Membership:
     """Make ``user`` (who signs in with a password) a facilitator or board member."""
     if not user.password_hash:
@@ -383,7 +381,6 @@ def accept(invitation: Invitation, user: User) -> Membership:
     invitation.used_at = utcnow()
     db.session.add(membership)
     record(invitation.consultation, user, "invitation.accept", invitation.role.value)
-    db.session.commit()
     return membership
 
 
@@ -470,6 +467,7 @@ def not_joined(consultation: Consultation) -> list[Invitation]:
     )
 
 
+@transactional
 def remind(
     consultation: Consultation,
     user: User,

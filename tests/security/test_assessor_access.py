@@ -8,9 +8,9 @@ is (the matrix's ``other_stakeholder`` column), except on the assessor pages bel
 from __future__ import annotations
 
 import pytest
+from deliberate.api.tokens import create_token
 from flask import Flask
 
-from deliberate.api.tokens import create_token
 from deliberate.extensions import db
 from deliberate.models import Membership, Role, Scope
 from tests.security.conftest import ROLES, World, assert_protected

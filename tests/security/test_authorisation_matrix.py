@@ -302,9 +302,9 @@ def test_a_session_cookie_does_not_open_the_api(world_app: Flask, world: World) 
 
 def test_a_read_only_token_cannot_submit_judgments(world_app: Flask, world: World) -> None:
     with world_app.app_context():
-        from deliberate.api.tokens import create_token
         from deliberate.extensions import db
         from deliberate.models import Scope, User
+        from deliberate.services.tokens import create_token
 
         user = db.session.scalar(db.select(User).filter_by(email="facilitator@example.org"))
         _, secret = create_token(user, "read only", Scope.READ)

@@ -10,8 +10,8 @@ from deliberate.extensions import db
 from deliberate.models import Consultation, Judgment, Role, User
 from deliberate.services import results
 from deliberate.services.consultations import update_outcome
-from deliberate.services.rounds import close_round
 from deliberate.services.judgments import record_judgment
+from deliberate.services.rounds import close_round
 from tests.factories import add_judgments, make_consultation, make_member
 
 #: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
