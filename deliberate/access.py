@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user
@@ -69,11 +70,11 @@ def require_membership(consultation_id: int, *roles: Role) -> Membership:
     if not current_user.is_authenticated:
         abort(unauthorized())
     membership = (
-        db.session.scalars(
+        db.session.execute(
             _membership_query(), {"user_id": current_user.id, "consultation_id": consultation_id}
         )
         .unique()
-        .one_or_none()
+        .scalar_one_or_none()
     )
     if membership is None and db.session.get(Consultation, consultation_id) is None:
         abort(404)
@@ -83,7 +84,7 @@ def require_membership(consultation_id: int, *roles: Role) -> Membership:
 
 
 @functools.cache
-def _membership_query() -> Select[tuple[Membership]]:
+def _membership_query() -> Select[Any]:
     """:func:`require_membership`'s query, built once: every request reuses the statement
     and its cache key. The stakeholder's own group is one of the consultation's groups, so
     reading ``membership.group`` needs no query."""

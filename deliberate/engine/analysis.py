@@ -147,7 +147,7 @@ def _disconnected(table: JudgmentTable) -> tuple[np.ndarray, list[dict[str, Any]
         }
         for k in np.flatnonzero(~connected)
     ]
-    return connected, skipped
+    return np.asarray(connected, dtype=bool), skipped
 
 
 def analyze(

@@ -9,13 +9,15 @@ results are identical (``tests/engine/test_distributions.py`` checks them agains
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import special
 
 try:  # the Boost-based discrete distributions (scipy.special since 1.15, before that stats)
     from scipy.special._ufuncs import _binom_sf, _hypergeom_sf
 except ImportError:  # pragma: no cover - older SciPy
-    from scipy.stats._boost import _binom_sf, _hypergeom_sf  # type: ignore[no-redef]
+    from scipy.stats._boost import _binom_sf, _hypergeom_sf
 
 __all__ = ["binom_sf", "chi2_sf", "hypergeom_sf", "rankdata", "t_ppf", "t_sf"]
 
@@ -47,10 +49,15 @@ def chi2_sf(x: float, df: float) -> float:
 
 
 def _discrete_sf(
-    sf, k: np.ndarray, valid: np.ndarray, low: np.ndarray, high: np.ndarray, *args
+    sf: Callable[..., np.ndarray],
+    k: np.ndarray,
+    valid: np.ndarray,
+    low: np.ndarray | float,
+    high: np.ndarray | float,
+    *params: np.ndarray | float,
 ) -> np.ndarray:
     """``rv_discrete.sf``: 1 below the support, 0 at or above its top, NaN when invalid."""
-    k, valid, low, high, *args = np.broadcast_arrays(k, valid, low, high, *args)
+    k, valid, low, high, *args = np.broadcast_arrays(k, valid, low, high, *params)
     out = np.zeros(k.shape)
     inside = valid & (k >= low) & (k < high) & np.isfinite(k)
     out[(~valid) | np.isnan(k)] = np.nan

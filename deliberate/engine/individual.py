@@ -134,7 +134,7 @@ def cut_off(reach: np.ndarray, names: Sequence[str]) -> list[str] | None:
     if reach[0].all():
         return None
     largest = int(np.argmax(reach.sum(-1)))
-    return [names[i] for i in np.flatnonzero(~reach[largest])]
+    return [names[i] for i in np.flatnonzero(~reach[largest]).tolist()]
 
 
 def own_priorities(

@@ -336,7 +336,7 @@ class CodedCells(Sequence[object]):
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __getitem__(self, index: int | slice) -> Any:  # type: ignore[override]
+    def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self.cells[c] for c in self.codes[index].tolist()]
         return self.cells[self.codes[index]]
@@ -749,7 +749,7 @@ def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Colu
         for c in range(width):
             coders[c].add(flat[c:-1:width])
     column = dict(zip(header, (coder.column() for coder in coders), strict=True))
-    if any(not c.strip() for c in column["participant"].cells):  # type: ignore[union-attr]
+    if any(not c.strip() for c in column["participant"].cells):
         return None
     return Columns(
         *(column[c] for c in REQUIRED_COLUMNS),

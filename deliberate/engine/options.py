@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from .aggregate import aij, judgment_sums, pair_priorities
 from .consistency import consistency_ratio
+from .distributions import t_ppf
 from .judgments import JudgmentError
 from .uncertainty import MIN_INTERVAL_SIZE, resample_weights
 
@@ -409,8 +409,8 @@ def value_intervals(
     (var_p, df_p), (var_a, df_a) = parts
     var = var_p + var_a
     with np.errstate(divide="ignore", invalid="ignore"):
-        df = np.where(var > 0, var**2 / (var_p**2 / df_p + var_a**2 / df_a), np.inf)
-    half = stats.t.ppf(0.5 + level / 2, np.maximum(df, 1.0)) * np.sqrt(var)
+        dof = np.where(var > 0, var**2 / (var_p**2 / df_p + var_a**2 / df_a), np.inf)
+    half = t_ppf(0.5 + level / 2, np.maximum(dof, 1.0)) * np.sqrt(var)
     out[:, 0] = np.clip(value - half, 0.0, 1.0)
     out[:, 1] = np.clip(value + half, 0.0, 1.0)
     return out

@@ -11,9 +11,9 @@ import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Select, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..engine.judgments import SCALE_POINTS
@@ -125,7 +125,8 @@ def _on_conflict_update(statement: Any) -> Any:
 def _insert(dialect: str) -> Any:
     # Into the table, not the mapped class: a save is then a plain statement, without the
     # ORM's bulk-insert machinery around it.
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Judgment.__table__)
+    table = cast(Table, Judgment.__table__)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @functools.cache

@@ -41,7 +41,7 @@ def _send(job: Job, progress: Callable[[float], None]) -> bytes:
             progress(count / len(messages))
 
     try:
-        sent = mail.send(settings, messages, sent_so_far)  # type: ignore[arg-type]
+        sent = mail.send(settings, messages, sent_so_far)
     except (smtplib.SMTPException, OSError) as error:
         raise jobs.JobFailed(
             f"The e-mails could not be sent ({error}): {done[0]} of {len(messages)} went. "
