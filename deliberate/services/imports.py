@@ -274,6 +274,8 @@ _STAGING = Table(
     Column("reason", Text),
     prefixes=["TEMPORARY"],
 )
+#: Statistics for the planner on the staged rows (a fixed statement, no data in it).
+_ANALYZE_STAGING = text("ANALYZE judgment_import_staging")
 
 
 def _canonical(round_: Round, rows: _Rows) -> tuple[list[int], list[int], list[float]]:
@@ -318,7 +320,7 @@ def _stage(round_: Round, rows: _Rows, progress: Progress | None) -> None:
     if connection.dialect.name == "postgresql":
         # Temporary tables are never analysed automatically: without statistics the planner
         # joins the staged rows to the memberships as if there were a handful of them.
-        connection.execute(text(f"ANALYZE {_STAGING.name}"))
+        connection.execute(_ANALYZE_STAGING)
 
 
 def _swap(round_: Round, people: dict[str, tuple[Membership | None, int | None]]) -> list[str]:

@@ -8,11 +8,11 @@ is (the matrix's ``other_stakeholder`` column), except on the assessor pages bel
 from __future__ import annotations
 
 import pytest
-from deliberate.api.tokens import create_token
 from flask import Flask
 
 from deliberate.extensions import db
 from deliberate.models import Membership, Role, Scope
+from deliberate.services.tokens import create_token
 from tests.security.conftest import ROLES, World, assert_protected
 from tests.security.test_authorisation_matrix import MATRIX, url_arguments, visits
 
