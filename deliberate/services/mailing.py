@@ -45,7 +45,7 @@ def _send(job: Job, progress: Callable[[float], None]) -> bytes:
     except (smtplib.SMTPException, OSError) as error:
         raise jobs.JobFailed(
             f"The e-mails could not be sent ({error}): {done[0]} of {len(messages)} went. "
-            "Copy or download the links for the others instead."
+            "Reach the others yourself; new links can be copied or downloaded where shown."
         ) from None
     return json.dumps({"sent": sent}).encode()
 
