@@ -45,6 +45,9 @@ def test_an_assessor_reaches_their_appraisal_and_nothing_else(
         db.session.commit()
     api = {"Authorization": f"Bearer {token}"}
     assert client.get("/").location.endswith(f"/appraise/{world.demo_id}/")
+    # The API lists only consultations its reader reads (roles as in the API's schema).
+    listed = client.get("/api/v1/consultations", headers=api).get_json()["consultations"]
+    assert world.demo_id not in [c["id"] for c in listed]
     csrf = client.csrf_token("/login")
     session = client.get_cookie("session")
     with world_app.test_request_context():
