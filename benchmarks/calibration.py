@@ -13,8 +13,8 @@ functions (the ones `analyze` calls) and print, beside each target:
   for groups of 5, 10, 20 and 60;
 * random answers judged consistent (CR assessable and within the threshold) by number of
   missing pairs, up to half of them, for n = 4, 5, 6: at most as often as complete random
-  matrices (where those pass less often than ``RI_FLOOR``, at most ``RI_FLOOR``, the
-  share the incomplete random index is fitted to).
+  matrices (simulated four times as often); where those pass less often than ``FLOOR``
+  (n = 6: 0.01 %), at most ``FLOOR``, the share the incomplete index holds them to.
 
 Judgments: a person's log weights are the population's plus N(0, 0.35²) per outcome;
 each judgment adds N(0, 0.5²) (sd of a log judgment ≈ 0.7), is rounded to the nearest
@@ -37,7 +37,13 @@ import numpy as np
 
 from deliberate.engine.aggregate import Parts, combine, from_pairs, parts
 from deliberate.engine.consensus import clr
-from deliberate.engine.consistency import RI_FLOOR, SCALE, consistency_ratio, cr_threshold
+from deliberate.engine.consistency import (
+    RI_FIT,
+    RI_FLOOR,
+    SCALE,
+    consistency_ratio,
+    cr_threshold,
+)
 from deliberate.engine.disagreement import clusters, pair_stats
 from deliberate.engine.inference import contested, distinctive_tests, sides
 from deliberate.engine.priorities import priorities
@@ -48,6 +54,9 @@ SCALE_LOGS = np.log(SCALE)
 PERSON_SD = 0.35
 JUDGMENT_SD = 0.5
 SKIP = 0.1
+#: Where complete random matrices almost never pass (n ≥ 6), the share the incomplete
+#: random index holds random answers to (docs/METHODS.md §3).
+FLOOR = RI_FIT * RI_FLOOR
 
 
 @dataclass(frozen=True)
@@ -305,24 +314,24 @@ def run(quick: bool, seed: int, out: Callable[[str], None] = print) -> list[Row]
         pairs = n * (n - 1) // 2
         for missing in range(1, pairs // 2 + 1):
             rate, unassessable = random_consistent(rng, n, missing, plan.cr_runs)
-            floor = f", floor {RI_FLOOR:.1%}" if complete < RI_FLOOR else ""
+            floor = f", floor {FLOOR:.2%}" if complete < FLOOR else ""
             rows.append(
                 Row(
                     f"random answers consistent, n = {n}, {missing} of {pairs} missing "
                     f"(complete {complete:.2%}{floor}; not assessable {unassessable:.0%})",
                     rate,
                     plan.cr_runs,
-                    max(complete, RI_FLOOR),
+                    max(complete, FLOOR),
                     True,
                 )
             )
     slack = 3.0 if quick else 0.0
     width = max(len(r.what) for r in rows)
-    out(f"{'measure'.ljust(width)}  {'rate':>6}  {'target':>8}  {'runs':>5}  status")
+    out(f"{'measure'.ljust(width)}  {'rate':>7}  {'target':>9}  {'runs':>6}  status")
     for r in rows:
         sign = "<=" if r.at_most else ">="
         status = "met" if r.met(slack) else "NOT MET"
-        out(f"{r.what.ljust(width)}  {r.rate:6.1%}  {sign} {r.target:5.1%}  {r.runs:5d}  {status}")
+        out(f"{r.what.ljust(width)}  {r.rate:7.2%}  {sign} {r.target:6.2%}  {r.runs:6d}  {status}")
     return rows
 
 

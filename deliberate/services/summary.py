@@ -31,7 +31,7 @@ from typing import Any
 
 from ..engine import public_view
 from ..engine.consensus import agreement_band as w_band
-from ..engine.report import percent
+from ..engine.report import between_phrase, percent
 from .consultations import WEIGHTING_LABELS
 
 #: Ordinal words for ranks; beyond ten, numerals ("11th").
@@ -375,7 +375,7 @@ def conflicts(view: Mapping[str, Any]) -> list[dict[str, Any]]:
         )
         if sides["neither"]:
             text += f" {join_names(sides['neither'])} lean neither way clearly."
-        text += f" {percent(between, 0)} of the disagreement on this pair lies between groups."
+        text += f" {between_phrase(pair).capitalize()}."
         out.append(
             {
                 "a": a,
