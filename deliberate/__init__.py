@@ -79,13 +79,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """The formatters every template may use, registered once (as functions and filters)."""
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import Markup, escape
+
     from .charts import times
     from .engine.report import percent
     from .services.consultations import WEIGHTING_LABELS
 
+    def csrf_field() -> Markup:
+        """The CSRF token of every form, as one hidden field (the only way forms send it)."""
+        field = Markup('<input type="hidden" name="csrf_token" value="%s">')
+        return field % escape(generate_csrf())
+
     for helper in (percent, times):
         app.add_template_global(helper)
         app.add_template_filter(helper)
+    app.add_template_global(csrf_field)
     app.jinja_env.globals["weighting_labels"] = WEIGHTING_LABELS
 
 

@@ -8,8 +8,6 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
-
 from ..extensions import db
 from ..models import (
     Consultation,
@@ -27,6 +25,7 @@ from ..models import (
 )
 from . import audit, disclosure, results, summary
 from .errors import ServiceError, transactional
+from .links import public_url
 from .lookup import round_by_number
 
 TOKEN_BYTES = 32
@@ -206,7 +205,7 @@ def set_note(consultation: Consultation, user: User, note: str) -> None:
 
 def share_url(token: str) -> str:
     """The read-only link a board member opens without an account."""
-    return f"{current_app.config['BASE_URL']}/s/{token}"
+    return public_url("share.shared", token=token)
 
 
 @transactional

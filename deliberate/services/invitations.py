@@ -5,8 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import current_app
-
 from ..extensions import db
 from ..models import (
     Consultation,
@@ -20,6 +18,7 @@ from ..models import (
     utcnow,
 )
 from .errors import ServiceError, transactional
+from .links import public_url
 
 TOKEN_BYTES = 24  # 192 bits of randomness
 DEFAULT_EXPIRY_DAYS = 30
@@ -33,7 +32,7 @@ class InvitationError(ServiceError):
 
 def invitation_url(token: str) -> str:
     """The link a person opens to join."""
-    return f"{current_app.config['BASE_URL']}/i/{token}"
+    return public_url("stakeholder.join", token=token)
 
 
 def create_invitation(

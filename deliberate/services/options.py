@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from flask import current_app
 
 from ..engine.aggregate import from_pairs
 from ..engine.appraisal_csv import PAIRWISE_COLUMNS, RATING_COLUMNS
@@ -53,6 +52,7 @@ from .audit import record
 from .consultations import MAX_NAME, MAX_TEXT, SetupError
 from .errors import transactional
 from .invitations import create_invitation
+from .links import public_url
 from .results import round_report
 
 MAX_UNIT = 40
@@ -189,7 +189,7 @@ def set_synthesis(consultation: Consultation, user: User | None, synthesis: Synt
 
 def assessor_url(token: str) -> str:
     """The link an assessor opens to join."""
-    return f"{current_app.config['BASE_URL']}/a/{token}"
+    return public_url("assessor.join", token=token)
 
 
 @transactional

@@ -39,6 +39,7 @@ from .errors import ServiceError, transactional
 from .invitations import InvitationError, create_invitation, find_invitation, invitation_url
 from .invitations import reissue as reissue_token
 from .invitations import revoke as revoke_token
+from .links import public_url
 from .options import assessor_url
 from .tokens import revoke_all
 
@@ -66,7 +67,7 @@ def link_for(invitation: Invitation, token: str) -> str:
         return invitation_url(token)
     if invitation.role is Role.ASSESSOR:
         return assessor_url(token)
-    return f"{current_app.config['BASE_URL']}/facilitate/accept/{token}"
+    return public_url("facilitator.accept", token=token)
 
 
 def status_of(invitation: Invitation) -> str:
