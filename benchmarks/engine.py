@@ -55,18 +55,30 @@ def individual_step(logs: np.ndarray, mask: np.ndarray) -> None:
     consistency_ratio(lam, logs.shape[-1])
 
 
+#: Runs a command and prints its wall seconds and peak resident KiB. A small process of its
+#: own, so that the peak is the command's: a child forked straight from this (large)
+#: process would count this process's pages as its own until it starts the command.
+_MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+    "seconds = time.perf_counter() - start\n"
+    "if done.returncode: sys.exit(done.stderr.decode())\n"
+    "print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
 def run_analyze(path: Path, bootstrap: int) -> tuple[float, float]:
     """Wall seconds and peak resident MiB of ``deliberate analyze`` as a subprocess."""
     command = [str(Path(sys.executable).with_name("deliberate")), "analyze", str(path)]
     command += ["--bootstrap", str(bootstrap), "--format", "json"]
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"deliberate analyze failed: {child.stderr.read().decode()}")
-    child.stderr.close()
-    return seconds, usage.ru_maxrss / 1024
+    measured = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True
+    )
+    if measured.returncode != 0:
+        raise SystemExit(f"deliberate analyze failed: {measured.stderr}")
+    seconds, peak_kib = measured.stdout.split()
+    return float(seconds), int(peak_kib) / 1024
 
 
 def end_to_end(repeats: int, max_k: int) -> None:

@@ -40,6 +40,7 @@ from deliberate.models import (
     StakeholderGroup,
     Status,
     User,
+    utcnow,
 )
 from deliberate.services import import_jobs, jobs
 from deliberate.services.imports import import_file
@@ -152,7 +153,7 @@ def per_row_baseline(round_: Round, sample: int) -> float:
                     "outcome_b_id": b,
                     "value": 3.0,
                     "reason": "",
-                    "updated_at": None,
+                    "updated_at": utcnow(),
                 }
             ],
         )

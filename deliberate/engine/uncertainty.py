@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .aggregate import Parts, combine, mix, parts
+from .aggregate import Parts, answered_pairs, combine, mix, weighted_parts
 from .distributions import t_ppf
 from .inference import group_rows, moments
 
@@ -103,6 +103,8 @@ def bootstrap(
     overall = np.full((resamples, n), np.nan)
     groups = np.full((G, resamples, n), np.nan)
     chunk = max(1, _CHUNK_ELEMENTS // max(K, 1))
+    # Each group's answers as the sums weigh them, once (not once per chunk of resamples).
+    answers = [(*answered_pairs(x[idx], m[idx]), log_w[idx]) for idx in members]
     for start in range(0, resamples, chunk):
         rows = slice(start, min(start + chunk, resamples))
         b = rows.stop - rows.start
@@ -112,7 +114,7 @@ def bootstrap(
             if size == 0:
                 group_parts.append(Parts(np.zeros((b, P)), np.zeros((b, P)), np.zeros((b, n))))
                 continue
-            p = parts(resample_weights(rng, b, size), x[idx], m[idx], log_w[idx])
+            p = weighted_parts(resample_weights(rng, b, size), *answers[g])
             group_parts.append(p)
             groups[g, rows] = combine(p, n, method, aggregate)
         overall[rows] = combine(
