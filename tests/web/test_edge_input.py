@@ -19,6 +19,9 @@ from deliberate.validation import MAX_JSON_DEPTH, json_depth
 from tests.conftest import FormClient, login
 from tests.factories import make_consultation
 
+#: NUL bytes once reached PostgreSQL as a server error (SQLite stored them): both backends.
+pytestmark = pytest.mark.databases
+
 PROBLEM = "application/problem+json"
 #: Text no field accepts: NUL, a lone surrogate (JSON only), bidi overrides and isolates.
 HOSTILE_TEXT = ["a\x00b", "left\u202eright", "x\u2066y\u2069"]
