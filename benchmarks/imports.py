@@ -3,7 +3,7 @@
 Writes a seeded synthetic judgments CSV (K participants in 3 groups, 9 outcomes, complete
 answers: 36 rows each), then imports it through the service the web page and
 ``deliberate import-judgments`` use (:func:`deliberate.services.imports.import_file`) into
-a fresh SQLite (or PostgreSQL) database, new participants created. Prints the total time,
+a fresh SQLite (or throwaway PostgreSQL) database, new participants created. Prints the total time,
 the longest time the import held the write lock (first write statement to commit, measured
 with SQLAlchemy events), the progress reports received, and, as the baseline in the same
 run, the previous way of writing — one upsert statement per judgment — timed on a sample
@@ -15,19 +15,23 @@ Usage: ``python benchmarks/imports.py [--participants 2800] [--database-url URL]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, make_url, text
 
 from deliberate import create_app
 from deliberate.engine.synthetic import synthetic_csv, synthetic_table
 from deliberate.extensions import db
 from deliberate.models import (
     Consultation,
+    JobStatus,
     Judgment,
     Membership,
     Outcome,
@@ -36,7 +40,9 @@ from deliberate.models import (
     StakeholderGroup,
     Status,
     User,
+    utcnow,
 )
+from deliberate.services import import_jobs, jobs
 from deliberate.services.imports import import_file
 from deliberate.services.judgments import judgment_upsert
 
@@ -67,6 +73,26 @@ class LockClock:
             self.started = None
 
 
+@contextlib.contextmanager
+def database(url: str | None, folder: str) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a throwaway database on the PostgreSQL server
+    ``url`` names (created here and dropped afterwards; the one named is left alone)."""
+    if not url:
+        yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        return
+    server = make_url(url)
+    name = f"deliberate_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def build(seed: int) -> Round:
     """A consultation with 9 outcomes, 3 groups, a facilitator and an open round."""
     consultation = Consultation(title="Import benchmark", question="?", status=Status.OPEN)
@@ -80,6 +106,24 @@ def build(seed: int) -> Round:
     db.session.add(Membership(user=facilitator, consultation=consultation, role=Role.FACILITATOR))
     db.session.commit()
     return round_
+
+
+def as_job(round_: Round, data: bytes) -> tuple[float, list[int]]:
+    """Seconds from starting the import as a background job (as the web page does for a
+    large file) until it is done, and the progress percentages a page polling every 0.1 s
+    would have shown."""
+    start = time.perf_counter()
+    job = import_jobs.start(round_, data, None, name="bench.csv")
+    seen: list[int] = []
+    while job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        job = jobs.wait(job, 0.1)
+        db.session.refresh(job)
+        if jobs.percent(job) is not None and jobs.percent(job) not in seen:
+            seen.append(jobs.percent(job))
+    seconds = time.perf_counter() - start
+    if job.status is not JobStatus.DONE:
+        raise SystemExit(f"the import job failed: {job.error}")
+    return seconds, seen
 
 
 def per_row_baseline(round_: Round, sample: int) -> float:
@@ -109,7 +153,7 @@ def per_row_baseline(round_: Round, sample: int) -> float:
                     "outcome_b_id": b,
                     "value": 3.0,
                     "reason": "",
-                    "updated_at": None,
+                    "updated_at": utcnow(),
                 }
             ],
         )
@@ -126,11 +170,9 @@ def main() -> None:
     args = parser.parse_args()
     text = synthetic_csv(synthetic_table(args.participants, OUTCOMES, seed=7, skip=0.0))
     rows = text.count("\n") - 1
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with tempfile.TemporaryDirectory() as folder, database(args.database_url, folder) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": ""})
         with app.app_context():
-            db.drop_all()
             db.create_all()
             round_ = build(1)
             clock = LockClock(db.engine)
@@ -147,7 +189,9 @@ def main() -> None:
             stored = db.session.scalar(db.select(db.func.count(Judgment.id)))
             lock = max(clock.held)
             per_row = per_row_baseline(round_, args.baseline_sample)
-            db.drop_all()
+            job_seconds, shown = as_job(build(2), text.encode())
+            db.session.remove()
+            db.engine.dispose()
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     load = os.getloadavg()[0]
     print(
@@ -155,9 +199,14 @@ def main() -> None:
         f"({os.cpu_count()} cores, load average {load:.1f})"
     )
     print(f"  import, end to end:            {total:7.2f} s   (target < 10 s)")
-    print(f"  longest write-lock hold:       {lock:7.2f} s   (target about 1 s or less)")
+    if backend == "SQLite":
+        print(f"  longest write-lock hold:       {lock:7.2f} s   (target about 1 s or less)")
+    else:  # row locks only: other saves go on meanwhile
+        print(f"  longest writing transaction:   {lock:7.2f} s   (rows locked, not the database)")
     print(f"  progress reports:              {len(reports):7d}     last {reports[-1]}")
     print(f"  rows stored:                   {stored:7,d}")
+    print(f"  as a background job, to done:  {job_seconds:7.2f} s   (target < 10 s)")
+    print(f"  progress shown while polling:  {', '.join(f'{p}%' for p in shown)}")
     print(f"  baseline, one upsert per row:  {per_row * rows:7.1f} s   (extrapolated)")
 
 

@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     validation.init_app(app)
     register_blueprints(app)
+    register_template_helpers(app)
     assets.init_app(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -64,7 +65,7 @@ def register_extensions(app: Flask) -> None:
     from . import access, models  # noqa: F401  (user loader; tables known to migrations)
     from .database import configure_engine
     from .extensions import csrf, db, limiter, login_manager, migrate
-    from .services import analysis_jobs, import_jobs, jobs, printing  # noqa: F401  (jobs)
+    from .services import analysis_jobs, import_jobs, jobs, mailing, printing  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
@@ -76,13 +77,34 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
 
 
+def register_template_helpers(app: Flask) -> None:
+    """The formatters every template may use, registered once (as functions and filters)."""
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import Markup, escape
+
+    from .charts import times
+    from .engine.report import percent
+    from .services.consultations import WEIGHTING_LABELS
+
+    def csrf_field() -> Markup:
+        """The CSRF token of every form, as one hidden field (the only way forms send it)."""
+        field = Markup('<input type="hidden" name="csrf_token" value="%s">')
+        return field % escape(generate_csrf())
+
+    for helper in (percent, times):
+        app.add_template_global(helper)
+        app.add_template_filter(helper)
+    app.add_template_global(csrf_field)
+    app.jinja_env.globals["weighting_labels"] = WEIGHTING_LABELS
+
+
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience, plus sign-in."""
     from .api import options as api_options  # noqa: F401  (its routes, on the API blueprint)
     from .api.docs import bp as api_docs
     from .api.routes import bp as api
     from .assessor.routes import bp as assessor
-    from .auth.routes import bp as auth
+    from .auth import bp as auth
     from .board import options as board_options  # noqa: F401  (its template global)
     from .board.routes import bp as board
     from .board.routes import share

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import joinedload
@@ -34,6 +35,12 @@ def load_user(user_id: str) -> User | None:
 def _user_query() -> Select[tuple[User]]:
     """:func:`load_user`'s query, built once: every request reuses it and its cache key."""
     return db.select(User).where(User.id == bindparam("id"))
+
+
+def act_as(user: User | None) -> None:
+    """Make ``user`` (None: an anonymous visitor) this request's ``current_user`` without
+    touching the session, as Flask-Login documents: it reads the user from ``g._login_user``."""
+    g._login_user = user if user is not None else login_manager.anonymous_user()
 
 
 def end_sessions(user: User) -> None:
@@ -69,11 +76,11 @@ def require_membership(consultation_id: int, *roles: Role) -> Membership:
     if not current_user.is_authenticated:
         abort(unauthorized())
     membership = (
-        db.session.scalars(
+        db.session.execute(
             _membership_query(), {"user_id": current_user.id, "consultation_id": consultation_id}
         )
         .unique()
-        .one_or_none()
+        .scalar_one_or_none()
     )
     if membership is None and db.session.get(Consultation, consultation_id) is None:
         abort(404)
@@ -83,7 +90,7 @@ def require_membership(consultation_id: int, *roles: Role) -> Membership:
 
 
 @functools.cache
-def _membership_query() -> Select[tuple[Membership]]:
+def _membership_query() -> Select[Any]:
     """:func:`require_membership`'s query, built once: every request reuses the statement
     and its cache key. The stakeholder's own group is one of the consultation's groups, so
     reading ``membership.group`` needs no query."""

@@ -5,8 +5,9 @@ The engine and the file reader are imported inside the command, so ``--help`` is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -22,12 +23,15 @@ __all__ = ["USAGE_ERROR", "analyze_command", "read_file_or_fail", "reading_optio
 USAGE_ERROR = 2
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     raise SystemExit(USAGE_ERROR)
 
 
-def reading_options(command: click.Command) -> click.Command:
+def reading_options(command: F) -> F:
     """The options of every command that reads a judgments file (``--sheet``, ``--signed``)."""
     command = click.option(
         "--signed",

@@ -14,6 +14,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from .engine.report import CONFLICT_LABEL, between_phrase, percent, share
+
 #: Colour-blind-safe palette (Okabe–Ito), dark enough for text contrast on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#8F6A00", "#56B4E9", "#444444")
 INK = "#1b1f24"
@@ -44,11 +46,6 @@ def svg(width: float, height: float, title: str, description: str, body: str) ->
         f'<title id="{uid}-title">{escape(title)}</title>'
         f'<desc id="{uid}-desc">{escape(description)}</desc>{body}</svg>'
     )
-
-
-def percent(x: float) -> str:
-    """A share as a percentage with one decimal."""
-    return f"{100 * x:.1f}%"
 
 
 def priority_bars(
@@ -227,12 +224,12 @@ def conflict_heatmap(
     share". A cell's colour leans orange when the group favours the first (left) outcome
     and purple when it favours the second (right) one, darker the stronger; its text says
     how many times more, with an arrow to the favoured side. A ring marks a group that is
-    split within itself on the pair; "conflict" marks pairs where groups stand on opposite
-    sides.
+    split within itself on the pair; "conflict" marks a conflict between groups (one group
+    shown to favour each side). The share is ω², worded as in the text report.
 
     Parameters
     ----------
-    pairs : report pairs with ``a``, ``b``, ``group_means``, ``eta_squared``,
+    pairs : report pairs with ``a``, ``b``, ``group_means``, ``omega_squared``,
         ``conflict_between_groups`` and ``contested_within``
     groups : group names, one column each
     """
@@ -250,7 +247,7 @@ def conflict_heatmap(
             + _text(cx, head - 10, escape(_short(group, 13)), "middle", font_weight="600")
             + "</g>"
         )
-    parts.append(_text(right + label_w + 10, head - 10, "between", font_weight="600"))
+    parts.append(_text(right + label_w + 10, head - 10, "between (ω²)", font_weight="600"))
     parts.append(_text(right + label_w + 10, head - 24, "share", font_weight="600"))
     lines = []
     for row, pair in enumerate(pairs):
@@ -294,10 +291,9 @@ def conflict_heatmap(
                 + "</g>"
             )
         conflict = bool(pair.get("conflict_between_groups"))
-        eta = pair.get("eta_squared")
-        share = "–" if eta is None else f"{100 * eta:.0f}%"
-        summary = f"{a} vs {b}: {share} of the disagreement lies between groups" + (
-            "; groups stand on opposite sides" if conflict else ""
+        between = share(pair.get("omega_squared"))
+        summary = f"{a} vs {b}: {between_phrase(pair)}" + (
+            f"; {CONFLICT_LABEL}" if conflict else ""
         )
         lines.append(
             f'<g class="pair"><title>{escape(summary)}</title>'
@@ -307,7 +303,7 @@ def conflict_heatmap(
             + _text(
                 right + label_w + 10,
                 mid,
-                escape(share) + (" · conflict" if conflict else ""),
+                escape(between) + (" · conflict" if conflict else ""),
                 font_weight="600" if conflict else "400",
             )
             + "</g>"
@@ -357,7 +353,7 @@ def _axis(x0: float, x1: float, y0: float, y1: float, top: float, ticks: Sequenc
         x = x0 + (x1 - x0) * t / top
         out.append(
             f'<path d="M{_fmt(x)} {_fmt(y0)}V{_fmt(y1)}" stroke="{GRID}" stroke-width="1"/>'
-            + _text(x, y0 - 6, f"{100 * t:.0f}%", "middle", MUTED, font_size="11")
+            + _text(x, y0 - 6, percent(t, 0), "middle", MUTED, font_size="11")
         )
     return "".join(out)
 
@@ -393,7 +389,8 @@ def priority_intervals(
     chosen : the weighting the consultation uses
     """
     colours, shapes = group_colours(groups), group_shapes(groups)
-    others = [k for k, v in overall.items() if v is not None and k != chosen]
+    schemes = {k: v for k, v in overall.items() if v is not None}
+    others = [k for k in schemes if k != chosen]
     label_w, value_w, row_h, band_gap, head = 170.0, 64.0, 14.0, 12.0, 66.0
     x0, x1 = label_w + 10, width - value_w
     highs = [
@@ -405,7 +402,7 @@ def priority_intervals(
                     if g.get("weight") is not None
                 ),
                 *((item["overall"].get("interval") or [0, item["overall"]["weight"]])[1],),
-                *(overall[k][item["outcome"]] for k in others),
+                *(schemes[k][item["outcome"]] for k in others),
             ]
         )
         for item in by_outcome
@@ -486,7 +483,7 @@ def priority_intervals(
             )
         other_marks = []
         for k in others:
-            value = overall[k][name]
+            value = schemes[k][name]
             words += f"; under {k} weighting {percent(value)}"
             other_marks.append(
                 f'<circle cx="{_fmt(at(value))}" cy="{_fmt(cy)}" r="4" fill="none" '
@@ -668,7 +665,7 @@ def trend_lines(
     """
     groups = [name for name in series if name != overall]
     colours, shapes = group_colours(groups), group_shapes(groups)
-    if overall in series:
+    if overall is not None and overall in series:
         colours[overall], shapes[overall] = INK, "diamond"
     values_seen = [v for values in series.values() for v in values if v is not None]
     floor = min([floor, *(math.floor(v * 10) / 10 for v in values_seen)])

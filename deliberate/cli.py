@@ -11,11 +11,19 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from .analyze import USAGE_ERROR, analyze_command, read_file_or_fail, reading_options
+
+# The engine's arrays are small (participants × outcomes): BLAS threads gain nothing on them
+# and on a busy machine spin against each other (an SVD of 10,000 × 9: 7 ms on one thread,
+# 160 ms on two shared cores). One thread per process, for every command (the workers of
+# `deliberate serve` included), unless the environment already says otherwise. Set before
+# numpy is first imported, which nothing imported above does.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,6 +101,7 @@ def invite_command(consultation_id: int, group_name: str, count: int, expires_da
     from .extensions import db
     from .models import Consultation, Role
     from .services import audit
+    from .services.errors import unit_of_work
     from .services.invitations import create_invitation, invitation_url
 
     consultation = db.session.get(Consultation, consultation_id)
@@ -104,12 +113,12 @@ def invite_command(consultation_id: int, group_name: str, count: int, expires_da
         raise click.UsageError(
             f"Consultation {consultation_id} has no group {group_name!r} (groups: {known})."
         )
-    tokens = [
-        create_invitation(consultation, Role.STAKEHOLDER, group, expires_days=expires_days)[1]
-        for _ in range(count)
-    ]
-    audit.record(consultation, None, "invitations.created", f"{count} for {group.name}")
-    db.session.commit()
+    with unit_of_work():
+        tokens = [
+            create_invitation(consultation, Role.STAKEHOLDER, group, expires_days=expires_days)[1]
+            for _ in range(count)
+        ]
+        audit.record(consultation, None, "invitations.created", f"{count} for {group.name}")
     for token in tokens:
         click.echo(invitation_url(token))
 
@@ -132,7 +141,7 @@ def export_command(consultation_id: int) -> None:
 @cli.command("import")
 @click.argument("file", type=click.File(encoding="utf-8-sig"))
 @with_appcontext
-def import_command(file: click.utils.LazyFile) -> None:
+def import_command(file: TextIO) -> None:
     """Restore a consultation from FILE, written by `deliberate export`, with new ids."""
     from .services.portability import PortabilityError, import_json
 
@@ -157,12 +166,12 @@ def import_judgments_command(
     All or nothing. Exit status 2 on bad input, naming each bad line, as `deliberate analyze`.
     """
     from .extensions import db
-    from .models import Round
+    from .models import Consultation
     from .services.imports import ImportRejected, import_columns
+    from .services.lookup import round_by_number
 
-    round_ = db.session.scalar(
-        db.select(Round).filter_by(consultation_id=consultation_id, number=round_number)
-    )
+    consultation = db.session.get(Consultation, consultation_id)
+    round_ = round_by_number(consultation, round_number) if consultation else None
     if round_ is None:
         raise click.UsageError(f"Consultation {consultation_id} has no round {round_number}.")
     reading = read_file_or_fail(file, sheet, signed)
@@ -192,8 +201,9 @@ def worker_command(queues: tuple[str, ...], burst: bool) -> None:
     """Run heavy work (PDFs, large imports and analyses) from the Redis queue at REDIS_URL."""
     from flask import current_app
 
-    from .services.jobs import PDF_QUEUE, WORK_QUEUE, run_worker
+    from .services.jobs import PDF_QUEUE, WORK_QUEUE, run_worker, yield_cpu
 
+    yield_cpu()  # a worker beside a web server leaves it the processor; Chromium inherits it
     try:
         run_worker(current_app, queues or (PDF_QUEUE, WORK_QUEUE), burst=burst)
     except RuntimeError as error:

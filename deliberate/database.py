@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 #: SQLite's ``synchronous`` settings that keep the database consistent in WAL mode.
@@ -13,6 +13,13 @@ SQLITE_SYNCHRONOUS = {
     "FULL": "PRAGMA synchronous=FULL",
     "EXTRA": "PRAGMA synchronous=EXTRA",
 }
+
+
+def ping() -> None:
+    """Ask the database for nothing; raises when it does not answer (health checks)."""
+    from .extensions import db
+
+    db.session.execute(text("SELECT 1"))
 
 
 def configure_engine(engine: Engine, synchronous: str = "NORMAL") -> None:

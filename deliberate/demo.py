@@ -30,6 +30,7 @@ from .models import (
     Weighting,
     utcnow,
 )
+from .services.errors import transactional
 
 DEMO_TITLE = "Community health service priorities 2027"
 DEMO_PASSWORD = "demo"
@@ -139,6 +140,7 @@ def _staff_user(email: str, name: str) -> User:
     return user
 
 
+@transactional
 def load_demo(seed: int = 2027) -> tuple[bool, Consultation]:
     """Create the demo consultation unless it exists; return (created, consultation)."""
     facilitator = _staff_user(FACILITATOR_EMAIL, "Demo Facilitator")
@@ -150,7 +152,6 @@ def load_demo(seed: int = 2027) -> tuple[bool, Consultation]:
         .filter(Consultation.title == DEMO_TITLE, Membership.user_id == facilitator.id)
     )
     if existing is not None:
-        db.session.commit()
         return False, existing
 
     rng = np.random.default_rng(seed)
@@ -251,7 +252,6 @@ def load_demo(seed: int = 2027) -> tuple[bool, Consultation]:
             )
         ]
     )
-    db.session.commit()
     return True, consultation
 
 

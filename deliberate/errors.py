@@ -7,9 +7,17 @@ import json
 from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
+from werkzeug.http import HTTP_STATUS_CODES
 
-from .extensions import db, login_manager
+from .access import act_as
+from .extensions import db
+from .services.errors import ServiceError
 
 
 def wants_problem_json() -> bool:
@@ -40,11 +48,36 @@ def render_error(error: HTTPException) -> Response:
     return response
 
 
+def render_refusal(error: ServiceError) -> Response:
+    """A service's refusal: problem details (with its ``problem_extra``) in the API, the
+    message on an error page with the same status for people."""
+    title = HTTP_STATUS_CODES.get(error.status, "Bad Request")
+    if wants_problem_json():
+        return problem(error.status, title, str(error), **error.problem_extra())
+    page = render_template("error.html", status=error.status, title=title, detail=str(error))
+    return make_response(page, error.status)
+
+
 def register_errorhandlers(app: Flask) -> None:
-    """Every HTTP error, a missing CSRF token and a lost database get a clear answer."""
+    """Every HTTP error, a service's refusal, a missing CSRF token and a lost database get a
+    clear answer."""
+
+    @app.errorhandler(ServiceError)
+    def _refused(error: ServiceError) -> Response:
+        db.session.rollback()  # nothing of a refused request is kept
+        return render_refusal(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int] | Response:
+        return render_error(error)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge) -> tuple[str, int] | Response:
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+        error.description = (
+            f"What was sent is larger than the {limit / 2**20:g} MiB this page accepts. "
+            "Nothing was saved: send less at once (a large file can be split)."
+        )
         return render_error(error)
 
     @app.errorhandler(CSRFError)
@@ -61,7 +94,7 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.error("database unavailable: %s", error)
         # Draw the page for an anonymous visitor: looking up the signed-in user would need
         # the database that just failed (the same Flask-Login call the API uses for tokens).
-        login_manager._update_request_context_with_user()
+        act_as(None)
         response = make_response(
             render_error(
                 ServiceUnavailable(

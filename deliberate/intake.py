@@ -316,7 +316,7 @@ def read_judgments(
             notices.append(notice)
         if not text.strip():
             raise JudgmentError("the file is empty", 1)
-        first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+        first = (text.lstrip("\ufeff")[:65536].splitlines() or [""])[0]  # not every line
         if _LONG & {c.strip().strip('"').lower() for c in re.split("[,;\t]", first)}:
             columns = long_columns_of_text(text)
             columns.signed = signed

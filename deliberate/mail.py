@@ -1,15 +1,16 @@
 """Optional e-mail of invitation links over SMTP.
 
-Configured from the environment (``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USERNAME``,
-``MAIL_PASSWORD``, ``MAIL_FROM``) or the app's config. Without ``MAIL_SERVER`` and
-``MAIL_FROM`` nothing is sent: facilitators copy the links instead, which always work.
+Configured by the app's config (``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USERNAME``,
+``MAIL_PASSWORD``, ``MAIL_FROM``, read from the environment at start-up by
+:mod:`deliberate.config`). Without ``MAIL_SERVER`` and ``MAIL_FROM`` nothing is sent:
+facilitators copy the links instead, which always work. A login is sent only over a
+connection encrypted with STARTTLS.
 """
 
 from __future__ import annotations
 
-import os
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -30,11 +31,15 @@ class MailSettings:
     password: str | None = None
 
 
+class MailRefused(smtplib.SMTPException):
+    """Nothing was sent: the server cannot be used safely (the message says why)."""
+
+
 def mail_settings(config: Mapping[str, Any]) -> MailSettings | None:
-    """Settings from ``config`` (falling back to the environment), or None when unset."""
+    """Settings from the app's ``config``, or None when mail is not set up."""
 
     def setting(name: str) -> str:
-        return str(config.get(name) or os.environ.get(name, "")).strip()
+        return str(config.get(name) or "").strip()
 
     server, sender = setting("MAIL_SERVER"), setting("MAIL_FROM")
     if not server or not sender:
@@ -97,17 +102,32 @@ def reminder_message(
     )
 
 
-def send(settings: MailSettings, messages: Iterable[EmailMessage]) -> int:
-    """Send ``messages`` over one SMTP connection (STARTTLS when offered); return how many."""
+def send(
+    settings: MailSettings,
+    messages: Iterable[EmailMessage],
+    sent_so_far: Callable[[int], None] | None = None,
+) -> int:
+    """Send ``messages`` over one SMTP connection (STARTTLS when offered); return how many.
+
+    ``sent_so_far(n)`` hears after each message. With a login set, a server that does not
+    offer STARTTLS is refused (:class:`MailRefused`) before the password is sent.
+    """
     sent = 0
     with smtplib.SMTP(settings.server, settings.port, timeout=TIMEOUT_SECONDS) as smtp:
         smtp.ehlo()
         if smtp.has_extn("starttls"):
             smtp.starttls()
             smtp.ehlo()
+        elif settings.username and settings.password:
+            raise MailRefused(
+                f"{settings.server} does not offer STARTTLS, so the mail login is not sent "
+                "over an unencrypted connection"
+            )
         if settings.username and settings.password:
             smtp.login(settings.username, settings.password)
         for message in messages:
             smtp.send_message(message)
             sent += 1
+            if sent_so_far is not None:
+                sent_so_far(sent)
     return sent

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
@@ -32,6 +33,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .engine.options import RATING_MAX, RATING_MIN
 from .extensions import db
+
+if TYPE_CHECKING:  # ``db.Model`` is made at run time; type checkers see the base it extends
+    from .extensions import Base as Model
+else:
+    Model = db.Model
 
 SCALE_MIN = 1 / 9
 SCALE_MAX = 9.0
@@ -125,7 +131,7 @@ class Scope(enum.StrEnum):
     WRITE = "write"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person: a facilitator or board member with a password, or an invited stakeholder."""
 
     __tablename__ = "users"
@@ -153,7 +159,9 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches; always False for invite-only users."""
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.display_name!r}>"
@@ -164,7 +172,7 @@ class User(UserMixin, db.Model):
 DEFAULT_ANONYMITY_K = 5
 
 
-class Consultation(db.Model):
+class Consultation(Model):
     """One public value question put to stakeholders."""
 
     __tablename__ = "consultations"
@@ -221,7 +229,7 @@ class Consultation(db.Model):
         return f"<Consultation {self.id} {self.title!r}>"
 
 
-class Outcome(db.Model):
+class Outcome(Model):
     """Something the consultation's stakeholders weigh against the others."""
 
     __tablename__ = "outcomes"
@@ -238,7 +246,7 @@ class Outcome(db.Model):
     consultation: Mapped[Consultation] = relationship(back_populates="outcomes")
 
 
-class StakeholderGroup(db.Model):
+class StakeholderGroup(Model):
     """A declared stakeholder group (funders, service users, staff, …)."""
 
     __tablename__ = "stakeholder_groups"
@@ -259,7 +267,7 @@ class StakeholderGroup(db.Model):
     memberships: Mapped[list[Membership]] = relationship(back_populates="group")
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's part in one consultation: facilitator, stakeholder (in a group) or board."""
 
     __tablename__ = "memberships"
@@ -295,7 +303,7 @@ class Membership(db.Model):
     )
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A link that lets one person join a consultation; only the token's hash is kept."""
 
     __tablename__ = "invitations"
@@ -329,7 +337,7 @@ class Invitation(db.Model):
     membership: Mapped[Membership | None] = relationship()
 
 
-class Round(db.Model):
+class Round(Model):
     """A period of voting; judgments belong to a round so that re-votes are kept apart."""
 
     __tablename__ = "rounds"
@@ -354,7 +362,7 @@ class Round(db.Model):
         return self.closed_at is None
 
 
-class Judgment(db.Model):
+class Judgment(Model):
     """How much more outcome A matters than outcome B to one stakeholder, in one round.
 
     The pair is stored once, in canonical order (``outcome_a_id < outcome_b_id``); a
@@ -389,7 +397,7 @@ class Judgment(db.Model):
     outcome_b: Mapped[Outcome] = relationship(foreign_keys=[outcome_b_id])
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what, when, to which consultation."""
 
     __tablename__ = "audit_events"
@@ -406,7 +414,7 @@ class AuditEvent(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class ShareLink(db.Model):
+class ShareLink(Model):
     """An expiring read-only link to one round's board summary."""
 
     __tablename__ = "share_links"
@@ -422,7 +430,7 @@ class ShareLink(db.Model):
     round: Mapped[Round] = relationship()
 
 
-class FeaturedReason(db.Model):
+class FeaturedReason(Model):
     """A reason the facilitator chose to quote on a round's board summary (text only, no name)."""
 
     __tablename__ = "featured_reasons"
@@ -437,7 +445,7 @@ class FeaturedReason(db.Model):
     judgment: Mapped[Judgment] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token, stored hashed, scoped to read or read-write."""
 
     __tablename__ = "api_tokens"
@@ -471,7 +479,7 @@ class Synthesis(enum.StrEnum):
     IDEAL = "ideal"
 
 
-class Option(db.Model):
+class Option(Model):
     """A concrete course of action the board may choose (a service model, a programme)."""
 
     __tablename__ = "options"
@@ -493,7 +501,7 @@ class Option(db.Model):
     consultation: Mapped[Consultation] = relationship()
 
 
-class OptionAppraisal(db.Model):
+class OptionAppraisal(Model):
     """A consultation's appraisal of its options by assessors: its mode, when it opened."""
 
     __tablename__ = "option_appraisals"
@@ -517,7 +525,7 @@ class OptionAppraisal(db.Model):
         return self.closed_at is None
 
 
-class OptionJudgment(db.Model):
+class OptionJudgment(Model):
     """How much better option A does than option B on one outcome, to one assessor.
 
     Stored once per pair, in canonical order (``option_a_id < option_b_id``).
@@ -543,7 +551,7 @@ class OptionJudgment(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class OptionRating(db.Model):
+class OptionRating(Model):
     """An assessor's 0–10 rating of one option on one outcome."""
 
     __tablename__ = "option_ratings"
@@ -571,7 +579,7 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Job(db.Model):
+class Job(Model):
     """Heavy work run off the request thread, and its persisted result.
 
     ``key`` names what was computed from what (a PDF of one exact document, say), so a

@@ -9,7 +9,7 @@ from gunicorn.app.base import BaseApplication
 from . import create_app
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     """A gunicorn application that builds Deliberate in each worker."""
 
     def __init__(self, options: dict[str, Any]) -> None:

@@ -5,14 +5,17 @@
 - Text in query strings, forms and JSON holds no NUL, no lone surrogate and no bidirectional
   override or isolate (text that displays differently from what it says).
 - JSON bodies nest at most :data:`MAX_JSON_DEPTH` deep.
+- Bodies are at most ``MAX_CONTENT_LENGTH`` bytes (2 MiB), or ``UPLOAD_MAX_BYTES`` (32 MiB)
+  on the pages marked :func:`large_upload`; larger ones are a 413.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
@@ -24,6 +27,22 @@ _DIGITS = re.compile(r"[0-9]{1,10}")
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def large_upload(view: V) -> V:
+    """Mark a view that accepts files up to ``UPLOAD_MAX_BYTES`` (the others: 2 MiB)."""
+    view.large_upload = True  # type: ignore[attr-defined]
+    return view
+
+
+def _upload_limit() -> None:
+    """Raise the body limit of this request when its view is marked :func:`large_upload`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "large_upload", False):
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
 
 
 class BoundedInt(IntegerConverter):
@@ -131,4 +150,6 @@ def init_app(app: Flask) -> None:
     """
     app.url_map.converters["int"] = BoundedInt
     app.json = JSONProvider(app)
+    # First of all: CSRF protection and the text check read the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)
     app.before_request(_check_text)

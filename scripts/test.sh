@@ -25,6 +25,8 @@ fi
 
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy
 echo "== bandit"
 .venv/bin/bandit -q -c pyproject.toml -r deliberate -ll
 echo "== pip check"

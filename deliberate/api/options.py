@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, request
+from flask import request
 from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.wrappers import Response
 
 from ..access import require_membership
 from ..models import Option, Role
 from ..services import options as service
-from .routes import EVERYONE, _json, bp
+from .routes import READERS, _json, bp
 
 
 def _option(option: Option) -> dict[str, object]:
@@ -28,7 +29,7 @@ def _option(option: Option) -> dict[str, object]:
 @bp.get("/consultations/<int:consultation_id>/options")
 def options(consultation_id: int) -> Response:
     """The options the board chooses between, and the state of their appraisal."""
-    consultation = require_membership(consultation_id, *EVERYONE).consultation
+    consultation = require_membership(consultation_id, *READERS).consultation
     appraisal = service.appraisal_of(consultation)
     return _json(
         {

@@ -12,15 +12,14 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy import text
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
-from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
-from ..access import memberships_of, require_membership
+from ..access import act_as, memberships_of, require_membership
+from ..database import ping
 from ..engine import to_json
 from ..errors import problem
-from ..extensions import csrf, db, limiter, login_manager
+from ..extensions import csrf, limiter
 from ..models import (
     Consultation,
     Membership,
@@ -31,7 +30,7 @@ from ..models import (
     StakeholderGroup,
     hash_token,
 )
-from ..services.disclosure import Undisclosed, published_report
+from ..services.disclosure import published_report
 from ..services.imports import (
     ImportRejected,
     ImportRow,
@@ -39,9 +38,10 @@ from ..services.imports import (
     import_judgments,
     save_own_judgments,
 )
+from ..services.lookup import require_round
 from ..services.results import judgment_records, judgments_csv
+from ..services.tokens import authenticate
 from .spec import MAX_ID, openapi_document
-from .tokens import authenticate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -53,7 +53,9 @@ QUERY_PARAMETERS = {
     "api.judgments": {"format"},
     "api.appraisal": {"format"},
 }
-EVERYONE = tuple(Role)
+#: Who reads a consultation and its published results: assessors read only their own
+#: appraisal, on its pages, as on the web.
+READERS = (Role.FACILITATOR, Role.STAKEHOLDER, Role.BOARD)
 
 
 def _bearer() -> str:
@@ -91,8 +93,7 @@ def authenticate_token() -> Response | None:
         response.headers["WWW-Authenticate"] = 'Bearer realm="Deliberate API"'
         return response
     g.api_token = token
-    # The token, not the session cookie, says who is calling (as login_user would, unsaved).
-    login_manager._update_request_context_with_user(token.user)
+    act_as(token.user)  # the token, not the session cookie, says who is calling
     if any(value > MAX_ID for value in (request.view_args or {}).values()):
         raise NotFound("There is no consultation or round with that number.")
     unknown = sorted(set(request.args) - QUERY_PARAMETERS.get(request.endpoint or "", set()))
@@ -153,22 +154,13 @@ def _round(round_: Round) -> dict[str, Any]:
     }
 
 
-def _find_round(consultation_id: int, number: int) -> Round:
-    round_ = db.session.scalar(
-        db.select(Round).filter_by(consultation_id=consultation_id, number=number)
-    )
-    if round_ is None:
-        raise NotFound(f"Consultation {consultation_id} has no round {number}.")
-    return round_
-
-
 # --------------------------------------------------------------------------- public
 
 
 @bp.get("/health")
 def health() -> Response:
     """Readiness check for load balancers: answers 200 only when the database does."""
-    db.session.execute(text("SELECT 1"))
+    ping()
     return jsonify(status="ok")
 
 
@@ -184,7 +176,7 @@ def openapi() -> Response:
 @bp.get("/consultations")
 def consultations() -> Response:
     """The consultations the caller takes part in, with their role in each."""
-    memberships = [m for role in EVERYONE for m in memberships_of(current_user, role)]
+    memberships = [m for role in READERS for m in memberships_of(current_user, role)]
     memberships.sort(key=lambda m: m.consultation_id)
     return _json({"consultations": [_consultation(m.consultation, m.role) for m in memberships]})
 
@@ -192,7 +184,7 @@ def consultations() -> Response:
 @bp.get("/consultations/<int:consultation_id>")
 def consultation(consultation_id: int) -> Response:
     """One consultation: its question and settings, outcomes, groups and rounds."""
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     found = membership.consultation
     return _json(
         {
@@ -213,29 +205,29 @@ def consultation(consultation_id: int) -> Response:
 @bp.get("/consultations/<int:consultation_id>/outcomes")
 def outcomes(consultation_id: int) -> Response:
     """The outcomes stakeholders weigh, in display order."""
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     return _json({"outcomes": [_outcome(o) for o in membership.consultation.outcomes]})
 
 
 @bp.get("/consultations/<int:consultation_id>/groups")
 def groups(consultation_id: int) -> Response:
     """The declared stakeholder groups."""
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     return _json({"groups": [_group(g) for g in membership.consultation.groups]})
 
 
 @bp.get("/consultations/<int:consultation_id>/rounds")
 def rounds(consultation_id: int) -> Response:
     """The consultation's rounds, first to latest."""
-    membership = require_membership(consultation_id, *EVERYONE)
+    membership = require_membership(consultation_id, *READERS)
     return _json({"rounds": [_round(r) for r in membership.consultation.rounds]})
 
 
 @bp.get("/consultations/<int:consultation_id>/rounds/<int:number>")
 def round_detail(consultation_id: int, number: int) -> Response:
     """One round."""
-    require_membership(consultation_id, *EVERYONE)
-    return _json(_round(_find_round(consultation_id, number)))
+    consultation = require_membership(consultation_id, *READERS).consultation
+    return _json(_round(require_round(consultation, number)))
 
 
 @bp.get("/consultations/<int:consultation_id>/rounds/<int:number>/results")
@@ -246,15 +238,12 @@ def results(consultation_id: int, number: int) -> Response:
     of a closed round (see :mod:`deliberate.services.disclosure`): 403 while it is open, 409
     for ``exclude_inconsistent`` where it would single out fewer than k people.
     """
-    membership = require_membership(consultation_id, *EVERYONE)
-    round_ = _find_round(consultation_id, number)
+    membership = require_membership(consultation_id, *READERS)
+    round_ = require_round(membership.consultation, number)
     flag = request.args.get("exclude_inconsistent", "false").lower()
     if flag not in {"true", "false"}:
         raise BadRequest("exclude_inconsistent must be true or false.")
-    try:
-        report = published_report(round_, membership.role, exclude_inconsistent=flag == "true")
-    except Undisclosed as refused:
-        return problem(refused.status, HTTP_STATUS_CODES[refused.status], str(refused))
+    report = published_report(round_, membership.role, exclude_inconsistent=flag == "true")
     if report is None:
         raise NotFound(f"Nobody has answered in round {number} yet, so there are no results.")
     return Response(to_json(report) + "\n", mimetype="application/json")
@@ -263,8 +252,8 @@ def results(consultation_id: int, number: int) -> Response:
 @bp.get("/consultations/<int:consultation_id>/rounds/<int:number>/judgments")
 def judgments(consultation_id: int, number: int) -> Response:
     """Every judgment of the round (facilitators), as JSON or as ``deliberate analyze``'s CSV."""
-    require_membership(consultation_id, Role.FACILITATOR)
-    round_ = _find_round(consultation_id, number)
+    consultation = require_membership(consultation_id, Role.FACILITATOR).consultation
+    round_ = require_round(consultation, number)
     fmt = request.args.get("format", "json")
     if fmt not in {"json", "csv"}:
         raise BadRequest("format must be json or csv.")
@@ -322,16 +311,6 @@ def _rows(body: Any, *, batch: bool) -> list[ImportRow]:
     return rows
 
 
-def _rejected(rejected: ImportRejected) -> Response:
-    titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}
-    return problem(
-        rejected.status,
-        titles.get(rejected.status, "Bad Request"),
-        str(rejected),
-        errors=[{"row": e.line, "field": e.field, "detail": e.detail} for e in rejected.errors],
-    )
-
-
 @bp.post("/consultations/<int:consultation_id>/rounds/<int:number>/judgments")
 def submit_judgments(consultation_id: int, number: int) -> Response:
     """Submit judgments: a facilitator's batch (participants by label) or a stakeholder's own.
@@ -340,15 +319,12 @@ def submit_judgments(consultation_id: int, number: int) -> Response:
     """
     membership: Membership = require_membership(consultation_id, Role.FACILITATOR, Role.STAKEHOLDER)
     _require_write()
-    round_ = _find_round(consultation_id, number)
+    round_ = require_round(membership.consultation, number)
     body = request.get_json(force=True, silent=True)
-    try:
-        if membership.role is Role.FACILITATOR:
-            summary = import_judgments(round_, _rows(body, batch=True), user=current_user)
-        else:
-            summary = save_own_judgments(membership, round_, _rows(body, batch=False))
-    except ImportRejected as rejected:
-        return _rejected(rejected)
+    if membership.role is Role.FACILITATOR:
+        summary = import_judgments(round_, _rows(body, batch=True), user=current_user)
+    else:
+        summary = save_own_judgments(membership, round_, _rows(body, batch=False))
     return _json(
         {
             "round": number,

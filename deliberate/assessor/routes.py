@@ -15,12 +15,13 @@ from flask_login import login_user
 from werkzeug.wrappers import Response
 
 from ..access import require_membership
-from ..extensions import db
 from ..models import AppraisalMode, Membership, Outcome, Role
 from ..services import options as service
 from ..services.consultations import SetupError
-from ..services.invitations import InvitationError, find_invitation, redeem
+from ..services.invitations import InvitationError, find_invitation
+from ..services.invitations import join as join_invitation
 from ..services.judgments import JudgmentRejected
+from ..services.lookup import part_of
 from ..stakeholder.forms import JoinForm
 from ..stakeholder.routes import invitation_failed, resume
 from ..stakeholder.voting import SCALE, nearest_point, parse_scale_value
@@ -60,9 +61,7 @@ def join(token: str) -> Any:
     if request.method == "GET" and invitation.name:
         form.display_name.data = invitation.name
     if form.validate_on_submit():
-        membership = redeem(invitation, form.display_name.data or "")
-        db.session.commit()
-        return _sign_in(membership)
+        return _sign_in(join_invitation(invitation, form.display_name.data or ""))
     return render_template("assessor/join.html", form=form, consultation=invitation.consultation)
 
 
@@ -98,10 +97,12 @@ def index(consultation_id: int) -> str:
 
 
 def _outcome(membership: Membership, outcome_id: int) -> Outcome:
-    outcome = db.session.get(Outcome, outcome_id)
-    if outcome is None or outcome.consultation_id != membership.consultation_id:
-        abort(404, "That outcome is not part of this consultation.")
-    return outcome
+    return part_of(
+        membership.consultation,
+        Outcome,
+        outcome_id,
+        "That outcome is not part of this consultation.",
+    )
 
 
 def _render(membership: Membership, outcome: Outcome, status: int = 200) -> tuple[str, int]:
@@ -177,7 +178,6 @@ def save(consultation_id: int, outcome_id: int) -> Any:
             }
             saved = service.save_ratings(membership, outcome, scores)
     except (SetupError, JudgmentRejected) as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _render(membership, outcome, getattr(error, "status", 400))
     flash(f"Saved {saved} answer{'s' if saved != 1 else ''} on {outcome.name}.", "success")

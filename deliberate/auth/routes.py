@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -20,12 +19,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ..access import memberships_of
-from ..extensions import db, limiter
-from ..models import Role, User
+from ..extensions import limiter
+from ..models import Role
 from ..services import accounts
+from . import bp
 from .forms import LoginForm, PasswordChangeForm
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.get("/")
@@ -39,6 +37,10 @@ def home() -> str | Response:
         ):
             if memberships_of(current_user, role):
                 return redirect(url_for(endpoint))
+        appraising = memberships_of(current_user, Role.ASSESSOR)
+        if appraising:
+            newest = appraising[0].consultation_id
+            return redirect(url_for("assessor.index", consultation_id=newest))
         if current_user.password_hash:
             return redirect(url_for("facilitator.index"))
     return render_template("home.html")
@@ -79,9 +81,8 @@ def login() -> str | Response:
     """Sign in with e-mail and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        email = (form.email.data or "").strip().lower()
-        user = db.session.scalar(db.select(User).filter_by(email=email))
-        if user is not None and user.check_password(form.password.data or ""):
+        user = accounts.check_login(form.email.data or "", form.password.data or "")
+        if user is not None:
             next_url = _safe_next(request.args.get("next"))
             session.clear()  # a fresh session on every sign-in: no fixation
             login_user(user, remember=form.remember.data)
@@ -121,6 +122,3 @@ def password() -> str | Response | tuple[str, int]:
             return redirect(url_for("auth.home"))
     page = render_template("auth/password.html", form=form)
     return (page, 400) if form.errors else page
-
-
-from . import tokens  # noqa: E402, F401  (the API token settings register on bp)

@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectChoice, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..api.tokens import create_token, may_create_tokens, revoke_token, tokens_of
 from ..models import Scope
-from .routes import bp
+from ..services.tokens import create_token, may_create_tokens, revoke_token, tokens_of
+from . import bp
 
 
 class TokenForm(FlaskForm):

@@ -43,7 +43,7 @@ def rank_grid(
         item = 16 + _CHAR_WIDTH * len(g) + 18
         if x + item > width and x > label_width:
             x, line = label_width, line + 1
-        y = 12 + 20 * line
+        y: float = 12 + 20 * line
         parts.append(
             f'<circle cx="{x + 6:.1f}" cy="{y}" r="6" fill="{colours[g]}"/>'
             f'<text x="{x + 16:.1f}" y="{y + 4}" fill="{INK}">{escape(g)}</text>'
@@ -86,7 +86,7 @@ def rank_grid(
 
 
 #: The phone-sized version of each chart: drawn at this width, text at full size.
-NARROW = {"width": 360.0, "label_width": 125.0}
+NARROW: dict[str, Any] = {"width": 360.0, "label_width": 125.0}
 
 
 def summary_charts(found: Mapping[str, Any]) -> dict[str, Markup]:

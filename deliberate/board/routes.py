@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..access import memberships_of, require_membership
 from ..extensions import limiter
@@ -28,7 +29,7 @@ from ..pending import pending_page
 from ..services import board as service
 from ..services import jobs
 from ..services.pdf import running_head
-from ..services.printing import find_print, print_document
+from ..services.printing import find_print, print_document, stored_print, summary_key
 from ..validation import query_int
 from . import charts
 from .forms import FeatureForm, NoteForm, RevokeForm, ShareForm
@@ -92,13 +93,17 @@ def _pdf(round_: Round) -> Response:
     """
     consultation = round_.consultation
     job = find_print(query_int("job"), round_)
+    key = None
+    if job is None:
+        key = summary_key(round_, service.summary_fingerprint(round_))
+        job = stored_print(key)
     if job is None:
         # One summary drawn for print at a time per process: a burst of PDF requests then
         # takes turns instead of crowding out every other page for the processor.
         if not _drawing.acquire(blocking=False):
             return make_response(pending_page("Printing the summary", None, request.full_path))
         try:
-            job = print_document(_document(_context(round_)), round_)
+            job = print_document(_document(_context(round_)), round_, key)
         finally:
             _drawing.release()
     job = jobs.wait(job, current_app.config["JOB_WAIT_SECONDS"])
@@ -178,7 +183,7 @@ def summary_pdf(cid: int, number: int) -> Response:
 
 @bp.post("/<int:cid>/rounds/<int:number>/note")
 @login_required
-def save_note(cid: int, number: int) -> Response | tuple[str, int]:
+def save_note(cid: int, number: int) -> BaseResponse | tuple[str, int]:
     """Save the facilitator's note shown on every summary of the consultation."""
     membership = require_membership(cid, Role.FACILITATOR)
     consultation = membership.consultation
@@ -193,7 +198,7 @@ def save_note(cid: int, number: int) -> Response | tuple[str, int]:
 
 @bp.post("/<int:cid>/rounds/<int:number>/reasons")
 @login_required
-def feature(cid: int, number: int) -> Response:
+def feature(cid: int, number: int) -> BaseResponse:
     """Choose the reasons quoted on a pair that divides the groups (none: the most frequent)."""
     membership = require_membership(cid, Role.FACILITATOR)
     round_ = _closed_round(membership.consultation, number)
@@ -230,7 +235,7 @@ def create_link(cid: int, number: int) -> str | tuple[str, int]:
 
 @bp.post("/<int:cid>/links/<int:link_id>/revoke")
 @login_required
-def revoke_link(cid: int, link_id: int) -> Response:
+def revoke_link(cid: int, link_id: int) -> BaseResponse:
     """Withdraw a read-only link."""
     membership = require_membership(cid, Role.FACILITATOR)
     if not RevokeForm().validate_on_submit():

@@ -21,6 +21,7 @@ __all__ = [
     "WEIGHTINGS",
     "Parts",
     "aij",
+    "answered_pairs",
     "combine",
     "from_pairs",
     "group_totals",
@@ -30,6 +31,7 @@ __all__ = [
     "parts",
     "to_pairs",
     "voice_weights",
+    "weighted_parts",
 ]
 
 WEIGHTINGS = ("person", "groups", "custom")
@@ -145,7 +147,14 @@ def judgment_sums(
     num, den : (B, P) ndarray
         ``Σ_k w_k m_k x_k`` and ``Σ_k w_k m_k``.
     """
-    return weights @ np.where(m, x, 0.0), weights @ m.astype(float)
+    answered_x, answered = answered_pairs(x, m)
+    return weights @ answered_x, weights @ answered
+
+
+def answered_pairs(x: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What `judgment_sums` weighs: log judgments with 0 where unanswered, and the mask as
+    floats (computed once for participants weighted many times, as in the bootstrap)."""
+    return np.where(m, x, 0.0), m.astype(float)
 
 
 def aij(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -220,8 +229,14 @@ def parts(weights: np.ndarray, x: np.ndarray, m: np.ndarray, log_w: np.ndarray) 
     log_w : (K, n) ndarray
         Log individual priorities.
     """
-    num, den = judgment_sums(weights, x, m)
-    return Parts(num, den, weights @ log_w)
+    return weighted_parts(weights, *answered_pairs(x, m), log_w)
+
+
+def weighted_parts(
+    weights: np.ndarray, answered_x: np.ndarray, answered: np.ndarray, log_w: np.ndarray
+) -> Parts:
+    """`parts` from `answered_pairs` already computed."""
+    return Parts(weights @ answered_x, weights @ answered, weights @ log_w)
 
 
 def _group_mean(p: Parts) -> Parts:

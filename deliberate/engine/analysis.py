@@ -7,6 +7,7 @@ voice-weight sensitivity (§7) of docs/METHODS.md.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -70,7 +71,7 @@ def _f(value: Any) -> float | None:
 
 def _floats(values: np.ndarray) -> list[float | None]:
     """``(K,)`` array as a list of plain floats, None for NaN/inf."""
-    return [v if np.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
+    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
 def _named(names: Sequence[str], values: np.ndarray) -> dict[str, float | None]:
@@ -146,7 +147,7 @@ def _disconnected(table: JudgmentTable) -> tuple[np.ndarray, list[dict[str, Any]
         }
         for k in np.flatnonzero(~connected)
     ]
-    return connected, skipped
+    return np.asarray(connected, dtype=bool), skipped
 
 
 def analyze(
@@ -316,6 +317,10 @@ def analyze(
     )
 
     d_group, d_overall = _floats(dist_group), _floats(dist_overall)
+    # The per-participant rows read plain Python lists: indexing arrays once per row is slow.
+    own_rows = own.entries(names, logs)
+    group_of = [groups[g] for g in t.group_index.tolist()]
+    included_of = included.tolist()
     report: dict[str, Any] = {
         "outcomes": list(names),
         "method": {
@@ -374,9 +379,9 @@ def analyze(
         "participants": [
             {
                 "id": t.participants[k],
-                "group": groups[t.group_index[k]],
-                **own.entry(k, names, logs),
-                "excluded": bool(not included[k]),
+                "group": group_of[k],
+                **own_rows[k],
+                "excluded": not included_of[k],
                 "distance_to_group": d_group[k],
                 "distance_to_overall": d_overall[k],
             }
@@ -414,7 +419,7 @@ def analyze(
         "weights": _named(names, overall_w),
         "intervals": _named_intervals(
             names,
-            intervals(overall_boot, overall_w, int(inc.size), int((sizes > 0).sum()))
+            intervals(overall_boot, overall_w, int(inc.size), int((sizes > 0).sum()))  # type: ignore[arg-type]
             if boot
             else None,
         ),
@@ -423,8 +428,9 @@ def analyze(
         "cr": cr_all,
         **_agreement(np.exp(log_w)),
         "by_weighting": by_weighting,
+        # a resample of fewer people than an interval needs would claim certainty it lacks
         "rank_probabilities": None
-        if overall_boot is None
+        if overall_boot is None or inc.size < MIN_INTERVAL_SIZE
         else {
             a: {b: _f(p) for b, p in zip(names, row, strict=True) if b != a}
             for a, row in zip(names, rank_probabilities(overall_boot), strict=True)
@@ -451,6 +457,7 @@ def analyze(
     ]
     report["pairs"] = pair_list
     report["clusters"] = _clusters(t, inc, points, gi, names, groups, seed)
+    memo: dict[tuple, np.ndarray] = {}  # outcome weights the options' sweep reuses
     sweep = (
         sensitivity(
             gparts,
@@ -461,6 +468,7 @@ def analyze(
             aggregate=aggregate,
             seed=seed,
             by_group=by_group,
+            memo=memo,
         )
         if have
         else None
@@ -477,6 +485,7 @@ def analyze(
             },
             boot_overall=boot.overall if boot else None,
             boot_groups=boot.groups if boot else None,
+            sizes=sizes,
             sweep=(
                 lambda value: sensitivity(
                     gparts,
@@ -486,7 +495,9 @@ def analyze(
                     method=priority,
                     aggregate=aggregate,
                     seed=seed,
+                    by_group=by_group,
                     value=value,
+                    memo=memo,
                 )
             )
             if have
@@ -531,8 +542,8 @@ def _pairs(
         omega = float(stats.omega_squared[p])
         out.append(
             {
-                "a": names[i],
-                "b": names[j],
+                "a": names[i],  # type: ignore[call-overload]
+                "b": names[j],  # type: ignore[call-overload]
                 "n": int(stats.n[p]),
                 "share_a": float(stats.share_a[p]),
                 "share_b": float(stats.share_b[p]),
@@ -616,7 +627,7 @@ def _clusters(
     sub = points[inc]
     found = clusters(sub, seed)
     xy = pca_2d(sub)
-    ids = [str(t.participants[k]) for k in inc]
+    ids = [str(t.participants[k]) for k in inc.tolist()]
     profiles = []
     for c in range(found.k if inc.size else 0):
         sel = found.labels == c
@@ -639,8 +650,8 @@ def _clusters(
         "method": found.method + "; points: first two principal components of clr priorities",
         "references": CLUSTER_REFERENCES,
         "profiles": profiles,
-        "labels": {pid: int(c) for pid, c in zip(ids, found.labels, strict=True)},
-        "points": {pid: [float(a), float(b)] for pid, (a, b) in zip(ids, xy, strict=True)},
+        "labels": dict(zip(ids, found.labels.tolist(), strict=True)),
+        "points": dict(zip(ids, xy.tolist(), strict=True)),
     }
 
 

@@ -8,9 +8,13 @@ log (clr) priorities (Aitchison 1986).
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from .distributions import chi2_sf, rankdata
 
 __all__ = [
+    "S_BANDS",
+    "W_BANDS",
+    "agreement_band",
     "clr",
     "consensus_band",
     "distance_summary",
@@ -19,7 +23,11 @@ __all__ = [
     "ranks",
 ]
 
-_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"))
+#: AHP-OS verbal bands of S*: upper bound (inclusive) → words; above the last, "very high".
+S_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"))
+#: Verbal bands of Kendall's W (Schmidt 1997, Decision Sciences 28(3)): upper bound
+#: (exclusive) → words; from the last on, "very strong".
+W_BANDS = ((0.1, "very weak"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong"))
 _TIE_DECIMALS = 12
 
 
@@ -62,7 +70,14 @@ def consensus_band(s_star: float | None) -> str | None:
     """
     if s_star is None:
         return None
-    return next((name for limit, name in _BANDS if s_star <= limit), "very high")
+    return next((name for limit, name in S_BANDS if s_star <= limit), "very high")
+
+
+def agreement_band(w: float | None) -> str | None:
+    """Schmidt's (1997) verbal band of Kendall's W."""
+    if w is None:
+        return None
+    return next((name for bound, name in W_BANDS if w < bound), "very strong")
 
 
 def ranks(weights: np.ndarray) -> np.ndarray:
@@ -77,7 +92,7 @@ def ranks(weights: np.ndarray) -> np.ndarray:
     (..., n) ndarray
         Ties are detected after rounding priorities to 12 decimals.
     """
-    return stats.rankdata(-np.round(weights, _TIE_DECIMALS), axis=-1)
+    return rankdata(-np.round(weights, _TIE_DECIMALS))
 
 
 def kendall_w(weights: np.ndarray) -> tuple[float | None, float | None]:
@@ -107,7 +122,7 @@ def kendall_w(weights: np.ndarray) -> tuple[float | None, float | None]:
     if den <= 0:
         return None, None
     w = float(np.clip(12 * s_r / den, 0.0, 1.0))
-    return w, float(stats.chi2.sf(m * (n - 1) * w, n - 1))
+    return w, chi2_sf(m * (n - 1) * w, n - 1)
 
 
 def clr(weights: np.ndarray) -> np.ndarray:

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .judgments import SCALE_POINTS
+
 __all__ = [
+    "RI_FIT",
+    "RI_FLOOR",
     "RI_INCOMPLETE",
     "RI_INCOMPLETE_NAME",
     "RI_NAME",
     "RI_SAATY",
     "SCALE",
     "alonso_lamata",
+    "assessable",
     "consistency_ratio",
     "cr_threshold",
     "gci",
@@ -31,86 +36,96 @@ RI_NAME = "Saaty 1980"
 #: Saaty's random index for n = 1 … 15 (Saaty 1980); n > 15 uses RI(15).
 RI_SAATY = (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
 #: Saaty's fundamental scale, 1/9 … 9.
-SCALE = np.array([1 / v for v in range(9, 1, -1)] + list(range(1, 10)), dtype=float)
+SCALE = np.array(SCALE_POINTS, dtype=float)
 _CONSISTENT = 1e-9
 
 
 RI_INCOMPLETE_NAME = (
     "Harker's λmax with a random index by number of missing comparisons, simulated so a "
-    "random incomplete matrix passes as often as a complete one (benchmarks/random_index.py)"
+    "random incomplete matrix passes as often as a complete one (benchmarks/random_index.py); "
+    "not assessable where too few comparisons are left to tell care from chance"
 )
+#: The smallest share of random matrices the incomplete index is fitted to let pass: below
+#: it (n ≥ 6, where complete random matrices almost never pass) a simulated quantile is
+#: too noisy to fit.
+RI_FLOOR = 0.001
+#: Random incomplete answers are held to this fraction of the complete pass rate (not all
+#: of it), so the table's own sampling error cannot let them pass more often.
+RI_FIT = 0.8
 #: RI(n, m) for m = 1 … (pairs − n) missing comparisons, from ``benchmarks/random_index.py``
-#: (40,000 random matrices per cell, seed 2022).
-RI_INCOMPLETE: dict[int, tuple[float, ...]] = {
-    4: (0.199, 0.0036),
-    5: (0.6878, 0.2999, 0.079, 0.0086, 0.0),
-    6: (0.9252, 0.6886, 0.4911, 0.3229, 0.1628, 0.0785, 0.0202, 0.0014, 0.0),
+#: (100,000 random matrices per cell, seed 2022). None: not assessable — at least the
+#: share of random matrices the index would let pass (``RI_FIT · max(p0(n), RI_FLOOR)``)
+#: is exactly consistent, so no index can hold random answers to the complete rate.
+RI_INCOMPLETE: dict[int, tuple[float | None, ...]] = {
+    4: (0.1747, 0.0011),
+    5: (0.6275, 0.302, 0.0834, 0.0091, None),
+    6: (0.9422, 0.7403, 0.5, 0.3071, 0.1751, 0.0793, 0.0178, 0.001, None),
     7: (
-        1.1691,
-        0.9753,
-        0.8537,
-        0.6743,
-        0.5519,
-        0.4229,
-        0.328,
-        0.2217,
-        0.1427,
-        0.0829,
-        0.0356,
-        0.0081,
-        0.0005,
-        0.0,
+        1.1043,
+        0.9233,
+        0.7773,
+        0.646,
+        0.5347,
+        0.3916,
+        0.2857,
+        0.198,
+        0.1282,
+        0.067,
+        0.0254,
+        0.0066,
+        0.0004,
+        None,
     ),
     8: (
-        1.3071,
-        1.1586,
-        1.0581,
-        0.9512,
-        0.8358,
-        0.7156,
-        0.6163,
-        0.53,
-        0.4422,
-        0.3577,
-        0.2995,
-        0.222,
-        0.1759,
-        0.1163,
-        0.0728,
-        0.0439,
-        0.0143,
-        0.0035,
-        0.0003,
-        0.0,
+        1.2519,
+        1.1479,
+        1.0302,
+        0.9352,
+        0.8073,
+        0.6921,
+        0.6232,
+        0.5214,
+        0.4104,
+        0.3637,
+        0.29,
+        0.2192,
+        0.1577,
+        0.104,
+        0.0677,
+        0.0349,
+        0.0138,
+        0.0034,
+        0.0002,
+        None,
     ),
     9: (
-        1.3668,
-        1.2982,
-        1.2336,
-        1.1269,
-        1.0361,
-        0.9356,
-        0.8795,
-        0.7952,
-        0.718,
-        0.6561,
-        0.5492,
-        0.5181,
-        0.448,
-        0.3795,
-        0.3243,
-        0.2749,
-        0.2042,
-        0.1865,
-        0.136,
-        0.1062,
-        0.0712,
-        0.0421,
-        0.0208,
-        0.0103,
-        0.0026,
-        0.0002,
-        0.0,
+        1.3428,
+        1.2669,
+        1.1789,
+        1.0994,
+        0.9984,
+        0.9373,
+        0.8318,
+        0.7889,
+        0.6845,
+        0.6209,
+        0.5596,
+        0.4813,
+        0.4293,
+        0.3593,
+        0.311,
+        0.2435,
+        0.2136,
+        0.1672,
+        0.1242,
+        0.095,
+        0.0649,
+        0.0422,
+        0.023,
+        0.0091,
+        0.0023,
+        0.0001,
+        None,
     ),
 }
 #: Above this n the row of `_RI_LAST` is used at the same share of missing pairs.
@@ -121,24 +136,36 @@ def incomplete_ri(n: int, missing: np.ndarray) -> np.ndarray:
     """Random index for matrices with ``missing`` unanswered pairs, ``(K,)``.
 
     Saaty's RI(n) when complete; `RI_INCOMPLETE` otherwise (n > 9: the n = 9 row at the
-    same share of missing pairs, scaled by RI(n)/RI(9)). Where the graph is a tree
-    (no cycle left) every matrix is consistent and Saaty's RI is returned.
+    same share of missing pairs, scaled by RI(n)/RI(9)). NaN where consistency is not
+    assessable: the answered pairs form a tree (no cycle to contradict itself) or a cell
+    of the table marked None. n ≤ 2 is always complete-consistent (Saaty's RI, 0).
     """
     missing = np.asarray(missing, dtype=int)
     out = np.full(missing.shape, random_index(n))
+    if n <= 2:
+        return out
     pairs = n * (n - 1) // 2
     row_n = min(n, _RI_LAST)
-    row = RI_INCOMPLETE.get(row_n)
-    if not row:
-        return out
+    row = np.array(
+        [np.nan if v is None else v for v in RI_INCOMPLETE.get(row_n, ())] or [np.nan], float
+    )
     scale = random_index(n) / random_index(row_n)
-    cycles = (missing > 0) & (missing <= pairs - n)
     if n > _RI_LAST:
         share = np.rint(missing * (row_n * (row_n - 1) // 2) / pairs).astype(int)
-        index = np.clip(share, 1, len(row)) - 1
+        index = np.clip(share, 1, row.size) - 1
     else:
-        index = np.clip(missing, 1, len(row)) - 1
-    return np.where(cycles, scale * np.asarray(row)[index], out)
+        index = np.clip(missing, 1, row.size) - 1
+    out = np.where(missing > 0, scale * row[index], out)
+    return np.where(missing > pairs - n, np.nan, out)
+
+
+def assessable(n: int, missing: np.ndarray) -> np.ndarray:
+    """Whether Saaty's CR can judge matrices with ``missing`` unanswered pairs, ``(K,)``.
+
+    False for a tree of answers and for the cells of `RI_INCOMPLETE` marked None, where
+    random answers would pass more often than complete random matrices whatever the index.
+    """
+    return np.isfinite(incomplete_ri(n, missing))
 
 
 def random_index(n: int) -> float:
@@ -159,7 +186,7 @@ def gci_threshold(n: int) -> float:
 def consistency_ratio(
     lambda_max: np.ndarray, n: int, missing: np.ndarray | None = None
 ) -> np.ndarray:
-    """Saaty's ``CR = (λmax − n) / ((n − 1) RI)``; 0 for n ≤ 2.
+    """Saaty's ``CR = (λmax − n) / ((n − 1) RI)``; 0 for n ≤ 2; NaN where not `assessable`.
 
     Parameters
     ----------
@@ -172,7 +199,7 @@ def consistency_ratio(
     Returns
     -------
     (K,) ndarray
-        Non-negative (rounding below λmax = n is clipped).
+        Non-negative (rounding below λmax = n is clipped); NaN where not assessable.
     """
     lam = np.asarray(lambda_max, dtype=float)
     if n <= 2:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster import _hierarchy
+from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import cdist, pdist, squareform
 
 from .inference import contested, distinctive_tests
@@ -237,13 +238,25 @@ class Clusters:
     method: str
 
 
+def _maxclust(tree: np.ndarray, k: int) -> np.ndarray:
+    """``fcluster(tree, k, criterion="maxclust")`` for a tree `linkage` has just built.
+
+    The routine behind ``fcluster``, without the checks of the whole tree that
+    ``fcluster`` repeats on every call (most of its time here).
+    """
+    labels = np.zeros(tree.shape[0] + 1, dtype="i")
+    _hierarchy.cluster_maxclust_dist(tree, labels, labels.size, k)
+    return labels
+
+
 def _best_split(sub: np.ndarray) -> tuple[float, np.ndarray] | None:
     """Ward clustering of ``sub`` with k = 2 … 8 by mean silhouette: (score, labels)."""
-    tree = linkage(sub, method="ward")
-    dist = squareform(pdist(sub))
+    condensed = pdist(sub)  # Ward on observations computes exactly these distances first
+    tree = linkage(condensed, method="ward")
+    dist = squareform(condensed)
     best: tuple[float, np.ndarray] | None = None
     for k in range(2, min(MAX_CLUSTERS, sub.shape[0] - 1) + 1):
-        _, labels = np.unique(fcluster(tree, k, criterion="maxclust"), return_inverse=True)
+        _, labels = np.unique(_maxclust(tree, k), return_inverse=True)
         if labels.max() < 1:
             continue
         score = _silhouette(dist, labels)

@@ -30,34 +30,53 @@ class Individuals(NamedTuple):
     cr: np.ndarray  # (K,): Saaty's, with an RI by number of missing pairs
     cr_alonso_lamata: np.ndarray  # (K,)
     threshold: float  # the acceptable CR used
-    consistent: np.ndarray  # (K,) bool
+    cr_assessable: np.ndarray  # (K,) bool: enough comparisons left to judge consistency
+    consistent: np.ndarray  # (K,) bool: not assessable counts as consistent
     answered: np.ndarray  # (K,) int: pairs answered
     complete: np.ndarray  # (K,) bool
     gci: np.ndarray  # (K,)
     worst: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # most_inconsistent's
 
-    def entry(self, k: int, names: Sequence[str], log_judgments: np.ndarray) -> dict[str, Any]:
-        """Participant ``k``'s figures as a report lists them (``log_judgments``: the stack's)."""
-        i, j, deviation, suggested = (part[k] for part in self.worst)
-        return {
-            "weights": dict(zip(names, self.weights[k].tolist(), strict=True)),
-            "lambda_max": _finite(self.lambda_max[k]),
-            "cr": _finite(self.cr[k]),
-            "cr_alonso_lamata": _finite(self.cr_alonso_lamata[k]),
-            "gci": _finite(self.gci[k]),
-            "consistent": bool(self.consistent[k]),
-            "answered": int(self.answered[k]),
-            "complete": bool(self.complete[k]),
-            "most_inconsistent": None
-            if i < 0
-            else {
-                "a": names[i],
-                "b": names[j],
-                "value": exact_value(float(np.exp(log_judgments[k, i, j]))),
-                "suggested": float(suggested),
-                "deviation": float(deviation),
-            },
-        }
+    def entries(self, names: Sequence[str], log_judgments: np.ndarray) -> list[dict[str, Any]]:
+        """Each participant's figures as a report lists them (``log_judgments``: the
+        stack's), read from plain lists: indexing arrays once per participant is slow."""
+        K = self.weights.shape[0]
+        weights = self.weights.tolist()
+        lam, cr, al, gci_ = (
+            [_finite(v) for v in a.tolist()]
+            for a in (self.lambda_max, self.cr, self.cr_alonso_lamata, self.gci)
+        )
+        assessable, consistent, answered, complete = (
+            a.tolist() for a in (self.cr_assessable, self.consistent, self.answered, self.complete)
+        )
+        wi, wj, deviation, suggested = (part.tolist() for part in self.worst)
+        at = np.arange(K)
+        value = np.exp(
+            log_judgments[at, np.maximum(self.worst[0], 0), np.maximum(self.worst[1], 0)]
+        ).tolist()
+        return [
+            {
+                "weights": dict(zip(names, weights[k], strict=True)),
+                "lambda_max": lam[k],
+                "cr": cr[k],
+                "cr_assessable": assessable[k],
+                "cr_alonso_lamata": al[k],
+                "gci": gci_[k],
+                "consistent": consistent[k],
+                "answered": answered[k],
+                "complete": complete[k],
+                "most_inconsistent": None
+                if wi[k] < 0
+                else {
+                    "a": names[wi[k]],
+                    "b": names[wj[k]],
+                    "value": exact_value(value[k]),
+                    "suggested": suggested[k],
+                    "deviation": deviation[k],
+                },
+            }
+            for k in range(K)
+        ]
 
 
 def _finite(value: Any) -> float | None:
@@ -91,6 +110,7 @@ def individuals(
     answered = mask.sum((-2, -1)) // 2
     cr = consistency_ratio(lam, n, missing=n * (n - 1) // 2 - answered)
     threshold = default_cr_threshold(n) if cr_threshold is None else float(cr_threshold)
+    assessable = np.isfinite(cr)
     return Individuals(
         weights=w,
         log_weights=w_log,
@@ -98,7 +118,9 @@ def individuals(
         cr=cr,
         cr_alonso_lamata=alonso_lamata(lam, n),
         threshold=threshold,
-        consistent=cr <= threshold + 1e-12,
+        cr_assessable=assessable,
+        # Not assessable is not shown inconsistent: never flagged, never excluded.
+        consistent=~assessable | (cr <= threshold + 1e-12),
         answered=answered,
         complete=answered == n * (n - 1) // 2,
         gci=gci(log_judgments, mask, w_log),
@@ -112,7 +134,7 @@ def cut_off(reach: np.ndarray, names: Sequence[str]) -> list[str] | None:
     if reach[0].all():
         return None
     largest = int(np.argmax(reach.sum(-1)))
-    return [names[i] for i in np.flatnonzero(~reach[largest])]
+    return [names[i] for i in np.flatnonzero(~reach[largest]).tolist()]
 
 
 def own_priorities(
@@ -153,4 +175,7 @@ def own_priorities(
     missing = cut_off(components(mask)[0], names)
     if missing is not None:
         return {"connected": False, "cut_off": missing}
-    return {"connected": True, **individuals(logs, mask, "ev", cr_threshold).entry(0, names, logs)}
+    return {
+        "connected": True,
+        **individuals(logs, mask, "ev", cr_threshold).entries(names, logs)[0],
+    }

@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from .distributions import binom_sf, hypergeom_sf, t_sf
 
 __all__ = [
     "ALPHA",
@@ -129,7 +130,7 @@ def sign_flip(x: np.ndarray, m: np.ndarray) -> np.ndarray:
         k, mean, sd = (v[large] for v in moments(x, m))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(sd > 0, np.abs(mean) / (sd / np.sqrt(k)), np.inf)
-        p[large] = np.where(sd > 0, 2 * stats.t.sf(t, k - 1), 2.0 ** (1 - nonzero[large]))
+        p[large] = np.where(sd > 0, 2 * t_sf(t, k - 1), 2.0 ** (1 - nonzero[large]))
     return p
 
 
@@ -177,7 +178,7 @@ def sides(x: np.ndarray, m: np.ndarray, group_index: np.ndarray, n_groups: int) 
     adjusted = adjust(raw)
     shown = np.nan_to_num(adjusted, nan=1.0) <= ALPHA
     side = np.where(shown, np.sign(mean), 0).astype(int)
-    conflict = (side > 0).any(0) & (side < 0).any(0)
+    conflict = np.asarray((side > 0).any(0) & (side < 0).any(0))
     best = [np.where(side == s, adjusted, np.inf).min(0) for s in (1, -1)]
     conflict_p = np.maximum(*best)
     return Sides(adjusted, side, conflict, np.where(np.isfinite(conflict_p), conflict_p, np.nan))
@@ -204,8 +205,8 @@ def contested(for_a: np.ndarray, for_b: np.ndarray, answered: np.ndarray) -> Con
         Members favouring a, favouring b, and answering.
     """
     n = answered.astype(int)
-    p_a = stats.binom.sf(for_a - 1, n, CONTESTED_SHARE)
-    p_b = stats.binom.sf(for_b - 1, n, CONTESTED_SHARE)
+    p_a = binom_sf(for_a - 1, n, CONTESTED_SHARE)
+    p_b = binom_sf(for_b - 1, n, CONTESTED_SHARE)
     raw = np.where(n >= 2, np.maximum(p_a, p_b), np.nan)
     adjusted = adjust(raw)
     return Contested(adjusted, np.nan_to_num(adjusted, nan=1.0) <= ALPHA)
@@ -247,9 +248,7 @@ def distinctive_tests(for_a: np.ndarray, for_b: np.ndarray, answered: np.ndarray
         Members favouring a, favouring b, and answering, per group.
     """
     total = answered.sum(0)
-    one_sided = np.stack(
-        [stats.hypergeom.sf(c - 1, total, c.sum(0), answered) for c in (for_a, for_b)]
-    )
+    one_sided = np.stack([hypergeom_sf(c - 1, total, c.sum(0), answered) for c in (for_a, for_b)])
     side = np.argmin(one_sided, axis=0)
     raw = np.minimum(2 * one_sided.min(0), 1.0)
     raw = np.where((answered >= 2) & (total - answered >= 1), raw, np.nan)

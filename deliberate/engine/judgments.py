@@ -19,11 +19,13 @@ import io
 import itertools
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from operator import methodcaller
+from typing import Any
 
 import numpy as np
 
@@ -318,6 +320,69 @@ def _fold(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+class CodedCells(Sequence[object]):
+    """A column of cells held as integer codes into its distinct cells.
+
+    ``cells`` lists each distinct cell once, in order of first appearance, so code ``j``
+    first appears after code ``j - 1``. Reads like the list of cells it stands for; the
+    validation works on the distinct cells and the codes, not cell by cell.
+    """
+
+    __slots__ = ("cells", "codes")
+
+    def __init__(self, codes: np.ndarray, cells: list[object]) -> None:
+        self.codes, self.cells = codes, cells
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.cells[c] for c in self.codes[index].tolist()]
+        return self.cells[self.codes[index]]
+
+    def __iter__(self) -> Iterator[object]:
+        return map(self.cells.__getitem__, self.codes.tolist())
+
+    def firsts(self) -> np.ndarray:
+        """The index where each distinct cell first appears."""
+        top = np.maximum.accumulate(self.codes)
+        return np.flatnonzero(np.concatenate(([True], top[1:] != top[:-1])))
+
+    def index(self, value: object, start: int = 0, stop: int | None = None) -> int:
+        return int(self.firsts()[self.cells.index(value)])
+
+
+def _distinct(cells: Sequence[object]) -> Iterable[object]:
+    """The distinct cells of a column, in order of first appearance."""
+    return cells.cells if isinstance(cells, CodedCells) else dict.fromkeys(cells)
+
+
+def _per_cell(cells: Sequence[object], of: dict[Any, Any], dtype: type) -> np.ndarray:
+    """``of[cell]`` for every cell of a column, as an array."""
+    if isinstance(cells, CodedCells):
+        return np.array([of[c] for c in cells.cells], dtype)[cells.codes]
+    return np.fromiter(map(of.__getitem__, cells), dtype, len(cells))
+
+
+class Coder:
+    """Codes of cells, chunk by chunk, for :class:`CodedCells`."""
+
+    def __init__(self) -> None:
+        # A cell not seen before gets the next code as it is looked up: one pass a chunk.
+        self.index: defaultdict[object, int] = defaultdict()
+        self.index.default_factory = self.index.__len__
+        self.parts: list[np.ndarray] = []
+
+    def add(self, cells: list[object]) -> None:
+        """Code the next ``cells`` of the column."""
+        self.parts.append(np.fromiter(map(self.index.__getitem__, cells), np.int32, len(cells)))
+
+    def column(self) -> CodedCells:
+        codes = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int32)
+        return CodedCells(codes, list(self.index))
+
+
 @dataclass
 class Columns:
     """Judgments column by column, as read from a file or a request, before validation.
@@ -366,12 +431,12 @@ class Columns:
         parse = parse_signed if self.signed else parse_value
         parsed: dict[object, float] = {}
         problems: dict[object, str] = {}
-        for raw in dict.fromkeys(self.value):
+        for raw in _distinct(self.value):
             try:
                 parsed[raw] = parse(raw, decimal_comma=self.decimal_comma, rounded=self.rounded)
             except ValueError as error:
                 parsed[raw], problems[raw] = math.nan, str(error)
-        values = np.fromiter(map(parsed.__getitem__, self.value), float, len(self))
+        values = _per_cell(self.value, parsed, float)
         if not problems:
             return values, None
         index = min(self.value.index(raw) for raw in problems)
@@ -381,7 +446,7 @@ class Columns:
         """Each distinct cell of ``column`` and the name it stands for."""
         clean = _unprotect if self.protected else (lambda cell: cell)
         return {
-            raw: _name(clean(raw) if isinstance(raw, str) else raw) for raw in dict.fromkeys(column)
+            raw: _name(clean(raw) if isinstance(raw, str) else raw) for raw in _distinct(column)
         }
 
 
@@ -398,7 +463,7 @@ def _code(
 ) -> np.ndarray:
     """Codes of ``cells`` through ``spelled`` (cell → name) and ``index`` (name → code)."""
     by_cell = {raw: index.get(name, -1) for raw, name in spelled.items()}
-    return np.fromiter(map(by_cell.__getitem__, cells), np.intp, len(cells))
+    return _per_cell(cells, by_cell, np.intp)
 
 
 def _first(mask: np.ndarray) -> int | None:
@@ -430,6 +495,19 @@ def _check_spellings(
         "the same way every time",
         columns.line(first_seen[two]),
     )
+
+
+def _pair_order(columns: Columns) -> Iterable[object]:
+    """The distinct outcome cells in order of first appearance, row by row, a before b."""
+    a, b = columns.outcome_a, columns.outcome_b
+    if isinstance(a, CodedCells) and isinstance(b, CodedCells):
+        seen = sorted(
+            [(2 * int(at), cell) for at, cell in zip(a.firsts(), a.cells, strict=True)]
+            + [(2 * int(at) + 1, cell) for at, cell in zip(b.firsts(), b.cells, strict=True)],
+            key=lambda item: item[0],
+        )
+        return dict.fromkeys(cell for _, cell in seen)
+    return dict.fromkeys(itertools.chain.from_iterable(zip(a, b, strict=True)))
 
 
 def table_from_columns(
@@ -464,9 +542,10 @@ def table_from_columns(
 
     def empty(cells: list[object], spelled: dict[object, str], message: str) -> None:
         blank = {raw for raw, name in spelled.items() if name == ""}
-        first = next((i for i, raw in enumerate(cells) if raw in blank), None)
-        if first is not None:
-            problems.append((first, message))
+        if blank:  # found in ``spelled``, not always in ``cells`` (outcomes share one)
+            first = next((i for i, raw in enumerate(cells) if raw in blank), None)
+            if first is not None:
+                problems.append((first, message))
 
     empty(columns.participant, people, "participant is empty")
     empty(columns.group, group_names, "group is empty")
@@ -485,15 +564,12 @@ def table_from_columns(
         if len(set(o_order)) != len(o_order):
             raise JudgmentError("the outcome list names an outcome twice")
     else:
-        pairs = itertools.chain.from_iterable(
-            zip(columns.outcome_a, columns.outcome_b, strict=True)
-        )
-        o_order = list(dict.fromkeys(outcome_names[raw] for raw in dict.fromkeys(pairs)))
+        o_order = list(dict.fromkeys(outcome_names[raw] for raw in _pair_order(columns)))
     o_index = {name: i for i, name in enumerate(o_order)}
     g_order = (
         [_name(g) for g in groups]
         if groups is not None
-        else list(dict.fromkeys(group_names[raw] for raw in dict.fromkeys(columns.group)))
+        else list(dict.fromkeys(group_names[raw] for raw in _distinct(columns.group)))
     )
     g_index = {name: g for g, name in enumerate(g_order)}
 
@@ -563,8 +639,10 @@ def table_from_columns(
     x = np.where(ai < bj, x, -x)
     logs = np.zeros((K, n, n))
     mask = np.zeros((K, n, n), dtype=bool)
-    logs[pk, lo, hi], logs[pk, hi, lo] = x, -x
-    mask[pk, lo, hi] = mask[pk, hi, lo] = True
+    # Flat positions (``key`` is that of (k, lo, hi)): much quicker than three index arrays.
+    mirror = (pk * n + hi) * n + lo
+    logs.reshape(-1)[key], logs.reshape(-1)[mirror] = x, -x
+    mask.reshape(-1)[key] = mask.reshape(-1)[mirror] = True
     reasons: dict[tuple[int, int, int], str] = {}
     if columns.reason is not None:
         for r, reason in enumerate(columns.reason):
@@ -646,15 +724,16 @@ def sniff_delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=head.count) if head else ","
 
 
-_CHUNK_CHARS = 4_000_000
+_CHUNK_CHARS = 250_000  # characters a chunk: small enough to stay in the CPU's cache
 
 
 def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Columns | None:
     """Columns of a long-layout file read without the csv module, or None when it cannot be.
 
     For the common file without quotes, blank lines or ragged rows: lines are split in
-    chunks and each cell is shared with its equals, so a million judgments take a few
-    hundred megabytes at most. Anything else returns None (use :func:`long_columns`).
+    chunks and each column kept as codes into its distinct cells (:class:`CodedCells`),
+    so a million judgments take a few tens of megabytes once read. Anything else returns
+    None (use :func:`long_columns`).
     """
     text = _text_lines(text)
     if '"' in text:
@@ -662,8 +741,7 @@ def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Colu
     stream = io.StringIO(text)
     header = _long_header(stream.readline().rstrip("\n").split(delimiter), 1)
     width = len(header)
-    shared: list[dict[str, str]] = [{} for _ in header]
-    cells: list[list[str]] = [[] for _ in header]
+    coders = [Coder() for _ in header]
     while chunk := stream.readlines(_CHUNK_CHARS):
         if chunk[-1][-1:] != "\n":
             chunk[-1] += "\n"
@@ -671,10 +749,9 @@ def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Colu
             return None  # a blank line or a ragged row
         flat = "".join(chunk).replace("\n", delimiter).split(delimiter)
         for c in range(width):
-            column = flat[c:-1:width]
-            cells[c].extend(map(shared[c].setdefault, column, column))
-    column = dict(zip(header, cells, strict=True))
-    if any(not c.strip() for c in shared[header.index("participant")]):
+            coders[c].add(flat[c:-1:width])
+    column = dict(zip(header, (coder.column() for coder in coders), strict=True))
+    if any(not c.strip() for c in column["participant"].cells):
         return None
     return Columns(
         *(column[c] for c in REQUIRED_COLUMNS),

@@ -27,8 +27,9 @@ import numpy as np
 
 from .aggregate import aij, judgment_sums, pair_priorities
 from .consistency import consistency_ratio
+from .distributions import t_ppf
 from .judgments import JudgmentError
-from .uncertainty import percentile_intervals, resample_weights
+from .uncertainty import MIN_INTERVAL_SIZE, resample_weights
 
 __all__ = [
     "MAX_OPTIONS",
@@ -52,6 +53,7 @@ __all__ = [
     "normalise_local",
     "parse_score",
     "synthesise",
+    "value_intervals",
 ]
 
 MODES = ("pairwise", "ratings")
@@ -360,6 +362,60 @@ def best_probability(values: np.ndarray) -> np.ndarray:
     return (top / top.sum(1, keepdims=True)).mean(0)
 
 
+def value_intervals(
+    value: np.ndarray,
+    stakeholders: np.ndarray,
+    people: int,
+    strata: int,
+    assessors: np.ndarray,
+    panel: int,
+    level: float = 0.95,
+) -> np.ndarray:
+    """t-based intervals of option values from two bootstrap standard errors.
+
+    ``v̂ ± t_df · sqrt(s_P² + s_A²)``, clipped to [0, 1]: ``s_P²`` is the variance of the
+    values over resamples of the stakeholders (assessors' answers fixed) times
+    ``K/(K − G)``, ``s_A²`` over resamples of the assessors (stakeholders' weights fixed)
+    times ``A/(A − 1)`` (each undoing the bootstrap's shrinkage of a mean's variance, as
+    for outcome priorities), and ``df`` Welch–Satterthwaite's from ``K − G`` and ``A − 1``.
+
+    Parameters
+    ----------
+    value : (m,) ndarray
+    stakeholders, assessors : (B, m) ndarray
+        Values over the two kinds of resample (rows with NaN ignored).
+    people, strata : int
+        Stakeholders resampled (K) and the groups resampled separately (G).
+    panel : int
+        Assessors resampled (A).
+    level : float
+
+    Returns
+    -------
+    (m, 2) ndarray
+        NaN with fewer than `MIN_INTERVAL_SIZE` stakeholders, fewer than two assessors,
+        or fewer than two finite resamples of either kind.
+    """
+    out = np.full((value.size, 2), np.nan)
+    df_p, df_a = people - strata, panel - 1
+    parts = []
+    for samples, size, df in ((stakeholders, people, df_p), (assessors, panel, df_a)):
+        ok = samples[np.all(np.isfinite(samples), axis=1)]
+        if df < 1 or ok.shape[0] < 2:
+            return out
+        parts.append((ok.var(0, ddof=1) * size / df, df))
+    if people < MIN_INTERVAL_SIZE or not np.all(np.isfinite(value)):
+        return out
+    (var_p, df_p), (var_a, df_a) = parts
+    var = var_p + var_a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dof = np.where(var > 0, var**2 / (var_p**2 / df_p + var_a**2 / df_a), np.inf)
+    half = t_ppf(0.5 + level / 2, np.maximum(dof, 1.0)) * np.sqrt(var)
+    out[:, 0] = np.clip(value - half, 0.0, 1.0)
+    out[:, 1] = np.clip(value + half, 0.0, 1.0)
+    return out
+
+
 def frontier(values: np.ndarray, costs: np.ndarray) -> list[int]:
     """Options not beaten on both value and cost, by increasing cost.
 
@@ -499,6 +555,8 @@ class OutcomeWeights:
     boot_overall : (B, n) ndarray or None
         Bootstrap replicates (stakeholders resampled within groups).
     boot_groups : (G, B, n) ndarray or None
+    sizes : (G,) int ndarray
+        Stakeholders resampled in each group (for the intervals' degrees of freedom).
     sweep : callable or None
         ``sweep(value)`` runs the voice-weight sensitivity with ``value`` mapping outcome
         weights to option values (see `uncertainty.sensitivity`); None without two groups.
@@ -510,6 +568,7 @@ class OutcomeWeights:
     by_weighting: dict[str, np.ndarray | None]
     boot_overall: np.ndarray | None
     boot_groups: np.ndarray | None
+    sizes: np.ndarray
     sweep: Callable[[Callable[[np.ndarray], np.ndarray]], Any] | None
 
 
@@ -566,20 +625,35 @@ def appraise(
         resamples = weights.boot_overall.shape[0]
         boot_local = local_priorities(appraisal, resample_weights(rng, resamples, A), synthesis)
 
-    def summary(point: np.ndarray, replicates: np.ndarray | None) -> dict[str, Any]:
+    def summary(
+        outcome: np.ndarray, replicates: np.ndarray | None, people: int, strata: int
+    ) -> dict[str, Any]:
+        point = synthesise(outcome, local)
         block: dict[str, Any] = {"value": named(names, point), "best": _best(names, point)}
         if boot_local is None or replicates is None:
             block.update(intervals=None, best_probability=None)
             return block
-        samples = synthesise(replicates, boot_local)
+        bounds = value_intervals(
+            point,
+            synthesise(replicates, local),
+            people,
+            strata,
+            synthesise(outcome, boot_local),
+            A,
+        )
         block["intervals"] = {
             o: None if not np.all(np.isfinite(b)) else [float(b[0]), float(b[1])]
-            for o, b in zip(names, percentile_intervals(samples), strict=True)
+            for o, b in zip(names, bounds, strict=True)
         }
-        block["best_probability"] = named(names, best_probability(samples))
+        block["best_probability"] = named(
+            names, best_probability(synthesise(replicates, boot_local))
+        )
         return block
 
-    overall = summary(value, weights.boot_overall)
+    sizes = np.asarray(weights.sizes)
+    overall = summary(
+        weights.overall, weights.boot_overall, int(sizes.sum()), int((sizes > 0).sum())
+    )
     overall["by_weighting"] = {
         scheme: None if w is None else named(names, synthesise(w, local))
         for scheme, w in weights.by_weighting.items()
@@ -589,7 +663,7 @@ def appraise(
         if not np.all(np.isfinite(weights.groups[g])):
             continue
         reps = None if weights.boot_groups is None else weights.boot_groups[g]
-        groups_out[gname] = summary(synthesise(weights.groups[g], local), reps)
+        groups_out[gname] = summary(weights.groups[g], reps, int(sizes[g]), 1)
     per_cost = np.where(cost > 0, value / np.where(cost > 0, cost, 1.0), np.nan)
     order = np.argsort(-value, kind="stable")
     order_other = np.argsort(-value_other, kind="stable")
@@ -617,8 +691,11 @@ def appraise(
             "synthesis": "local priorities divided by their sum per outcome"
             if synthesis == "distributive"
             else "local priorities divided by the best option's per outcome",
-            "intervals": "95% percentile intervals; stakeholders resampled within groups and "
-            "assessors resampled, replicate by replicate",
+            "intervals": "95% t-based intervals from the bootstrap standard errors of "
+            "resampling the stakeholders (within groups) and the assessors; none below "
+            f"{MIN_INTERVAL_SIZE} stakeholders or with one assessor",
+            "best_probability": "share of paired resamples of stakeholders and assessors in "
+            "which the option is best",
             "frontier": "options with a cost that no other option beats on both value and cost",
         },
     }
@@ -637,7 +714,7 @@ def _check_covered(appraisal: Appraisal, local: np.ndarray) -> None:
                 f"on outcome {outcome!r} the assessors' comparisons do not connect all "
                 "options: compare every option with at least one other"
             )
-        rated = appraisal.mask[:, k].any(0)
+        rated = np.asarray(appraisal.mask[:, k].any(0))
         missing = [o for o, r in zip(appraisal.options, rated, strict=True) if not r]
         raise AppraisalError(f"on outcome {outcome!r} nobody rated {', '.join(missing)}")
 

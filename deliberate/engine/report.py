@@ -14,9 +14,12 @@ from .inference import ALPHA, CONTESTED_SHARE
 from .uncertainty import MIN_INTERVAL_SIZE
 
 __all__ = [
+    "BETWEEN_LABEL",
+    "CONFLICT_LABEL",
     "CONTESTED_NOTE",
     "FLAG_NOTE",
     "INTERVAL_NOTE",
+    "between_phrase",
     "conflict_sentence",
     "distinctive_sentence",
     "flagged_pairs",
@@ -40,6 +43,10 @@ INTERVAL_NOTE = (
     f"None for groups under {MIN_INTERVAL_SIZE} people."
 )
 
+#: The between-group share's name (ω², Hays 1963) and the conflict flag's, on every page.
+BETWEEN_LABEL = "Share between groups (ω²)"
+CONFLICT_LABEL = "conflict between groups"
+
 _TOP_PAIRS = 5
 
 
@@ -56,17 +63,23 @@ def to_json_bytes(report: dict[str, Any]) -> bytes:
     return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
 
 
-def _pct(value: float | None, digits: int = 1) -> str:
+def percent(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage ("21.4%"), or a dash when unknown: the one percentage format."""
     return "–" if value is None else f"{100 * value:.{digits}f}%"
 
 
 def share(value: float | None) -> str:
     """A share of people as a whole percentage: the one rounding rule for shares."""
-    return _pct(value, 0)
+    return percent(value, 0)
 
 
 def _names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def between_phrase(pair: Mapping[str, Any]) -> str:
+    """ "12% of the disagreement lies between groups (ω²)": the one wording of the share."""
+    return f"{share(pair.get('omega_squared'))} of the disagreement lies between groups (ω²)"
 
 
 def conflict_sentence(pair: Mapping[str, Any]) -> str:
@@ -88,7 +101,7 @@ def conflict_sentence(pair: Mapping[str, Any]) -> str:
         if named:
             parts.append(f"{_names(named)} lean to {outcome}")
     p = pair.get("conflict_p")
-    tail = "" if p is None else f" (conflict between groups, adjusted p = {p:.2g})"
+    tail = "" if p is None else f" ({CONFLICT_LABEL}, adjusted p = {p:.2g})"
     return f"{pair['a']} vs {pair['b']}: " + "; ".join(parts) + tail + "."
 
 
@@ -134,14 +147,14 @@ def _interval(block: dict[str, Any], outcome: str) -> str:
     return "" if iv is None else f"[{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]"
 
 
-def _pair_sentence(p: dict[str, Any]) -> str:
+def _pair_sentence(p: Mapping[str, Any]) -> str:
     text = (
         f"{p['a']} vs {p['b']}: {share(p['share_a'])} put {p['a']} first, "
         f"{share(p['share_b'])} {p['b']}"
     )
     if share(p["share_equal"]) != share(0.0):
         text += f", {share(p['share_equal'])} rate them equal"
-    text += f"; {share(p.get('omega_squared'))} of the disagreement lies between groups (ω²)"
+    text += f"; {between_phrase(p)}"
     if p.get("conflict_between_groups"):
         text += "; " + conflict_sentence(p).split(": ", 1)[1].rstrip(".")
     if p["contested_within"]:
@@ -165,18 +178,19 @@ def to_text(report: dict[str, Any]) -> str:
     for rank, o in enumerate(ranked, 1):
         row = [str(rank), o]
         for _, block in blocks:
-            row += [_pct(block["weights"][o]), _interval(block, o)]
+            row += [percent(block["weights"][o]), _interval(block, o)]
         rows.append(row)
     keep = [c for c in range(len(header)) if any(r[c] for r in [header, *rows])]
     top = ranked[0]
     out += ["Priorities, highest first", ""]
     out += _table([header[c] for c in keep], [[r[c] for c in keep] for r in rows], left=2)
-    out += ["", f"Top outcome: {top} ({_pct(overall['weights'][top])} of the overall weight).", ""]
+    top_share = percent(overall["weights"][top])
+    out += ["", f"Top outcome: {top} ({top_share} of the overall weight).", ""]
     out += ["Consensus", ""]
     cons_rows = [
         [
             name,
-            _pct(b["consensus"]),
+            percent(b["consensus"]),
             b["consensus_band"] or "–",
             _num(b["kendall_w"]),
             _num(b["kendall_p"], ".3g"),
@@ -206,12 +220,12 @@ def to_text(report: dict[str, Any]) -> str:
     sens = report.get("sensitivity") or {}
     if sens.get("flip"):
         flip = sens["flip"]
-        weights = ", ".join(f"{g} {_pct(w, 0)}" for g, w in flip["weights"].items())
+        weights = ", ".join(f"{g} {percent(w, 0)}" for g, w in flip["weights"].items())
         out += [
             "Sensitivity to voice weights",
             "",
-            f"The top outcome stays on top at {_pct(sens['stable_top'], 0)} of weightings; "
-            f"moving {_pct(flip['distance'], 0)} of the voice ({weights}) puts "
+            f"The top outcome stays on top at {percent(sens['stable_top'], 0)} of weightings; "
+            f"moving {percent(flip['distance'], 0)} of the voice ({weights}) puts "
             f"{flip['new_top']} on top.",
             "",
         ]
@@ -220,9 +234,11 @@ def to_text(report: dict[str, Any]) -> str:
     participants = report.get("participants") or []
     if participants:
         flagged = sum(not p["consistent"] for p in participants)
+        unassessed = sum(p.get("cr_assessable") is False for p in participants)
         out += [
             f"Participants: {len(participants)}; above the CR threshold "
-            f"{method['cr_threshold']}: {flagged}; excluded: {len(method['excluded'])}; "
+            f"{method['cr_threshold']}: {flagged}; CR not assessable (too few comparisons "
+            f"to tell care from chance): {unassessed}; excluded: {len(method['excluded'])}; "
             f"skipped (disconnected): {len(method['skipped'])}.",
             "",
         ]
@@ -233,7 +249,7 @@ def to_text(report: dict[str, Any]) -> str:
         f"- priorities: {method['priority_method']}",
         f"- aggregation: {method['aggregate_method']}",
         f"- weighting: {method['weighting']} ("
-        + ", ".join(f"{g} {_pct(w, 1)}" for g, w in method["group_weights"].items())
+        + ", ".join(f"{g} {percent(w, 1)}" for g, w in method["group_weights"].items())
         + ")",
         f"- CR with random index {method['random_index']}; threshold {method['cr_threshold']}"
         + (
@@ -264,7 +280,7 @@ def _options_text(options: dict[str, Any]) -> list[str]:
                 name,
                 _num(overall["value"][name]),
                 "" if iv is None else f"[{iv[0]:.3f}, {iv[1]:.3f}]",
-                _pct((overall.get("best_probability") or {}).get(name), 0),
+                percent((overall.get("best_probability") or {}).get(name), 0),
                 *(_num(g["value"][name]) for g in groups.values()),
             ]
         )
@@ -279,7 +295,7 @@ def _options_text(options: dict[str, Any]) -> list[str]:
     flip = (options.get("sensitivity") or {}).get("flip")
     if flip:
         out.append(
-            f"Moving {_pct(flip['distance'], 0)} of the voice makes {flip['new_best']} best."
+            f"Moving {percent(flip['distance'], 0)} of the voice makes {flip['new_best']} best."
         )
     if options["frontier"]:
         out.append(f"Not beaten on both value and cost: {', '.join(options['frontier'])}.")

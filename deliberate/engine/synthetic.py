@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .aggregate import from_pairs
+from .consistency import SCALE
 from .judgments import JudgmentTable
+from .priorities import priorities
 
-__all__ = ["synthetic_csv", "synthetic_table"]
+__all__ = ["random_lambda", "synthetic_csv", "synthetic_table"]
 
-_SCALE_LOGS = np.log(np.array([1 / v for v in range(9, 1, -1)] + list(range(1, 10)), float))
+_SCALE_LOGS = np.log(SCALE)
 
 
 def synthetic_table(
@@ -67,7 +69,7 @@ def synthetic_table(
     )
 
 
-_SCALE_TEXT = np.array([f"1/{v}" for v in range(9, 1, -1)] + [str(v) for v in range(1, 10)])
+_SCALE_TEXT = np.array([str(point) for point in SCALE])  # "1/9" … "9"
 
 
 def synthetic_csv(table: JudgmentTable) -> str:
@@ -84,3 +86,20 @@ def synthetic_csv(table: JudgmentTable) -> str:
     names = np.array(table.outcomes, dtype=object)
     lines = map(",".join, zip(people, groups, names[i[p]], names[j[p]], text, strict=True))
     return "participant,group,outcome_a,outcome_b,value\n" + "\n".join(lines) + "\n"
+
+
+def random_lambda(rng: np.random.Generator, n: int, missing: int, runs: int) -> np.ndarray:
+    """Harker's λmax of ``runs`` random n × n matrices with ``missing`` pairs skipped.
+
+    Every answered value is uniform on Saaty's 17 values; the skipped pairs are uniform
+    among those that keep the path 0–1–…–(n−1), so the graph stays connected. The
+    simulation behind the random indices (``benchmarks/random_index.py``) and their checks.
+    """
+    P = n * (n - 1) // 2
+    i, j = np.triu_indices(n, 1)
+    x = _SCALE_LOGS[rng.integers(0, _SCALE_LOGS.size, (runs, P))]
+    keys = rng.random((runs, P)) + (j == i + 1)
+    m = np.ones((runs, P), bool)
+    np.put_along_axis(m, np.argsort(keys, axis=1)[:, :missing], False, axis=1)
+    logs, mask = from_pairs(np.where(m, x, 0.0), m, n)
+    return priorities(logs, mask, "ev")[1]

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from .aggregate import Parts, combine, mix, parts
+from .aggregate import Parts, answered_pairs, combine, mix, weighted_parts
+from .distributions import t_ppf
 from .inference import group_rows, moments
 
 __all__ = [
@@ -103,6 +103,8 @@ def bootstrap(
     overall = np.full((resamples, n), np.nan)
     groups = np.full((G, resamples, n), np.nan)
     chunk = max(1, _CHUNK_ELEMENTS // max(K, 1))
+    # Each group's answers as the sums weigh them, once (not once per chunk of resamples).
+    answers = [(*answered_pairs(x[idx], m[idx]), log_w[idx]) for idx in members]
     for start in range(0, resamples, chunk):
         rows = slice(start, min(start + chunk, resamples))
         b = rows.stop - rows.start
@@ -112,7 +114,7 @@ def bootstrap(
             if size == 0:
                 group_parts.append(Parts(np.zeros((b, P)), np.zeros((b, P)), np.zeros((b, n))))
                 continue
-            p = parts(resample_weights(rng, b, size), x[idx], m[idx], log_w[idx])
+            p = weighted_parts(resample_weights(rng, b, size), *answers[g])
             group_parts.append(p)
             groups[g, rows] = combine(p, n, method, aggregate)
         overall[rows] = combine(
@@ -163,7 +165,7 @@ def intervals(
     if size < MIN_INTERVAL_SIZE or df < 1 or ok.shape[0] < 2 or not np.all(estimate > 0):
         return out
     se = np.log(ok).std(0, ddof=1) * np.sqrt(size / df)
-    half = stats.t.ppf(0.5 + level / 2, df) * se
+    half = t_ppf(0.5 + level / 2, df) * se
     centre = np.log(estimate)
     out[:, 0] = np.exp(centre - half)
     out[:, 1] = np.minimum(np.exp(centre + half), 1.0)
@@ -190,7 +192,7 @@ def mean_intervals(
     for g, rows in enumerate(group_rows(group_index, n_groups)):
         k, mean, sd = moments(x[rows], m[rows])
         ok = k >= MIN_INTERVAL_SIZE
-        half = stats.t.ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
+        half = t_ppf(0.5 + level / 2, np.maximum(k - 1, 1)) * sd / np.sqrt(np.maximum(k, 1))
         out[g, ok, 0] = (mean - half)[ok]
         out[g, ok, 1] = (mean + half)[ok]
     return out
@@ -307,6 +309,7 @@ def sensitivity(
     seed: int,
     by_group: bool = False,
     value: Callable[[np.ndarray], np.ndarray] | None = None,
+    memo: dict[tuple, np.ndarray] | None = None,
 ) -> Sweep | None:
     """Sweep the group weights over the simplex and find the nearest flip of the top outcome.
 
@@ -334,6 +337,10 @@ def sensitivity(
     value : callable, optional
         Maps outcome weights ``(Q, n)`` to the scores ``(Q, m)`` whose top is tracked
         (e.g. option values); default: the outcome weights themselves.
+    memo : dict, optional
+        Shared between sweeps of the same groups (the outcomes' and the options'): the
+        outcome weights on the grid, at the chosen weights and along the transfers of
+        voice are computed once.
 
     Returns
     -------
@@ -347,17 +354,23 @@ def sensitivity(
     grid = np.zeros((sub.shape[0], totals.size))
     grid[:, present] = sub
 
-    def evaluate(points: np.ndarray) -> np.ndarray:
-        weights = combine(mix(points, group_parts, by_group=by_group), n, method, aggregate)
+    def evaluate(points: np.ndarray, remember: bool = False) -> np.ndarray:
+        key = (points.shape, points.tobytes())
+        if remember and memo is not None and key in memo:
+            weights = memo[key]
+        else:
+            weights = combine(mix(points, group_parts, by_group=by_group), n, method, aggregate)
+            if remember and memo is not None:
+                memo[key] = weights
         return weights if value is None else value(weights)
 
-    def flipped(points: np.ndarray) -> np.ndarray:
-        w = evaluate(points)
+    def flipped(points: np.ndarray, remember: bool = False) -> np.ndarray:
+        w = evaluate(points, remember)
         return np.all(np.isfinite(w), axis=1) & ~_top_kept(w, top)
 
-    base = evaluate(totals[None, :])[0]
+    base = evaluate(totals[None, :], remember=True)[0]
     top = np.flatnonzero(base >= np.nanmax(base) - TIE)
-    weights = evaluate(grid)
+    weights = evaluate(grid, remember=True)
     valid = np.all(np.isfinite(weights), axis=1)
     kept = valid & _top_kept(weights, top)
     tops = np.where(valid, np.argmax(np.nan_to_num(weights, nan=-1.0), axis=1), -1)
@@ -375,28 +388,37 @@ def sensitivity(
         for h in present
         if g != h and totals[g] > 0
     ]
+    transfers = len(ends)
     grid_q = flips[np.argmin(distance[flips])] if flips.size else None
     if grid_q is not None:
         ends.append(grid[grid_q])
     best: tuple[float, np.ndarray] | None = None
-    steps = np.linspace(0.0, 1.0, _SCAN + 1)[1:]
-    for end in ends:
-        path = totals + steps[:, None] * (end - totals)
-        hit = np.flatnonzero(flipped(path))
-        if hit.size == 0:
-            continue
-        lo = steps[hit[0] - 1] if hit[0] else 0.0
-        hi = steps[hit[0]]
-        for _ in range(_BISECTIONS):
+    if ends:
+        # Every segment scanned in one evaluation, then bisected together, one
+        # evaluation per halving.
+        steps = np.linspace(0.0, 1.0, _SCAN + 1)[1:]
+        towards = np.array(ends) - totals
+        scanned = totals + steps[None, :, None] * towards[:, None, :]
+        hits = np.concatenate(
+            [
+                flipped(scanned[:transfers].reshape(-1, totals.size), remember=True),
+                flipped(scanned[transfers:].reshape(-1, totals.size)),
+            ]
+        ).reshape(len(ends), steps.size)
+        found = np.flatnonzero(hits.any(1))
+        first = np.argmax(hits[found], axis=1)
+        lo = np.where(first > 0, steps[np.maximum(first - 1, 0)], 0.0)
+        hi = steps[first]
+        towards = towards[found]
+        for _ in range(_BISECTIONS if found.size else 0):
             mid = (lo + hi) / 2
-            if flipped((totals + mid * (end - totals))[None, :])[0]:
-                hi = mid
-            else:
-                lo = mid
-        at = totals + hi * (end - totals)
-        d = float(0.5 * np.abs(at - totals).sum())
-        if best is None or d < best[0] - 1e-12:
-            best = (d, at)
+            moved = flipped(totals + mid[:, None] * towards)
+            hi, lo = np.where(moved, mid, hi), np.where(moved, lo, mid)
+        for k in range(found.size):
+            at = totals + hi[k] * towards[k]
+            d = float(0.5 * np.abs(at - totals).sum())
+            if best is None or d < best[0] - 1e-12:
+                best = (d, at)
     flip = None
     if best is not None:
         d, at = best

@@ -30,14 +30,10 @@ from ..services.consultations import (
     MAX_TITLE,
     SUGGESTED_GROUPS,
     WEIGHTING_EXPLAINED,
+    WEIGHTING_LABELS,
     Settings,
 )
 
-WEIGHTING_LABELS = {
-    Weighting.PERSON: "One person, one voice",
-    Weighting.GROUPS: "Each group an equal voice",
-    Weighting.CUSTOM: "Custom weights per group",
-}
 DESIGN_LABELS = {
     Design.ALL_PAIRS: "All pairs: everyone compares every pair of outcomes",
     Design.REDUCED: "Reduced: each person compares a connected subset of pairs "

@@ -8,17 +8,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from werkzeug.exceptions import NotFound
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from ..access import require_membership
-from ..extensions import db
-from ..models import Consultation, JobStatus, Role, Round
+from ..models import JobStatus, Role
 from ..pending import pending_page
 from ..services import import_jobs, jobs
 from ..services.imports import ImportRejected, ImportSummary, RowError, import_file
-from ..validation import query_int
+from ..services.lookup import require_round
+from ..validation import large_upload, query_int
 from . import bp
 
 
@@ -40,18 +39,12 @@ def _imported(summary: ImportSummary, number: int) -> None:
     )
 
 
-def _round(consultation: Consultation, number: int) -> Round:
-    round_ = next((r for r in consultation.rounds if r.number == number), None)
-    if round_ is None:
-        raise NotFound(f"This consultation has no round {number}.")
-    return round_
-
-
 @bp.route("/<int:cid>/rounds/<int:number>/import", methods=["GET", "POST"])
+@large_upload
 def import_judgments_page(cid: int, number: int) -> Any:
     """Upload a judgments file into the round: every row is saved, or none is."""
     consultation = require_membership(cid, Role.FACILITATOR).consultation
-    round_ = _round(consultation, number)
+    round_ = require_round(consultation, number)
     form = JudgmentsFileForm()
     rejected = None
     job = jobs.find(query_int("job"), import_jobs.KIND, consultation.id)
@@ -84,7 +77,6 @@ def import_judgments_page(cid: int, number: int) -> Any:
                 )
             summary = import_file(round_, data, user=current_user, **options)
         except ImportRejected as error:
-            db.session.rollback()
             rejected = error
         else:
             _imported(summary, number)

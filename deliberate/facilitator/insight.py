@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, abort, make_response, render_template, request
 
-from .. import charts
 from ..access import require_membership
 from ..engine import to_json
 from ..engine.report import CONTESTED_NOTE, FLAG_NOTE, INTERVAL_NOTE
@@ -14,9 +13,9 @@ from ..models import Consultation, Job, Role, Round
 from ..pending import pending_page
 from ..services import insight
 from ..services.analysis_jobs import report_or_job
+from ..services.consultations import WEIGHTING_LABELS
 from ..services.jobs import JobFailed
 from ..services.results import judgments_csv
-from ..services.summary import WEIGHTING_LABELS
 from ..validation import query_int
 from . import bp
 
@@ -83,15 +82,13 @@ def disagreement_map(cid: int) -> str:
         "round": round_,
         "rounds": insight.rounds_with_judgments(consultation),
         "exclude": exclude,
-        "percent": charts.percent,
-        "times": charts.times,
         "glossary": insight.GLOSSARY,
     }
     original = _report(round_) if round_ else None
-    if original is None:
+    if round_ is None or original is None:
         return render_template("facilitator/map.html", report=None, **context)
     report = _report(round_, exclude_inconsistent=True) if exclude else original
-    if not insight.has_results(report):
+    if report is None or not insight.has_results(report):
         context["nobody_left"], report = True, original
     pairs = insight.conflict_order(report["pairs"])
     changes = insight.priority_changes(original, report) if report is not original else None
@@ -141,8 +138,6 @@ def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
         reasons=insight.pair_reasons(round_, first, second),
         weighting=WEIGHTING_LABELS.get(report["method"]["weighting"]) if report else None,
         glossary=insight.GLOSSARY,
-        percent=charts.percent,
-        times=charts.times,
     )
 
 
@@ -170,7 +165,6 @@ def compare_rounds(cid: int) -> str:
         consultation=consultation,
         comparison=insight.round_comparison(consultation),
         glossary=insight.GLOSSARY,
-        percent=charts.percent,
     )
 
 

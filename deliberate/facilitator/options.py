@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
-from ..extensions import db
 from ..models import AppraisalMode, Consultation, Option, Round, Synthesis
 from ..services import options as service
 from ..services.consultations import SetupError
 from ..services.invitations import InvitationError
+from ..services.lookup import part_of
 from . import bp
 from .option_forms import AssessorForm, OpenAppraisalForm, OptionForm, SynthesisForm
 from .setup import facilitated, form_errors
@@ -40,7 +41,6 @@ def _page(
 
 
 def _refused(consultation: Consultation, message: str, status: int, **forms: Any) -> Any:
-    db.session.rollback()
     flash(message, "error")
     return _page(consultation, status, **forms)
 
@@ -85,9 +85,9 @@ def add_option(cid: int) -> Any:
 def remove_option(cid: int, option_id: int) -> Any:
     """Remove an option (until the appraisal opens)."""
     consultation = facilitated(cid)
-    option = db.session.get(Option, option_id)
-    if option is None or option.consultation_id != consultation.id:
-        abort(404, "That option is not part of this consultation.")
+    option = part_of(
+        consultation, Option, option_id, "That option is not part of this consultation."
+    )
     try:
         service.remove_option(consultation, current_user, option)
     except SetupError as error:

@@ -11,10 +11,12 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from .. import mail
-from ..extensions import db
-from ..models import Consultation, Invitation, Membership, Role, StakeholderGroup
-from ..services import people, rounds
+from ..models import Consultation, Invitation, Job, JobStatus, Membership, Role, StakeholderGroup
+from ..pending import pending_page
+from ..services import jobs, mailing, people, rounds
+from ..services.lookup import find_part, part_of
 from ..services.people import NewLink, PeopleError
+from ..validation import query_int
 from . import bp
 from .forms import AccountForm, ImportForm, InviteForm
 from .setup import facilitated, form_errors
@@ -45,22 +47,38 @@ def _people_page(
         invite_form=invite_form or _invite_form(consultation, formdata=None),
         import_form=ImportForm(formdata=None, prefix="import"),
         mail_ready=mail.mail_settings(current_app.config) is not None,
+        mail_job=mailing.sending(consultation),
     ), status
+
+
+def _mail_outcome(job: Job | None) -> None:
+    """Say how the e-mail job stands, after waiting briefly for a small one to finish."""
+    if job is not None:
+        flash(*mailing.outcome(jobs.wait(job, current_app.config["JOB_WAIT_SECONDS"])))
 
 
 def _with_links(
     consultation: Consultation, links: Sequence[NewLink], send: bool, message: str
 ) -> tuple[str, int]:
-    """Show new links once, after e-mailing them if asked to."""
+    """Show new links once, after queuing their e-mails if asked to."""
     flash(message, "success")
     if send:
-        try:
-            sent = people.email_links(consultation, links)
-        except PeopleError as error:
-            flash(str(error), "warning")
-        else:
-            flash(f"{sent} e-mail(s) sent.", "success")
+        _mail_outcome(people.email_links(consultation, links))
     return _people_page(consultation, links=links)
+
+
+@bp.get("/<int:cid>/people/mail")
+def mail_job(cid: int) -> Any:
+    """Follow the sending of e-mails (``?job=N``), then back to the People page."""
+    consultation = facilitated(cid)
+    job = jobs.find(query_int("job"), mailing.KIND, consultation.id)
+    if job is None:
+        abort(404, "There is no such sending of e-mails for this consultation.")
+    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        again = url_for(".mail_job", cid=cid, job=job.id)
+        return pending_page("Sending e-mails", job, again)
+    flash(*mailing.outcome(job))
+    return redirect(url_for(".people_page", cid=cid))
 
 
 @bp.get("/<int:cid>/people")
@@ -80,8 +98,8 @@ def invite(cid: int) -> Any:
     role = Role(form.role.data)
     group = None
     if role is Role.STAKEHOLDER:
-        group = db.session.get(StakeholderGroup, form.group.data or 0)
-        if group is None or group.consultation_id != consultation.id:
+        group = find_part(consultation, StakeholderGroup, form.group.data)
+        if group is None:
             flash("Choose one of this consultation's groups.", "error")
             return _people_page(consultation, 400, invite_form=form)
     try:
@@ -94,7 +112,6 @@ def invite(cid: int) -> Any:
             email=form.email.data,
         )
     except PeopleError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _people_page(consultation, error.status, invite_form=form)
     who = link.invitation.name or link.invitation.email
@@ -112,7 +129,6 @@ def import_people(cid: int) -> Any:
     try:
         links = people.import_invitations(consultation, current_user, form.file.data.read())
     except PeopleError as error:
-        db.session.rollback()
         flash(f"Nobody was invited. {error}", "error")
         return _people_page(consultation, error.status)
     return _with_links(
@@ -149,10 +165,11 @@ def remind(cid: int) -> Any:
     done = people.remind(
         consultation, current_user, unfinished, progress.round.number, new_links=new_links
     )
-    for problem in done.problems:
-        flash(problem, "warning")
-    if done.emailed:
+    job = jobs.wait(done.job, current_app.config["JOB_WAIT_SECONDS"]) if done.job else None
+    if job is not None and job.status is JobStatus.DONE and done.emailed:
         flash(f"Reminder e-mailed to {done.emailed} people who have not finished.", "success")
+    elif job is not None:
+        _mail_outcome(job)
     if done.to_tell:
         flash(
             f"Remind {len(done.to_tell)} people yourself: {', '.join(done.to_tell)}. "
@@ -161,7 +178,8 @@ def remind(cid: int) -> Any:
             "info",
         )
     if done.links:
-        sent = f" ({done.links_emailed} e-mailed)" if done.links_emailed else ""
+        finished = job is not None and job.status is JobStatus.DONE
+        sent = f" ({done.links_emailed} e-mailed)" if done.links_emailed and finished else ""
         flash(
             f"New links for the {len(done.links)} people who have not joined yet{sent}; "
             "their earlier links no longer work.",
@@ -173,10 +191,9 @@ def remind(cid: int) -> Any:
 
 
 def _invitation(consultation: Consultation, iid: int) -> Invitation:
-    invitation = db.session.get(Invitation, iid)
-    if invitation is None or invitation.consultation_id != consultation.id:
-        abort(404, "That invitation is not part of this consultation.")
-    return invitation
+    return part_of(
+        consultation, Invitation, iid, "That invitation is not part of this consultation."
+    )
 
 
 @bp.post("/<int:cid>/people/<int:iid>/reissue")
@@ -222,9 +239,9 @@ def revoke(cid: int, iid: int) -> Any:
 def remove_member(cid: int, mid: int) -> Any:
     """Remove a member: their access ends at once; open-round answers are withdrawn."""
     consultation = facilitated(cid)
-    membership = db.session.get(Membership, mid)
-    if membership is None:
-        abort(404, "That person is not a member of this consultation.")
+    membership = part_of(
+        consultation, Membership, mid, "That person is not a member of this consultation."
+    )
     return _change(
         consultation,
         lambda: people.remove_member(consultation, current_user, membership),
@@ -263,7 +280,6 @@ def accept(token: str) -> Any:
             else:
                 raise PeopleError(form_errors(account))
         except PeopleError as error:
-            db.session.rollback()
             flash(str(error), "error")
             status = error.status
         else:

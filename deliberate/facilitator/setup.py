@@ -20,10 +20,11 @@ from werkzeug.wrappers import Response
 
 from .. import mail
 from ..access import memberships_of, require_membership
-from ..extensions import db
-from ..models import AuditEvent, Consultation, Outcome, Role, StakeholderGroup
+from ..models import Consultation, Outcome, Role, StakeholderGroup
+from ..services import audit as audit_log
 from ..services import consultations, people, rounds
 from ..services.consultations import SetupError
+from ..services.lookup import part_of
 from ..services.rounds import RoundError
 from ..validation import query_int
 from . import bp
@@ -78,7 +79,6 @@ def new() -> Any:
                     current_user, form.settings(), form.group_names()
                 )
             except SetupError as error:
-                db.session.rollback()
                 flash(str(error), "error")
                 status = error.status
             else:
@@ -136,7 +136,6 @@ def _setup_page(consultation: Consultation, status: int = 200, **forms: Any) -> 
 
 
 def _refused(consultation: Consultation, error: SetupError, **forms: Any) -> tuple[str, int]:
-    db.session.rollback()
     flash(str(error), "error")
     return _setup_page(consultation, error.status, **forms)
 
@@ -181,17 +180,13 @@ def copy(cid: int) -> Any:
 
 
 def _outcome(consultation: Consultation, oid: int) -> Outcome:
-    outcome = db.session.get(Outcome, oid)
-    if outcome is None or outcome.consultation_id != consultation.id:
-        abort(404, "That outcome is not part of this consultation.")
-    return outcome
+    return part_of(consultation, Outcome, oid, "That outcome is not part of this consultation.")
 
 
 def _group(consultation: Consultation, gid: int) -> StakeholderGroup:
-    group = db.session.get(StakeholderGroup, gid)
-    if group is None or group.consultation_id != consultation.id:
-        abort(404, "That group is not part of this consultation.")
-    return group
+    return part_of(
+        consultation, StakeholderGroup, gid, "That group is not part of this consultation."
+    )
 
 
 @bp.post("/<int:cid>/outcomes")
@@ -348,7 +343,6 @@ def round_action(cid: int, action: str) -> Any:
     try:
         round_ = change(consultation, current_user)
     except RoundError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return render_template(
             "facilitator/rounds.html",
@@ -399,13 +393,5 @@ def participation_live(cid: int) -> Response:
 def audit(cid: int) -> str:
     """Every set-up change, invitation and round action, newest first."""
     consultation = facilitated(cid)
-    page = query_int("page", 1)
-    events = db.paginate(
-        db.select(AuditEvent)
-        .filter_by(consultation_id=consultation.id)
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
-        page=page,
-        per_page=AUDIT_PAGE_SIZE,
-        error_out=False,
-    )
+    events = audit_log.page_of(consultation, query_int("page", 1), AUDIT_PAGE_SIZE)
     return render_template("facilitator/audit.html", consultation=consultation, events=events)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..extensions import db
 from ..models import AuditEvent, Consultation, User
 
@@ -17,4 +19,16 @@ def record(
             action=action,
             detail=detail,
         )
+    )
+
+
+def page_of(consultation: Consultation, page: int, per_page: int) -> Any:
+    """One page of the consultation's audit log, newest first (Flask-SQLAlchemy's pagination)."""
+    return db.paginate(
+        db.select(AuditEvent)
+        .filter_by(consultation_id=consultation.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
     )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
-
 from ..extensions import db
 from ..models import (
     Consultation,
     FeaturedReason,
+    Membership,
+    Option,
+    OptionAppraisal,
+    OptionJudgment,
+    OptionRating,
     Round,
     ShareLink,
     User,
@@ -20,6 +24,9 @@ from ..models import (
     utcnow,
 )
 from . import audit, disclosure, results, summary
+from .errors import ServiceError, transactional
+from .links import public_url
+from .lookup import round_by_number
 
 TOKEN_BYTES = 32
 DEFAULT_SHARE_DAYS = 14
@@ -27,12 +34,8 @@ MAX_SHARE_DAYS = 90
 MAX_NOTE_LENGTH = 5000
 
 
-class BoardError(Exception):
-    """A request the board pages cannot meet; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class BoardError(ServiceError):
+    """A request the board pages cannot meet."""
 
 
 def closed_round(consultation: Consultation, number: int | None = None) -> Round:
@@ -52,7 +55,7 @@ def closed_round(consultation: Consultation, number: int | None = None) -> Round
                 409,
             )
         return closed[-1]
-    round_ = next((r for r in consultation.rounds if r.number == number), None)
+    round_ = round_by_number(consultation, number)
     if round_ is None:
         raise BoardError(f"This consultation has no round {number}.", 404)
     if round_.is_open:
@@ -105,6 +108,54 @@ def round_summary(round_: Round) -> dict[str, Any] | None:
     return found
 
 
+def _row(row: Any) -> tuple[Any, ...]:
+    """Every column of a database row, as stored."""
+    return tuple(getattr(row, column.key) for column in row.__table__.columns)
+
+
+def summary_fingerprint(round_: Round) -> str:
+    """A digest of everything :func:`round_summary` and its page read, found without
+    analysing anything: the consultation's settings and texts (the facilitator's note
+    among them), its outcomes, groups and rounds, the answers of this round and the closed
+    rounds before it, the reasons featured, the options and every assessor's answer, who
+    was removed, and the day (printed on the summary). Two equal digests draw the same
+    summary, so a PDF stored under it is served without drawing it again."""
+    consultation = round_.consultation
+    earlier = [r for r in consultation.rounds if not r.is_open and r.number <= round_.number]
+    answers = [
+        db.session.execute(
+            db.select(db.func.count(), db.func.max(table.updated_at))
+            .join(Option, Option.id == column)
+            .where(Option.consultation_id == consultation.id)
+        ).one()
+        for table, column in (
+            (OptionJudgment, OptionJudgment.option_a_id),
+            (OptionRating, OptionRating.option_id),
+        )
+    ]
+    options = db.select(Option).filter_by(consultation_id=consultation.id).order_by(Option.id)
+    appraisal = db.select(OptionAppraisal).filter_by(consultation_id=consultation.id)
+    members = db.session.execute(
+        db.select(db.func.count(Membership.removed_at), db.func.max(Membership.removed_at)).where(
+            Membership.consultation_id == consultation.id
+        )
+    ).one()
+    parts = (
+        _row(consultation),
+        [_row(o) for o in consultation.outcomes],
+        [_row(g) for g in consultation.groups],
+        [(_row(r), results.report_fingerprint(r)) for r in earlier],
+        sorted(featured_ids(round_)),
+        [_row(row) for row in db.session.scalars(options)],
+        [_row(row) for row in db.session.scalars(appraisal)],
+        [tuple(a) for a in answers],
+        tuple(members),
+        utcnow().date(),
+    )
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@transactional
 def feature_reasons(
     round_: Round, user: User, a: str, b: str, judgment_ids: Collection[int]
 ) -> None:
@@ -140,9 +191,9 @@ def feature_reasons(
         "summary.reasons",
         f"round {round_.number}, {a} or {b}: {len(judgment_ids)} featured",
     )
-    db.session.commit()
 
 
+@transactional
 def set_note(consultation: Consultation, user: User, note: str) -> None:
     """Save the facilitator's note shown on the summary (context, caveats, next steps)."""
     note = note.replace("\r\n", "\n").strip()
@@ -150,14 +201,14 @@ def set_note(consultation: Consultation, user: User, note: str) -> None:
         raise BoardError(f"The note is limited to {MAX_NOTE_LENGTH} characters.", 400)
     consultation.facilitator_note = note
     audit.record(consultation, user, "summary.note", f"{len(note)} characters")
-    db.session.commit()
 
 
 def share_url(token: str) -> str:
     """The read-only link a board member opens without an account."""
-    return f"{current_app.config['BASE_URL']}/s/{token}"
+    return public_url("share.shared", token=token)
 
 
+@transactional
 def create_share_link(round_: Round, user: User, days: int = DEFAULT_SHARE_DAYS) -> str:
     """Create a read-only link to a closed round's summary; return its token (shown once)."""
     if round_.is_open:
@@ -173,7 +224,6 @@ def create_share_link(round_: Round, user: User, days: int = DEFAULT_SHARE_DAYS)
     )
     db.session.add(link)
     audit.record(round_.consultation, user, "summary.shared", f"round {round_.number}, {days} days")
-    db.session.commit()
     return token
 
 
@@ -192,6 +242,7 @@ def active_links(round_: Round) -> list[ShareLink]:
     )
 
 
+@transactional
 def revoke_share_link(consultation: Consultation, link_id: int, user: User) -> ShareLink:
     """Stop a link working at once."""
     link = db.session.get(ShareLink, link_id)

@@ -32,6 +32,7 @@ from ..models import (
 )
 from .audit import record
 from .design import FULL_DESIGN_MAX
+from .errors import ServiceError, transactional
 
 MAX_OUTCOMES = 30
 MAX_GROUPS = 20
@@ -57,12 +58,16 @@ WEIGHTING_EXPLAINED = {
 }
 
 
-class SetupError(Exception):
-    """A set-up change that cannot be made; ``status`` is the HTTP status to answer with."""
+#: Each weighting's name, as forms, the map and the board summary show it.
+WEIGHTING_LABELS = {
+    Weighting.PERSON: "One person, one voice",
+    Weighting.GROUPS: "Each group an equal voice",
+    Weighting.CUSTOM: "Custom group weights",
+}
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+
+class SetupError(ServiceError):
+    """A set-up change that cannot be made."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,7 @@ def _apply_settings(consultation: Consultation, settings: Settings) -> None:
         consultation.registration_code = new_registration_code()
 
 
+@transactional
 def create_consultation(user: User, settings: Settings, groups: Sequence[str] = ()) -> Consultation:
     """Create a draft consultation with ``groups``; ``user`` becomes its facilitator."""
     if not user.password_hash:
@@ -210,6 +216,7 @@ def create_consultation(user: User, settings: Settings, groups: Sequence[str] = 
     return consultation
 
 
+@transactional
 def update_settings(consultation: Consultation, user: User, settings: Settings) -> None:
     """Change the title, question and analysis settings; the design is fixed like the outcomes."""
     _check_settings(settings, len(consultation.outcomes))
@@ -222,6 +229,7 @@ def update_settings(consultation: Consultation, user: User, settings: Settings) 
     _commit(consultation, user, "settings.update", ", ".join(changed) or "no change")
 
 
+@transactional
 def copy_consultation(consultation: Consultation, user: User) -> Consultation:
     """A new draft with the same settings, outcomes and groups; no people, rounds or judgments."""
     copy = Consultation(
@@ -264,6 +272,7 @@ def copy_consultation(consultation: Consultation, user: User) -> Consultation:
 # --------------------------------------------------------------------------- outcomes
 
 
+@transactional
 def add_outcome(
     consultation: Consultation, user: User, name: str, description: str = ""
 ) -> Outcome:
@@ -283,6 +292,7 @@ def add_outcome(
     return outcome
 
 
+@transactional
 def update_outcome(
     consultation: Consultation, user: User, outcome: Outcome, name: str, description: str = ""
 ) -> None:
@@ -296,6 +306,7 @@ def update_outcome(
     _commit(consultation, user, "outcome.update", old if old == name else f"{old} → {name}")
 
 
+@transactional
 def remove_outcome(consultation: Consultation, user: User, outcome: Outcome) -> None:
     """Remove an outcome that nobody has judged in any round (closed rounds stay intact)."""
     _check_unlocked(consultation)
@@ -315,6 +326,7 @@ def remove_outcome(consultation: Consultation, user: User, outcome: Outcome) -> 
     _commit(consultation, user, "outcome.remove", outcome.name)
 
 
+@transactional
 def move_outcome(consultation: Consultation, user: User, outcome: Outcome, step: int) -> None:
     """Move an outcome one place up (``step=-1``) or down (``step=1``) the list."""
     _check_unlocked(consultation)
@@ -334,6 +346,7 @@ def move_outcome(consultation: Consultation, user: User, outcome: Outcome, step:
 # --------------------------------------------------------------------------- groups
 
 
+@transactional
 def add_group(
     consultation: Consultation,
     user: User,
@@ -357,6 +370,7 @@ def add_group(
     return group
 
 
+@transactional
 def update_group(
     consultation: Consultation,
     user: User,
@@ -383,6 +397,7 @@ def update_group(
     )
 
 
+@transactional
 def remove_group(consultation: Consultation, user: User, group: StakeholderGroup) -> None:
     """Remove a group that has no members and no live invitations."""
     _check_unlocked(consultation)

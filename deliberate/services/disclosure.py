@@ -9,7 +9,7 @@ The guarantee, written out in docs/METHODS.md ("Disclosure control"):
 
 * nothing of an open round;
 * a group with fewer than k people who answered is left out before the analysis, so no
-  published figure (overall n, weights, spreads, shares, eta², flags, counts) depends on
+  published figure (overall n, weights, spreads, shares, ω², flags, counts) depends on
   its members' answers;
 * consistency counts only where at least k people are on each side; bootstrap intervals
   only for blocks of 2k people; cluster profiles only when every cluster has k people;
@@ -24,6 +24,7 @@ from typing import Any
 from ..engine import public_view
 from ..models import Role, Round
 from .cache import LRUCache
+from .errors import ServiceError
 from .options import options_report
 from .results import DEFAULT_BOOTSTRAP, round_report
 
@@ -33,12 +34,10 @@ from .results import DEFAULT_BOOTSTRAP, round_report
 _VIEWS: LRUCache[tuple[dict[str, Any], dict[str, Any]]] = LRUCache(64)
 
 
-class Undisclosed(Exception):
-    """A view that would let someone learn fewer than k people's answers; ``status`` for HTTP."""
+class Undisclosed(ServiceError):
+    """A view that would let someone learn fewer than k people's answers."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.status = status
+    default_status = 409
 
 
 def sees_everything(role: Role) -> bool:
@@ -126,8 +125,8 @@ def published_report(
         differ by fewer than k people in some group.
     """
     if sees_everything(role):
-        report = options_report if with_options else round_report
-        return report(round_, exclude_inconsistent=exclude_inconsistent, bootstrap=bootstrap)
+        analyse = options_report if with_options else round_report
+        return analyse(round_, exclude_inconsistent=exclude_inconsistent, bootstrap=bootstrap)
     base = publishable_report(round_, bootstrap=bootstrap, with_options=with_options)
     if base is None:
         return None

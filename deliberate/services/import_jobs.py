@@ -15,6 +15,9 @@ from . import jobs
 from .imports import ImportRejected, ImportSummary, import_file
 
 KIND = "import"
+#: Share of the progress bar for staging the rows; the last step, writing them into the
+#: round in one transaction, cannot tell how far it is and takes the rest.
+STAGING_SHARE = 0.9
 
 
 @jobs.task(KIND)
@@ -32,7 +35,7 @@ def _import(job: Job, progress: Callable[[float], None]) -> bytes:
             name=asked["name"],
             sheet=asked["sheet"],
             signed=asked["signed"],
-            progress=lambda done, total: progress(done / max(total, 1)),
+            progress=lambda done, total: progress(STAGING_SHARE * done / max(total, 1)),
         )
     except ImportRejected as rejected:
         raise jobs.JobFailed("\n".join(rejected.describe(e) for e in rejected.errors)) from None

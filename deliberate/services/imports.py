@@ -19,7 +19,9 @@ once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -34,6 +36,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     true,
 )
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +45,7 @@ from ..engine.judgments import SCALE_POINTS, Columns, JudgmentError, table_from_
 from ..extensions import db
 from ..models import Membership, Role, Round, User, UTCDateTime, utcnow
 from . import audit
+from .errors import ServiceError
 from .judgments import (
     MAX_REASON_LENGTH,
     CanonicalJudgment,
@@ -86,14 +90,13 @@ class RowError:
     detail: str
 
 
-class ImportRejected(Exception):
+class ImportRejected(ServiceError):
     """Nothing was imported; ``errors`` name each bad row, ``status`` is the HTTP status."""
 
     def __init__(self, errors: Sequence[RowError], status: int = 400, unit: str = "row") -> None:
         self.errors = list(errors)[:MAX_ERRORS]
-        self.status = status
         self.unit = unit
-        super().__init__("; ".join(self.describe(e) for e in self.errors))
+        super().__init__("; ".join(self.describe(e) for e in self.errors), status)
 
     def describe(self, error: RowError) -> str:
         """``row 3, value: …`` — the row and field first, in words."""
@@ -101,6 +104,12 @@ class ImportRejected(Exception):
         if error.field:
             where.append(error.field)
         return f"{', '.join(where)}: {error.detail}" if where else error.detail
+
+    def problem_extra(self) -> dict[str, object]:
+        """The API's ``errors``: each bad row, its field and what is wrong with it."""
+        return {
+            "errors": [{"row": e.line, "field": e.field, "detail": e.detail} for e in self.errors]
+        }
 
 
 @dataclass(frozen=True)
@@ -166,7 +175,9 @@ def _rows(columns: Columns, unit: str) -> _Rows:
     )
 
 
-def _first_lines(cells: Sequence[object], bad: set[object], columns: Columns) -> dict[object, int]:
+def _first_lines(
+    cells: Sequence[object], bad: AbstractSet[object], columns: Columns
+) -> dict[object, int]:
     """The line where each of ``bad`` first occurs in ``cells``."""
     found: dict[object, int] = {}
     for index, cell in enumerate(cells):
@@ -263,6 +274,8 @@ _STAGING = Table(
     Column("reason", Text),
     prefixes=["TEMPORARY"],
 )
+#: Statistics for the planner on the staged rows (a fixed statement, no data in it).
+_ANALYZE_STAGING = text("ANALYZE judgment_import_staging")
 
 
 def _canonical(round_: Round, rows: _Rows) -> tuple[list[int], list[int], list[float]]:
@@ -274,18 +287,40 @@ def _canonical(round_: Round, rows: _Rows) -> tuple[list[int], list[int], list[f
     return np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), values.tolist()
 
 
+_STAGED = ("label", "outcome_a_id", "outcome_b_id", "value", "reason")
+
+
+def _copy_rows(connection: Any, columns: Sequence[Sequence[object]], start: int, end: int) -> None:
+    """Rows ``start:end`` of ``columns`` into the staging table with PostgreSQL's COPY."""
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {_STAGING.name} ({', '.join(_STAGED)}) FROM STDIN") as copy:
+        for row in zip(*(column[start:end] for column in columns), strict=True):
+            copy.write_row(row)
+    cursor.close()
+
+
 def _stage(round_: Round, rows: _Rows, progress: Progress | None) -> None:
     """Fill the staging table with every judgment, canonical pair order, in chunks."""
-    names = ("label", "outcome_a_id", "outcome_b_id", "value", "reason")
     columns = (rows.labels, *_canonical(round_, rows), rows.reasons)
-    records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     connection = db.session.connection()
     _STAGING.drop(connection, checkfirst=True)
     _STAGING.create(connection)
-    for start in range(0, len(records), CHUNK_ROWS):
-        connection.execute(_STAGING.insert(), records[start : start + CHUNK_ROWS])
+    copy = connection.dialect.driver == "psycopg"  # PostgreSQL: COPY, several times faster
+    records = (
+        [] if copy else [dict(zip(_STAGED, row, strict=True)) for row in zip(*columns, strict=True)]
+    )
+    total = len(rows.labels)
+    for start in range(0, total, CHUNK_ROWS):
+        if copy:
+            _copy_rows(connection, columns, start, start + CHUNK_ROWS)
+        else:
+            connection.execute(_STAGING.insert(), records[start : start + CHUNK_ROWS])
         if progress is not None:
-            progress(min(start + CHUNK_ROWS, len(records)), len(records))
+            progress(min(start + CHUNK_ROWS, total), total)
+    if connection.dialect.name == "postgresql":
+        # Temporary tables are never analysed automatically: without statistics the planner
+        # joins the staged rows to the memberships as if there were a handful of them.
+        connection.execute(_ANALYZE_STAGING)
 
 
 def _swap(round_: Round, people: dict[str, tuple[Membership | None, int | None]]) -> list[str]:
@@ -300,11 +335,11 @@ def _swap(round_: Round, people: dict[str, tuple[Membership | None, int | None]]
     if created:
         users = User.__table__
         ids = db.session.scalars(
-            insert(users).returning(users.c.id, sort_by_parameter_order=True),
+            insert(users).returning(users.c.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
             [{"display_name": label, "created_at": now} for label in created],
         ).all()
         db.session.execute(
-            insert(Membership.__table__),
+            insert(Membership.__table__),  # type: ignore[arg-type]
             [
                 {
                     "user_id": user_id,

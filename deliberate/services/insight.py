@@ -17,16 +17,14 @@ import numpy as np
 from markupsafe import Markup
 
 from .. import charts
-from ..engine.consensus import clr
-from ..engine.report import conflict_sentence
+from ..engine.consensus import S_BANDS, agreement_band, clr
+from ..engine.inference import ALPHA
+from ..engine.report import BETWEEN_LABEL, CONFLICT_LABEL, CONTESTED_NOTE, conflict_sentence
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Role, Round, StakeholderGroup
+from .lookup import round_by_number
 from .results import round_report
 
-#: Verbal bands of Kendall's W (Schmidt 1997): upper bound (exclusive) → words.
-W_BANDS = ((0.1, "very weak"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong"))
-#: Bands of S* drawn as guides on the round comparison chart (docs/METHODS.md §5).
-S_BANDS = ((0.5, "very low"), (0.625, "low"), (0.75, "moderate"), (0.875, "high"))
 #: A change in S* smaller than this is "held steady" (S* has no interval across rounds, so
 #: larger changes are said to rise or fall, never to converge).
 STEADY = 0.02
@@ -35,17 +33,19 @@ CHARTS = ("conflict", "priorities", "participants")
 #: on hover and focus where the statistic appears, and in each page's glossary.
 GLOSSARY = {
     "between": (
-        "Share between groups (η²)",
+        BETWEEN_LABEL,
         "How much of the disagreement on a pair lies between the groups rather than among "
-        "people in the same group: 0% none of it, 100% all of it.",
+        "people in the same group, beyond what chance alone gives: 0% none of it, 100% all "
+        "of it.",
     ),
     "conflict": (
-        "Conflict between groups",
-        "At least two groups lean to opposite outcomes of the pair, each with 95% confidence.",
+        CONFLICT_LABEL.capitalize(),
+        "One group is shown to favour each outcome of the pair: a test over every pair and "
+        f"group at once (false discovery rate {ALPHA:.0%}).",
     ),
     "split": (
         "Split within",
-        "People inside the group are divided on the pair: many lean each way.",
+        f"People inside the group are divided on the pair: {CONTESTED_NOTE}.",
     ),
     "interval": (
         "95% interval",
@@ -86,13 +86,6 @@ GLOSSARY = {
 DISTANCE_DRAWS = 1000
 
 
-def agreement_band(w: float | None) -> str | None:
-    """Schmidt's (1997) verbal band of Kendall's W."""
-    if w is None:
-        return None
-    return next((name for bound, name in W_BANDS if w < bound), "very strong")
-
-
 def rounds_with_judgments(consultation: Consultation) -> list[Round]:
     """The consultation's rounds that have at least one judgment, oldest first."""
     answered = db.select(Judgment.id).where(Judgment.round_id == Round.id).exists()
@@ -111,7 +104,7 @@ def choose_round(consultation: Consultation, number: int | None) -> Round | None
     Returns None when the consultation has no such round (or no round at all).
     """
     if number is not None:
-        return next((r for r in consultation.rounds if r.number == number), None)
+        return round_by_number(consultation, number)
     answered = rounds_with_judgments(consultation)
     return answered[-1] if answered else consultation.current_round
 
@@ -339,7 +332,7 @@ def pair_reasons(round_: Round, first: Outcome, second: Outcome) -> dict[str, An
         if reason and reason.strip():
             texts[reason.strip()] += 1
         tally[side][group] = (count + 1, texts)
-    sides = {
+    sides: dict[str, list[dict[str, Any]]] = {
         side: [
             {
                 "group": group,
@@ -450,8 +443,11 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
     priority in each round), ``provisional`` (numbers of rounds still open, whose figures
     will change) and ``chart`` (SVG, from 0).
     """
-    reports = [(r, round_report(r)) for r in rounds_with_judgments(consultation)]
-    reports = [(r, rep) for r, rep in reports if rep is not None]
+    reports = [
+        (r, rep)
+        for r in rounds_with_judgments(consultation)
+        if (rep := round_report(r)) is not None
+    ]
     if len(reports) < 2:
         return None
     labels = [f"Round {r.number}" + (" (open)" if r.is_open else "") for r, _ in reports]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import current_app
-
 from ..extensions import db
 from ..models import (
     Consultation,
@@ -14,26 +12,27 @@ from ..models import (
     Membership,
     Role,
     StakeholderGroup,
+    Status,
     User,
     hash_token,
     utcnow,
 )
+from .errors import ServiceError, transactional
+from .links import public_url
 
 TOKEN_BYTES = 24  # 192 bits of randomness
 DEFAULT_EXPIRY_DAYS = 30
 
 
-class InvitationError(Exception):
-    """An invitation that cannot be used; ``status`` is the HTTP status to answer with."""
+class InvitationError(ServiceError):
+    """An invitation that cannot be used."""
 
-    def __init__(self, message: str, status: int = 404) -> None:
-        super().__init__(message)
-        self.status = status
+    default_status = 404
 
 
 def invitation_url(token: str) -> str:
     """The link a person opens to join."""
-    return f"{current_app.config['BASE_URL']}/i/{token}"
+    return public_url("stakeholder.join", token=token)
 
 
 def create_invitation(
@@ -105,11 +104,33 @@ def redeem(invitation: Invitation, display_name: str) -> Membership:
         .values(membership_id=membership.id, used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount == 0:
+    if claimed.rowcount == 0:  # type: ignore[attr-defined]
         db.session.rollback()
-        return db.session.get(Invitation, invitation.id).membership  # type: ignore[union-attr]
+        return db.session.get(Invitation, invitation.id).membership  # type: ignore[return-value,union-attr]
     db.session.expire(invitation, ["membership_id", "membership", "used_at"])
     return membership
+
+
+@transactional
+def join(invitation: Invitation, display_name: str) -> Membership:
+    """Redeem the invitation for good (see :func:`redeem`)."""
+    return redeem(invitation, display_name)
+
+
+@transactional
+def register(
+    consultation: Consultation, group: StakeholderGroup, display_name: str
+) -> tuple[Membership, str]:
+    """Join a consultation by its registration code; returns the membership and a return token.
+
+    A personal invitation is made and used at once, so the person gets a link of their own
+    to come back with, exactly as if they had been invited.
+    """
+    if consultation.registration_code is None or consultation.status is not Status.OPEN:
+        raise InvitationError("This consultation is not open for registration.", 409)
+    invitation, token = create_invitation(consultation, Role.STAKEHOLDER, group, name=display_name)
+    db.session.flush()  # the invitation's ids, which the membership copies
+    return redeem(invitation, display_name), token
 
 
 def reissue(invitation: Invitation, expires_days: int = DEFAULT_EXPIRY_DAYS) -> str:

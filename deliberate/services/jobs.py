@@ -61,7 +61,7 @@ def task(kind: str, queue: str = WORK_QUEUE) -> Callable[[Task], Task]:
 # ------------------------------------------------------------------------------ runners
 
 
-def _yield_cpu() -> None:
+def yield_cpu() -> None:
     """Run this job thread at a lower CPU priority than the threads answering requests."""
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), pdf.NICENESS)
@@ -73,7 +73,7 @@ class ThreadRunner:
     def __init__(self, app: Flask, sizes: dict[str, int]) -> None:
         self.app = app
         self.pools = {
-            name: ThreadPoolExecutor(size, thread_name_prefix=f"job-{name}", initializer=_yield_cpu)
+            name: ThreadPoolExecutor(size, thread_name_prefix=f"job-{name}", initializer=yield_cpu)
             for name, size in sizes.items()
         }
 
@@ -216,17 +216,33 @@ def _finish(
 # ------------------------------------------------------------------------------ asking
 
 
+def _latest(key: str) -> Job | None:
+    """The newest job computing ``key`` that has not failed."""
+    return db.session.scalar(
+        select(Job).where(Job.key == key, Job.status != JobStatus.FAILED).order_by(Job.id.desc())
+    )
+
+
+def _live(job: Job) -> bool:
+    """True for a finished job, or one asked for within ``JOB_TIMEOUT_SECONDS`` (not lost)."""
+    stale = utcnow() - timedelta(seconds=current_app.config["JOB_TIMEOUT_SECONDS"])
+    return job.status is JobStatus.DONE or job.created_at > stale
+
+
+def existing(key: str) -> Job | None:
+    """The finished job computing ``key``, or one still working on it; None otherwise."""
+    found = _latest(key)
+    return found if found is not None and _live(found) else None
+
+
 def submit(kind: str, key: str, payload: str = "", consultation_id: int | None = None) -> Job:
     """The job computing ``key``: a finished or running one if there is, else a new one.
 
     A job that failed, or that has waited longer than ``JOB_TIMEOUT_SECONDS`` (its runner
     was restarted), is replaced by a fresh one.
     """
-    found = db.session.scalar(
-        select(Job).where(Job.key == key, Job.status != JobStatus.FAILED).order_by(Job.id.desc())
-    )
-    stale = utcnow() - timedelta(seconds=current_app.config["JOB_TIMEOUT_SECONDS"])
-    if found is not None and (found.status is JobStatus.DONE or found.created_at > stale):
+    found = _latest(key)
+    if found is not None and _live(found):
         return found
     if found is not None:
         found.status, found.error = JobStatus.FAILED, "The job was lost; it was started again."

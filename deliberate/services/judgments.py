@@ -11,14 +11,15 @@ import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select
+from sqlalchemy import Select, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..engine.judgments import SCALE_POINTS
 from ..extensions import db
 from ..models import SCALE_MAX, SCALE_MIN, Judgment, Membership, Outcome, Role, Round, utcnow
+from .errors import ServiceError, transactional
 
 MAX_REASON_LENGTH = 2000
 
@@ -26,12 +27,8 @@ MAX_REASON_LENGTH = 2000
 SAATY_SCALE: tuple[float, ...] = SCALE_POINTS
 
 
-class JudgmentRejected(Exception):
-    """A judgment that cannot be saved; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class JudgmentRejected(ServiceError):
+    """A judgment that cannot be saved."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +125,8 @@ def _on_conflict_update(statement: Any) -> Any:
 def _insert(dialect: str) -> Any:
     # Into the table, not the mapped class: a save is then a plain statement, without the
     # ORM's bulk-insert machinery around it.
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Judgment.__table__)
+    table = cast(Table, Judgment.__table__)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @functools.cache
@@ -221,3 +219,43 @@ def withdraw_judgment(membership: Membership, round_: Round, first_id: int, seco
         )
     )
     db.session.commit()
+
+
+@transactional
+def finish(membership: Membership) -> None:
+    """Mark the stakeholder as finished (they may still change answers while the round is open)."""
+    membership.finished_at = utcnow()
+
+
+#: A stakeholder's answers in one round by canonical pair (values, not database rows).
+Answers = dict[tuple[int, int], CanonicalJudgment]
+
+
+def answers_in(membership: Membership, *rounds: Round | None) -> list[Answers]:
+    """The stakeholder's judgments in each of ``rounds`` (None: none), in one query."""
+    ids = [r.id for r in rounds if r is not None]
+    by_round: dict[int, Answers] = {round_id: {} for round_id in ids}
+    if ids:
+        rows = db.session.execute(_ANSWERS, {"membership_id": membership.id, "round_ids": ids})
+        for round_id, a, b, value, reason in rows:
+            by_round[round_id][(a, b)] = CanonicalJudgment(a, b, value, reason or "")
+    return [by_round[r.id] if r is not None else {} for r in rounds]
+
+
+#: :func:`answers_in`'s query, built once (every request reuses it and its cache key).
+_ANSWERS = db.select(
+    Judgment.round_id, Judgment.outcome_a_id, Judgment.outcome_b_id, Judgment.value, Judgment.reason
+).where(
+    Judgment.membership_id == bindparam("membership_id"),
+    Judgment.round_id.in_(bindparam("round_ids", expanding=True)),
+)
+
+
+def answered_pairs(membership_id: int, round_id: int) -> set[tuple[int, int]]:
+    """The canonical pairs a stakeholder has answered in a round (ids only, no rows loaded)."""
+    rows = db.session.execute(
+        db.select(Judgment.outcome_a_id, Judgment.outcome_b_id).filter_by(
+            membership_id=membership_id, round_id=round_id
+        )
+    )
+    return {(a, b) for a, b in rows}

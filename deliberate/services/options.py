@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from flask import current_app
 
 from ..engine.aggregate import from_pairs
 from ..engine.appraisal_csv import PAIRWISE_COLUMNS, RATING_COLUMNS
@@ -51,7 +50,9 @@ from ..models import (
 from ..option_charts import cost_value_chart, money
 from .audit import record
 from .consultations import MAX_NAME, MAX_TEXT, SetupError
+from .errors import transactional
 from .invitations import create_invitation
+from .links import public_url
 from .results import round_report
 
 MAX_UNIT = 40
@@ -99,6 +100,7 @@ def _unlocked(consultation: Consultation) -> None:
         )
 
 
+@transactional
 def add_option(
     consultation: Consultation,
     user: User | None,
@@ -129,18 +131,18 @@ def add_option(
     )
     db.session.add(option)
     record(consultation, user, "option.added", name)
-    db.session.commit()
     return option
 
 
+@transactional
 def remove_option(consultation: Consultation, user: User | None, option: Option) -> None:
     """Remove an option (before the appraisal opens)."""
     _unlocked(consultation)
     db.session.delete(option)
     record(consultation, user, "option.removed", option.name)
-    db.session.commit()
 
 
+@transactional
 def open_appraisal(
     consultation: Consultation,
     user: User | None,
@@ -158,10 +160,10 @@ def open_appraisal(
     appraisal = OptionAppraisal(consultation_id=consultation.id, mode=mode, synthesis=synthesis)
     db.session.add(appraisal)
     record(consultation, user, "appraisal.opened", f"{mode.value}, {count} options")
-    db.session.commit()
     return appraisal
 
 
+@transactional
 def close_appraisal(consultation: Consultation, user: User | None) -> OptionAppraisal:
     """Close the appraisal: assessors' answers are frozen."""
     appraisal = appraisal_of(consultation)
@@ -169,10 +171,10 @@ def close_appraisal(consultation: Consultation, user: User | None) -> OptionAppr
         raise SetupError("There is no open appraisal to close.", 409)
     appraisal.closed_at = utcnow()
     record(consultation, user, "appraisal.closed")
-    db.session.commit()
     return appraisal
 
 
+@transactional
 def set_synthesis(consultation: Consultation, user: User | None, synthesis: Synthesis) -> None:
     """Choose how options' local priorities are normalised (any time after opening)."""
     appraisal = appraisal_of(consultation)
@@ -180,7 +182,6 @@ def set_synthesis(consultation: Consultation, user: User | None, synthesis: Synt
         raise SetupError("Open the appraisal first.", 409)
     appraisal.synthesis = synthesis
     record(consultation, user, "appraisal.synthesis", synthesis.value)
-    db.session.commit()
 
 
 # --------------------------------------------------------------------------- assessors
@@ -188,9 +189,10 @@ def set_synthesis(consultation: Consultation, user: User | None, synthesis: Synt
 
 def assessor_url(token: str) -> str:
     """The link an assessor opens to join."""
-    return f"{current_app.config['BASE_URL']}/a/{token}"
+    return public_url("assessor.join", token=token)
 
 
+@transactional
 def invite_assessor(
     consultation: Consultation, user: User | None, name: str, email: str | None = None
 ) -> tuple[Invitation, str]:
@@ -198,7 +200,6 @@ def invite_assessor(
     name = _text(name, "assessor's name", MAX_NAME, required=True)
     invitation, token = create_invitation(consultation, Role.ASSESSOR, name=name, email=email)
     record(consultation, user, "assessor.invited", name)
-    db.session.commit()
     return invitation, token
 
 
@@ -235,6 +236,7 @@ def _open_for(membership: Membership) -> OptionAppraisal:
     return appraisal
 
 
+@transactional
 def save_pairwise(
     membership: Membership, outcome: Outcome, values: Mapping[tuple[int, int], float]
 ) -> int:
@@ -271,10 +273,10 @@ def save_pairwise(
                     value=stored,
                 )
             )
-    db.session.commit()
     return len(values)
 
 
+@transactional
 def save_ratings(membership: Membership, outcome: Outcome, scores: Mapping[int, float]) -> int:
     """Save an assessor's 0–10 ratings of options on one outcome: ``{option_id: score}``."""
     appraisal = _open_for(membership)
@@ -303,7 +305,6 @@ def save_ratings(membership: Membership, outcome: Outcome, scores: Mapping[int, 
                     score=score,
                 )
             )
-    db.session.commit()
     return len(scores)
 
 
@@ -381,7 +382,10 @@ def engine_appraisal(
     if len(rows[0]) == len(RATING_COLUMNS):
         return Appraisal.from_ratings(numbered, options=options, outcomes=outcomes)
     return Appraisal.from_pairwise(
-        numbered, lambda raw, line: float(raw), options=options, outcomes=outcomes
+        numbered,
+        lambda raw, line: float(raw),  # type: ignore[arg-type]
+        options=options,
+        outcomes=outcomes,
     )
 
 
@@ -436,7 +440,7 @@ def options_report(round_: Round, **overrides: Any) -> dict[str, Any] | None:
     consultation = round_.consultation
     appraisal_row = appraisal_of(consultation)
     appraisal = engine_appraisal(consultation) if appraisal_row else None
-    if appraisal is None:
+    if appraisal_row is None or appraisal is None:
         return round_report(round_, **overrides)
     costs = {o.name: o.annual_cost for o in options_of(consultation) if o.annual_cost is not None}
     try:

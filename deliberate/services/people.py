@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -18,12 +18,12 @@ from sqlalchemy.orm import selectinload
 
 from .. import mail
 from ..access import end_sessions
-from ..api.tokens import revoke_all
 from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
 from ..models import (
     Consultation,
     Invitation,
+    Job,
     Judgment,
     Membership,
     Role,
@@ -33,11 +33,15 @@ from ..models import (
     utcnow,
 )
 from ..validation import name_problem
+from . import mailing
 from .audit import record
+from .errors import ServiceError, transactional
 from .invitations import InvitationError, create_invitation, find_invitation, invitation_url
 from .invitations import reissue as reissue_token
 from .invitations import revoke as revoke_token
+from .links import public_url
 from .options import assessor_url
+from .tokens import revoke_all
 
 CSV_HEADER = ("name", "email", "group")
 MAX_IMPORT_ROWS = 5000
@@ -45,12 +49,8 @@ MAX_NAME = 80
 MIN_PASSWORD = 10
 
 
-class PeopleError(Exception):
-    """An invitation change that cannot be made; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class PeopleError(ServiceError):
+    """An invitation change that cannot be made."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def link_for(invitation: Invitation, token: str) -> str:
         return invitation_url(token)
     if invitation.role is Role.ASSESSOR:
         return assessor_url(token)
-    return f"{current_app.config['BASE_URL']}/facilitate/accept/{token}"
+    return public_url("facilitator.accept", token=token)
 
 
 def status_of(invitation: Invitation) -> str:
@@ -148,6 +148,7 @@ def _new(
     return NewLink(invitation, link_for(invitation, token))
 
 
+@transactional
 def invite(
     consultation: Consultation,
     user: User,
@@ -167,10 +168,10 @@ def invite(
     who = name or address or ""
     where = f" to {group.name}" if group else ""
     record(consultation, user, "invitation.create", f"{role.value} {who}{where}")
-    db.session.commit()
     return link
 
 
+@transactional
 def import_invitations(consultation: Consultation, user: User, data: bytes) -> list[NewLink]:
     """Invite every row of a CSV file (``name,email,group`` with a header), or nobody.
 
@@ -222,10 +223,10 @@ def import_invitations(consultation: Consultation, user: User, data: bytes) -> l
         _new(consultation, Role.STAKEHOLDER, group, name, email) for name, email, group in rows
     ]
     record(consultation, user, "invitation.import", f"{len(links)} stakeholders from a CSV file")
-    db.session.commit()
     return links
 
 
+@transactional
 def reissue(consultation: Consultation, user: User, invitation: Invitation) -> NewLink:
     """A new link for an invitation nobody has used yet; the old one stops working at once.
 
@@ -244,10 +245,10 @@ def reissue(consultation: Consultation, user: User, invitation: Invitation) -> N
         )
     token = reissue_token(invitation)
     record(consultation, user, "invitation.reissue", _who(invitation))
-    db.session.commit()
     return NewLink(invitation, link_for(invitation, token))
 
 
+@transactional
 def revoke(consultation: Consultation, user: User, invitation: Invitation) -> None:
     """Stop the invitation's link from working; a member who joined with it is removed."""
     if invitation.revoked_at is not None:
@@ -257,9 +258,9 @@ def revoke(consultation: Consultation, user: User, invitation: Invitation) -> No
     member = invitation.membership
     if member is not None and member.removed_at is None:
         _remove(consultation, user, member)
-    db.session.commit()
 
 
+@transactional
 def remove_member(consultation: Consultation, user: User, membership: Membership) -> None:
     """Remove a member at once: every session and API token of theirs ends, their invitation
     link stops working, their answers in an open round are withdrawn (closed rounds keep
@@ -282,7 +283,6 @@ def remove_member(consultation: Consultation, user: User, membership: Membership
     ):
         invitation.revoked_at = now
     _remove(consultation, user, membership)
-    db.session.commit()
 
 
 def _remove(consultation: Consultation, user: User, membership: Membership) -> None:
@@ -359,6 +359,7 @@ def staff_invitation(token: str) -> Invitation:
     return invitation
 
 
+@transactional
 def accept(invitation: Invitation, user: User) -> Membership:
     """Make ``user`` (who signs in with a password) a facilitator or board member."""
     if not user.password_hash:
@@ -381,7 +382,6 @@ def accept(invitation: Invitation, user: User) -> Membership:
     invitation.used_at = utcnow()
     db.session.add(membership)
     record(invitation.consultation, user, "invitation.accept", invitation.role.value)
-    db.session.commit()
     return membership
 
 
@@ -405,13 +405,10 @@ def create_account(display_name: str, email: str, password: str) -> User:
 # --------------------------------------------------------------------------- e-mail
 
 
-def email_links(consultation: Consultation, links: Sequence[NewLink]) -> int:
-    """E-mail each new link that has an address; return how many were sent (0 if unconfigured)."""
-    settings = mail.mail_settings(current_app.config)
-    recipients = [link for link in links if link.invitation.email]
-    if settings is None or not recipients:
-        return 0
-    messages = [
+def _link_messages(
+    settings: mail.MailSettings, consultation: Consultation, links: Sequence[NewLink]
+) -> list[EmailMessage]:
+    return [
         mail.invitation_message(
             settings.sender,
             link.invitation.name,
@@ -421,14 +418,17 @@ def email_links(consultation: Consultation, links: Sequence[NewLink]) -> int:
             link.url,
             link.invitation.role.value,
         )
-        for link in recipients
+        for link in links
+        if link.invitation.email
     ]
-    try:
-        return mail.send(settings, messages)
-    except (smtplib.SMTPException, OSError) as error:
-        raise PeopleError(
-            f"The e-mail could not be sent ({error}); copy the links below instead.", 502
-        ) from error
+
+
+def email_links(consultation: Consultation, links: Sequence[NewLink]) -> Job | None:
+    """Queue an e-mail to each new link that has an address (a job sends them); None when
+    mail is not set up or nobody has an address. Call once the invitations are committed."""
+    settings = mail.mail_settings(current_app.config)
+    messages = _link_messages(settings, consultation, links) if settings else []
+    return mailing.start(consultation, messages) if messages else None
 
 
 # --------------------------------------------------------------------------- reminders
@@ -436,18 +436,19 @@ def email_links(consultation: Consultation, links: Sequence[NewLink]) -> int:
 
 @dataclass(frozen=True)
 class Reminders:
-    """What a reminder did: e-mails sent to members, and fresh links for those not yet joined.
+    """What a reminder did: e-mails queued for members, and fresh links for those not joined.
 
-    ``to_tell`` names members who have not finished and cannot be e-mailed: the facilitator
-    reminds them; they come back with their own link (a joined person's link is never shown,
-    since it would let the facilitator answer as them).
+    ``emailed`` reminders and ``links_emailed`` links go out in ``job`` (None: nothing to
+    e-mail). ``to_tell`` names members who have not finished and cannot be e-mailed: the
+    facilitator reminds them; they come back with their own link (a joined person's link is
+    never shown, since it would let the facilitator answer as them).
     """
 
     emailed: int
     links: list[NewLink]
     links_emailed: int
     to_tell: list[str]
-    problems: list[str]
+    job: Job | None
 
 
 def not_joined(consultation: Consultation) -> list[Invitation]:
@@ -467,6 +468,7 @@ def not_joined(consultation: Consultation) -> list[Invitation]:
     )
 
 
+@transactional
 def remind(
     consultation: Consultation,
     user: User,
@@ -480,7 +482,8 @@ def remind(
     ``unfinished`` holds (membership id, name) of members who have not finished. With e-mail
     set up, those whose invitation has an address get a reminder without a link. With
     ``new_links``, invitations not yet used get a new link (the old one stops working),
-    e-mailed where possible and returned to be shown once.
+    e-mailed where possible and returned to be shown once. E-mails go in one job, queued
+    after the new links are committed.
     """
     settings = mail.mail_settings(current_app.config)
     addresses = dict(
@@ -503,28 +506,18 @@ def remind(
         f"{len(unfinished)} members not finished, {len(links)} new links",
     )
     db.session.commit()
-    emailed, links_emailed, problems = 0, 0, []
-    if reachable and settings is not None:
-        messages = [
-            mail.reminder_message(
-                settings.sender, name, addresses[m], consultation.title, round_number
-            )
-            for m, name in reachable
-        ]
-        try:
-            emailed = mail.send(settings, messages)
-        except (smtplib.SMTPException, OSError) as error:
-            problems.append(f"The reminders could not be e-mailed ({error}).")
-            reachable = []
-    try:
-        links_emailed = email_links(consultation, links)
-    except PeopleError as error:
-        problems.append(str(error))
+    reminders = [
+        mail.reminder_message(settings.sender, name, addresses[m], consultation.title, round_number)
+        for m, name in reachable
+        if settings is not None
+    ]
+    link_messages = _link_messages(settings, consultation, links) if settings else []
+    messages = reminders + link_messages
     told = {m for m, _ in reachable}
     return Reminders(
-        emailed=emailed,
+        emailed=len(reminders),
         links=links,
-        links_emailed=links_emailed,
+        links_emailed=len(link_messages),
         to_tell=[name for m, name in unfinished if m not in told],
-        problems=problems,
+        job=mailing.start(consultation, messages) if messages else None,
     )

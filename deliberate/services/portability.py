@@ -31,13 +31,14 @@ from ..models import (
     User,
     Weighting,
 )
+from .errors import ServiceError
 from .options import export_options, import_options
 
 FORMAT = "deliberate-consultation"
 VERSION = 1
 
 
-class PortabilityError(ValueError):
+class PortabilityError(ServiceError, ValueError):
     """A document that cannot be imported, with the reason in plain words."""
 
 

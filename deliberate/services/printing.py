@@ -1,8 +1,10 @@
-"""Board summaries printed to PDF as jobs, cached by the exact document they print.
+"""Board summaries printed to PDF as jobs, stored under what they print.
 
-The key is a hash of the self-contained HTML document, so anything that changes what the
-summary shows (judgments, notes, quoted reasons, the date printed on it) prints anew, and
-a closed round's summary asked for again is served from the stored PDF.
+A round's summary is stored under the round's :func:`~.board.summary_fingerprint`, which
+changes with anything the summary shows (answers, settings, the note, quoted reasons,
+options, the date printed on it) and is read without drawing the summary: a closed round's
+summary asked for again is served from the stored PDF at the cost of a few small queries.
+Other documents are stored under a hash of the document itself.
 """
 
 from __future__ import annotations
@@ -41,10 +43,21 @@ def document_key(document: str, round_id: int | None = None) -> str:
     return _prefix(round_id) + digest
 
 
-def print_document(document: str, round_: Round | None = None) -> Job:
-    """The job printing ``document`` (of ``round_``): the stored PDF if printed before."""
+def summary_key(round_: Round, fingerprint: str) -> str:
+    """The cache key of ``round_``'s summary whose inputs have ``fingerprint``."""
+    return _prefix(round_.id) + fingerprint
+
+
+def stored_print(key: str) -> Job | None:
+    """The print stored (or still printing) under ``key``, if any."""
+    return jobs.existing(key)
+
+
+def print_document(document: str, round_: Round | None = None, key: str | None = None) -> Job:
+    """The job printing ``document`` (of ``round_``) under ``key`` (default: a hash of the
+    document): the stored PDF if printed before."""
     consultation_id = round_.consultation_id if round_ is not None else None
-    key = document_key(document, round_.id if round_ is not None else None)
+    key = key or document_key(document, round_.id if round_ is not None else None)
     return jobs.submit(KIND, key, document, consultation_id)
 
 

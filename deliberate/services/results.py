@@ -151,9 +151,15 @@ def _count_judgments(round_id: int) -> tuple[Any, ...]:
 
 
 def _report_key(round_: Round, options: dict[str, Any]) -> tuple[Any, ...]:
-    """The round, the fingerprint of its judgments, and the engine options."""
+    """The round, the fingerprint of its judgments, the engine options, and the outcomes'
+    and groups' names (a closed round's outcomes can be renamed; its report must follow)."""
     settings = tuple(sorted((name, repr(value)) for name, value in options.items()))
-    return (round_.id, _fingerprint(round_), settings)
+    consultation = round_.consultation
+    names = (
+        tuple(outcome.name for outcome in consultation.outcomes),
+        tuple(group.name for group in consultation.groups),
+    )
+    return (round_.id, _fingerprint(round_), settings, names)
 
 
 def report_fingerprint(round_: Round, *, exclude_inconsistent: bool = False) -> str:

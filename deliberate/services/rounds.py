@@ -25,15 +25,14 @@ from ..models import (
 )
 from .audit import record
 from .design import reduced_pairs, uses_reduced_design
+from .errors import ServiceError, transactional
 from .results import round_report
 
 
-class RoundError(Exception):
-    """A round change that cannot be made; ``status`` is the HTTP status to answer with."""
+class RoundError(ServiceError):
+    """A round change that cannot be made."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.status = status
+    default_status = 409
 
 
 def _check_ready(consultation: Consultation) -> None:
@@ -43,6 +42,7 @@ def _check_ready(consultation: Consultation) -> None:
         raise RoundError("Add at least one stakeholder group before opening a round.", 400)
 
 
+@transactional
 def open_first_round(consultation: Consultation, user: User) -> Round:
     """Open round 1: stakeholders can start comparing."""
     if consultation.rounds:
@@ -51,6 +51,7 @@ def open_first_round(consultation: Consultation, user: User) -> Round:
     return _open(consultation, user, 1)
 
 
+@transactional
 def start_new_round(consultation: Consultation, user: User) -> Round:
     """Open the next round after the current one has closed; everyone answers afresh."""
     current = consultation.current_round
@@ -72,10 +73,10 @@ def _open(consultation: Consultation, user: User, number: int) -> Round:
     db.session.add(round_)
     consultation.status = Status.OPEN
     record(consultation, user, "round.open", f"round {number}")
-    db.session.commit()
     return round_
 
 
+@transactional
 def close_round(consultation: Consultation, user: User) -> Round:
     """Close the current round: its judgments are frozen from now on."""
     current = consultation.current_round
@@ -84,7 +85,6 @@ def close_round(consultation: Consultation, user: User) -> Round:
     current.closed_at = utcnow()
     consultation.status = Status.CLOSED
     record(consultation, user, "round.close", f"round {current.number}")
-    db.session.commit()
     return current
 
 
@@ -267,7 +267,7 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
             result.cr_threshold = report["method"]["cr_threshold"]
             crs = []
             for person in report["participants"]:
-                counts = group_of.get(int(person["id"]))
+                counts = group_of.get(int(person["id"]))  # type: ignore[assignment]
                 if counts is None:
                     continue
                 counts.analysed += 1
@@ -291,6 +291,6 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
     ):
         setattr(result.total, name, sum(getattr(g, name) for g in result.groups))
     if durations:
-        result.median_time = statistics.median(durations)
+        result.median_time = statistics.median(durations)  # type: ignore[type-var]
         result.finish_times = len(durations)
     return result

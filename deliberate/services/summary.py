@@ -30,6 +30,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..engine import public_view
+from ..engine.consensus import agreement_band as w_band
+from ..engine.report import between_phrase, percent
+from .consultations import WEIGHTING_LABELS
 
 #: Ordinal words for ranks; beyond ten, numerals ("11th").
 ORDINALS = (
@@ -45,9 +48,6 @@ ORDINALS = (
     "tenth",
 )
 
-#: Verbal bands for Kendall's W (Schmidt 1997, Decision Sciences 28(3)): upper bounds.
-W_BANDS = ((0.1, "very weak"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong"))
-W_TOP_BAND = "very strong"
 
 #: Common ground: a pair on which at least this share of every group shown puts the same
 #: outcome first (members counted one each, whatever the weighting).
@@ -65,11 +65,6 @@ ORDER_AGREEMENT = {
 ORDER_WEAK = ("very weak", "weak", "moderate")
 STRONG_CONSENSUS = ("moderate", "high", "very high")
 
-WEIGHTING_LABELS = {
-    "person": "One person, one voice",
-    "groups": "Each group an equal voice",
-    "custom": "Custom group weights",
-}
 #: The same weightings as a clause: "… whether each person has an equal say or …".
 SAY = {
     "person": "each person has an equal say",
@@ -91,11 +86,6 @@ def numeral(rank: int) -> str:
     """``1`` → ``"1st"``, ``2`` → ``"2nd"``, ``11`` → ``"11th"``, ``23`` → ``"23rd"``."""
     suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
     return f"{rank}{suffix}"
-
-
-def percent(x: float | None, digits: int = 0) -> str:
-    """A share as a percentage ("67%"), or a dash when unknown."""
-    return "–" if x is None else f"{100 * x:.{digits}f}%"
 
 
 def points(x: float) -> str:
@@ -120,13 +110,6 @@ def competition_ranks(weights: Mapping[str, float | None]) -> dict[str, tuple[in
         tied = sum(abs(other - w) <= _TIE for other in values.values()) > 1
         ranks[outcome] = (above + 1, tied)
     return ranks
-
-
-def w_band(w: float | None) -> str | None:
-    """Kendall's W in words (Schmidt 1997)."""
-    if w is None:
-        return None
-    return next((label for bound, label in W_BANDS if w < bound), W_TOP_BAND)
 
 
 # ------------------------------------------------------------------ the facts, one rule each
@@ -220,8 +203,8 @@ def shared_side(pair: Mapping[str, Any], groups: Sequence[str]) -> tuple[str, fl
     """The side of a pair with the largest share of its members in every group shown, and
     that smallest share; None with fewer than two groups or a group that did not answer."""
     shares = pair.get("group_shares") or {}
-    found = [shares.get(g) for g in groups]
-    if len(groups) < 2 or any(s is None for s in found):
+    found = [shares[g] for g in groups if shares.get(g) is not None]
+    if len(groups) < 2 or len(found) < len(groups):
         return None
     return max(((side, min(s[side] for s in found)) for side in ("a", "b")), key=lambda x: x[1])
 
@@ -369,7 +352,7 @@ def common_ground(view: Mapping[str, Any], closest: bool = False) -> list[dict[s
                 "at_least": floor,
                 "text": (
                     f"{favours} over {over}: in every group, at least {floor} in 100 put "
-                    f"{favours} first ({percent(share)} of everyone)."
+                    f"{favours} first ({percent(share, 0)} of everyone)."
                 ),
             }
         )
@@ -392,7 +375,7 @@ def conflicts(view: Mapping[str, Any]) -> list[dict[str, Any]]:
         )
         if sides["neither"]:
             text += f" {join_names(sides['neither'])} lean neither way clearly."
-        text += f" {percent(between)} of the disagreement on this pair lies between groups."
+        text += f" {between_phrase(pair).capitalize()}."
         out.append(
             {
                 "a": a,
@@ -443,7 +426,7 @@ def voice_weights(view: Mapping[str, Any]) -> dict[str, Any]:
         if scheme == "custom":
             label += (
                 " ("
-                + ", ".join(f"{g} {percent(w)}" for g, w in method["group_weights"].items())
+                + ", ".join(f"{g} {percent(w, 0)}" for g, w in method["group_weights"].items())
                 + ")"
             )
         rows.append(
@@ -507,7 +490,7 @@ def consensus(block: Mapping[str, Any]) -> dict[str, Any]:
     band, wb = block.get("consensus_band"), w_band(w)
     text = plain = advice = None
     if s is not None:
-        text = f"Consensus is {band} (S* = {percent(s)})"
+        text = f"Consensus is {band} (S* = {percent(s, 0)})"
         text += f"; the rankings agree {wb}ly (Kendall's W = {w:.2f})." if w is not None else "."
         plain = f"Overall agreement is {band}"
         if wb is not None:
@@ -550,8 +533,9 @@ def trend(rounds: Sequence[tuple[int, Mapping[str, Any]]]) -> dict[str, Any] | N
         else "held steady"
     )
     text = (
-        f"Consensus {verb} from {percent(first['s_star'])} ({first['band']}) in round "
-        f"{first['round']} to {percent(last['s_star'])} ({last['band']}) in round {last['round']}."
+        f"Consensus {verb} from {percent(first['s_star'], 0)} ({first['band']}) in round "
+        f"{first['round']} to {percent(last['s_star'], 0)} ({last['band']}) "
+        f"in round {last['round']}."
     )
     return {"rows": rows, "text": text}
 
@@ -701,7 +685,7 @@ def summarise(
         ``conflicts``, ``voice``, ``consensus``, ``groups`` (per-group consensus),
         ``trend`` and ``in_brief`` (the opening sentences).
     """
-    view = public_view(report, k)
+    view = public_view(report, k)  # type: ignore[arg-type]
     if "withheld" in view:
         return {"view": view, "withheld": view["withheld"]}
     found = {
@@ -719,7 +703,7 @@ def summarise(
         "voice": voice_weights(view),
         "consensus": consensus(view["overall"]),
         "groups": {name: consensus(block) for name, block in view["groups"].items()},
-        "trend": trend([(n, public_view(r, k)) for n, r in earlier]),
+        "trend": trend([(n, public_view(r, k)) for n, r in earlier]),  # type: ignore[arg-type]
     }
     found["in_brief"] = in_brief(view, found)
     return found

@@ -25,15 +25,23 @@ from werkzeug.wrappers import Response
 
 from ..access import memberships_of, require_membership
 from ..charts import priority_bars
-from ..extensions import csrf, db, limiter
-from ..models import Consultation, Membership, Role, Round, StakeholderGroup, Status
-from ..services.invitations import InvitationError, find_invitation, invitation_url, redeem
+from ..extensions import csrf, limiter
+from ..models import Membership, Role, Round, StakeholderGroup, Status
+from ..services.invitations import (
+    InvitationError,
+    find_invitation,
+    invitation_url,
+)
+from ..services.invitations import join as join_invitation
+from ..services.invitations import register as register_by_code
 from ..services.judgments import (
     JudgmentRejected,
     outcome_ids,
     record_judgment,
     withdraw_judgment,
 )
+from ..services.judgments import finish as mark_finished
+from ..services.lookup import consultation_by_code, part_of
 from ..services.results import participant_feedback
 from ..validation import query_int
 from . import voting
@@ -151,9 +159,7 @@ def join(token: str) -> Any:
     if request.method == "GET" and invitation.name:
         form.display_name.data = invitation.name
     if form.validate_on_submit():
-        membership = redeem(invitation, form.display_name.data or "")
-        db.session.commit()
-        return _sign_in(membership, token)
+        return _sign_in(join_invitation(invitation, form.display_name.data or ""), token)
     page = render_template(
         "stakeholder/join.html",
         form=form,
@@ -175,7 +181,7 @@ def join_by_code() -> Any:
 @bp.route("/join/<code>", methods=["GET", "POST"])
 def register(code: str) -> Any:
     """Self-registration: choose a name and one's own stakeholder group."""
-    consultation = db.session.scalar(db.select(Consultation).filter_by(registration_code=code))
+    consultation = consultation_by_code(code)
     if consultation is None:
         _count_failure(CODE_ATTEMPTS, "codes", "Too many consultation codes tried from here.")
         return _problem(
@@ -188,9 +194,9 @@ def register(code: str) -> Any:
     form = RegisterForm()
     form.group.choices = [(g.id, g.name) for g in consultation.groups]
     if form.validate_on_submit():
-        group = db.session.get(StakeholderGroup, form.group.data)
+        group = part_of(consultation, StakeholderGroup, form.group.data, "Choose your group.")
         try:
-            membership, token = voting.register(consultation, group, form.display_name.data or "")
+            membership, token = register_by_code(consultation, group, form.display_name.data or "")
         except InvitationError as error:
             return _problem(str(error), error.status)
         return _sign_in(membership, token)
@@ -485,6 +491,6 @@ def finish(consultation_id: int) -> Response:
     membership = require_membership(consultation_id, Role.STAKEHOLDER)
     if voting.voting_round(membership.consultation) is None:
         abort(409, "Voting is closed: your answers are already final.")
-    voting.finish(membership)
+    mark_finished(membership)
     flash("Thank you: your answers are in. You can change them until the round closes.", "success")
     return redirect(url_for(".summary", consultation_id=consultation_id), 303)

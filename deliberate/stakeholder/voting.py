@@ -12,27 +12,24 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import bindparam
-
-from ..extensions import db
+from ..engine.judgments import SCALE as SAATY_POINTS
 from ..models import (
     Consultation,
     FeedbackTiming,
-    Judgment,
     Membership,
     Role,
     Round,
-    StakeholderGroup,
     Status,
-    utcnow,
 )
 from ..services import insight
 from ..services.design import pair_sequence
 from ..services.disclosure import published_report
-from ..services.invitations import InvitationError, create_invitation, redeem
-from ..services.judgments import (
+from ..services.judgments import (  # noqa: F401  (answered_pairs, answers_in: for the views)
+    Answers,
     CanonicalJudgment,
     JudgmentRejected,
+    answered_pairs,
+    answers_in,
     save_judgments,
     validate_judgment,
 )
@@ -66,11 +63,13 @@ class ScalePoint:
         return SAATY_WORDS[self.intensity]
 
 
-SCALE: tuple[ScalePoint, ...] = (
-    *(ScalePoint(str(i), float(i), "left", i) for i in range(9, 1, -1)),
-    ScalePoint("1", 1.0, "equal", 1),
-    *(ScalePoint(f"1/{i}", 1 / i, "right", i) for i in range(2, 10)),
-)
+def _point(value: Fraction) -> ScalePoint:
+    side = "left" if value > 1 else "right" if value < 1 else "equal"
+    return ScalePoint(str(value), float(value), side, max(value.numerator, value.denominator))
+
+
+#: The engine's 17 points as the form shows them: the left outcome's 9 first, then equal.
+SCALE: tuple[ScalePoint, ...] = tuple(_point(value) for value in reversed(SAATY_POINTS))
 _BY_KEY = {point.key: point for point in SCALE}
 _BY_VALUE = {point.value: point for point in SCALE}
 
@@ -139,33 +138,9 @@ def steps(membership: Membership) -> list[Step]:
     ]
 
 
-#: A stakeholder's answers in one round by canonical pair (values, not database rows).
-Answers = dict[tuple[int, int], CanonicalJudgment]
-
-
 def answers(membership: Membership, round_: Round | None) -> Answers:
     """The stakeholder's judgments in ``round_`` keyed by canonical pair."""
     return answers_in(membership, round_)[0]
-
-
-def answers_in(membership: Membership, *rounds: Round | None) -> list[Answers]:
-    """The stakeholder's judgments in each of ``rounds`` (None: none), in one query."""
-    ids = [r.id for r in rounds if r is not None]
-    by_round: dict[int, Answers] = {round_id: {} for round_id in ids}
-    if ids:
-        rows = db.session.execute(_ANSWERS, {"membership_id": membership.id, "round_ids": ids})
-        for round_id, a, b, value, reason in rows:
-            by_round[round_id][(a, b)] = CanonicalJudgment(a, b, value, reason or "")
-    return [by_round[r.id] if r is not None else {} for r in rounds]
-
-
-#: :func:`answers_in`'s query, built once (every request reuses it and its cache key).
-_ANSWERS = db.select(
-    Judgment.round_id, Judgment.outcome_a_id, Judgment.outcome_b_id, Judgment.value, Judgment.reason
-).where(
-    Judgment.membership_id == bindparam("membership_id"),
-    Judgment.round_id.in_(bindparam("round_ids", expanding=True)),
-)
 
 
 def previous_round(consultation: Consultation, round_: Round | None) -> Round | None:
@@ -188,16 +163,6 @@ def voting_round(consultation: Consultation) -> Round | None:
     if consultation.status is not Status.OPEN or round_ is None or not round_.is_open:
         return None
     return round_
-
-
-def answered_pairs(membership_id: int, round_id: int) -> set[tuple[int, int]]:
-    """The canonical pairs a stakeholder has answered in a round (ids only, no rows loaded)."""
-    rows = db.session.execute(
-        db.select(Judgment.outcome_a_id, Judgment.outcome_b_id).filter_by(
-            membership_id=membership_id, round_id=round_id
-        )
-    )
-    return {(a, b) for a, b in rows}
 
 
 def answered(sequence: list[Step], given: Collection[tuple[int, int]]) -> int:
@@ -227,32 +192,6 @@ def copy_previous_answers(membership: Membership, round_: Round, previous: Round
     if copies:
         save_judgments(membership, round_, copies)
     return len(copies)
-
-
-# --------------------------------------------------------------------------- joining, finishing
-
-
-def register(
-    consultation: Consultation, group: StakeholderGroup, display_name: str
-) -> tuple[Membership, str]:
-    """Join a consultation by its registration code; returns the membership and a return token.
-
-    A personal invitation is made and used at once, so the person gets a link of their own
-    to come back with, exactly as if they had been invited.
-    """
-    if consultation.registration_code is None or consultation.status is not Status.OPEN:
-        raise InvitationError("This consultation is not open for registration.", 409)
-    invitation, token = create_invitation(consultation, Role.STAKEHOLDER, group, name=display_name)
-    db.session.flush()  # the invitation's ids, which the membership copies
-    membership = redeem(invitation, display_name)
-    db.session.commit()
-    return membership, token
-
-
-def finish(membership: Membership) -> None:
-    """Mark the stakeholder as finished (they may still change answers while the round is open)."""
-    membership.finished_at = utcnow()
-    db.session.commit()
 
 
 # --------------------------------------------------------------------------- aggregates

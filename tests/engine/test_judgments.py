@@ -206,3 +206,45 @@ def test_a_blank_second_outcome_is_named_with_its_line() -> None:
         table_from_columns(columns)
     assert refused.value.line == 2
     assert "outcome_a and outcome_b must both be given" in str(refused.value)
+
+
+@pytest.mark.parametrize(("K", "n", "skip"), [(50, 5, 0.2), (300, 9, 0.0), (7, 3, 0.5)])
+def test_the_coded_reader_and_the_csv_reader_give_the_same_table(
+    K: int, n: int, skip: float
+) -> None:
+    """Columns kept as codes (the quick reader) against the csv module, rows shuffled so
+    that names first appear in a different order in every column."""
+    from deliberate.engine.judgments import (
+        CodedCells,
+        line_numbers,
+        long_columns,
+        long_columns_of_text,
+        split_csv,
+        table_from_columns,
+    )
+    from deliberate.engine.synthetic import synthetic_csv, synthetic_table
+
+    head, *body = synthetic_csv(synthetic_table(K, n, seed=K, skip=skip)).splitlines()
+    order = np.random.default_rng(K).permutation(len(body))
+    text = "\n".join([head, *(body[i] for i in order)]) + "\n"
+    quick = long_columns_of_text(text)
+    assert isinstance(quick.participant, CodedCells)
+    rows, delimiter = split_csv(text)
+    plain = long_columns(rows, line_numbers(text, delimiter, len(rows)), decimal_comma=False)
+    assert list(quick.outcome_b) == list(plain.outcome_b)
+    fast, slow = table_from_columns(quick), table_from_columns(plain)
+    assert (fast.outcomes, fast.participants, fast.groups) == (
+        slow.outcomes,
+        slow.participants,
+        slow.groups,
+    )
+    assert np.array_equal(fast.log_judgments, slow.log_judgments)
+    assert np.array_equal(fast.mask, slow.mask)
+    assert np.array_equal(fast.group_index, slow.group_index)
+
+
+def test_a_bad_value_in_a_coded_column_names_its_first_line() -> None:
+    text = "participant,group,outcome_a,outcome_b,value\np,g,a,b,3\nq,g,a,b,12\nr,g,a,b,12\n"
+    with pytest.raises(JudgmentError) as refused:
+        read_judgments_csv(text)
+    assert refused.value.line == 3 and "12" in str(refused.value)

@@ -8,6 +8,7 @@ import math
 import ahpy
 import numpy as np
 import pytest
+from scipy import stats
 
 from deliberate.engine import analyze
 from deliberate.engine.judgments import JudgmentError, JudgmentTable, value_on_line
@@ -18,6 +19,7 @@ from deliberate.engine.options import (
     local_priorities,
     normalise_local,
     synthesise,
+    value_intervals,
 )
 from deliberate.engine.priorities import priorities
 
@@ -274,8 +276,11 @@ def test_frontier_keeps_options_not_beaten_on_value_and_cost() -> None:
 # --- the options block of a full analysis -------------------------------------------------
 
 
-def divided_table() -> JudgmentTable:
-    """Funders weigh Cost; users weigh Access. 12 funders, 8 users, one outcome pair."""
+def divided_table(skipping: int = 0) -> JudgmentTable:
+    """Funders weigh Cost; users weigh Access. 12 funders, 8 users, one outcome pair.
+
+    The first ``skipping`` funders skip Cost–Equity.
+    """
     rng = np.random.default_rng(5)
     records = []
     for k in range(20):
@@ -283,7 +288,8 @@ def divided_table() -> JudgmentTable:
         base = 5 if group == "funders" else 1 / 5
         value = float(np.clip(base * math.exp(rng.normal(0, 0.3)), 1 / 9, 9))
         records.append((f"p{k}", group, "Cost", "Access", value))
-        records.append((f"p{k}", group, "Cost", "Equity", 2.0 if group == "funders" else 0.5))
+        if k >= skipping:
+            records.append((f"p{k}", group, "Cost", "Equity", 2.0 if group == "funders" else 0.5))
         records.append((f"p{k}", group, "Access", "Equity", 1.0))
     return JudgmentTable.from_records(records)
 
@@ -412,3 +418,83 @@ def test_public_view_never_shows_individual_assessors_or_small_groups() -> None:
     assert view["options"]["overall"]["by_weighting"] is None
     assert "flip" not in view["options"]["sensitivity"]
     assert "a1" not in str(view["options"])
+
+
+# --- intervals of option values ---------------------------------------------------------
+
+
+def test_value_interval_with_one_source_of_spread_is_a_student_t_interval() -> None:
+    rng = np.random.default_rng(3)
+    value = np.array([0.6, 0.4])
+    spread = rng.normal(0.0, 0.02, (400, 1)) * np.array([1.0, -1.0]) + value
+    fixed = np.tile(value, (400, 1))
+    K, G, A = 30, 3, 6
+    # Only the stakeholders vary: df = K − G, standard error inflated by sqrt(K/(K − G)).
+    se = spread.std(0, ddof=1) * math.sqrt(K / (K - G))
+    half = stats.t.ppf(0.975, K - G) * se
+    got = value_intervals(value, spread, K, G, fixed, A)
+    np.testing.assert_allclose(got, np.column_stack([value - half, value + half]), rtol=1e-12)
+    # Only the assessors vary: df = A − 1, inflated by sqrt(A/(A − 1)).
+    se = spread.std(0, ddof=1) * math.sqrt(A / (A - 1))
+    half = stats.t.ppf(0.975, A - 1) * se
+    got = value_intervals(value, fixed, K, G, spread, A)
+    np.testing.assert_allclose(got, np.column_stack([value - half, value + half]), rtol=1e-12)
+
+
+def test_value_interval_adds_variances_with_welch_satterthwaite_degrees() -> None:
+    rng = np.random.default_rng(4)
+    value = np.array([0.5])
+    people = 0.5 + rng.normal(0.0, 0.03, (500, 1))
+    panel = 0.5 + rng.normal(0.0, 0.05, (500, 1))
+    K, G, A = 40, 2, 5
+    vp = people.var(ddof=1) * K / (K - G)
+    va = panel.var(ddof=1) * A / (A - 1)
+    df = (vp + va) ** 2 / (vp**2 / (K - G) + va**2 / (A - 1))
+    half = stats.t.ppf(0.975, df) * math.sqrt(vp + va)
+    lo, hi = value_intervals(value, people, K, G, panel, A)[0]
+    assert (lo, hi) == pytest.approx((0.5 - half, 0.5 + half), rel=1e-12)
+    assert A - 1 < df < K - G
+
+
+def test_value_intervals_need_five_stakeholders_and_two_assessors_and_stay_in_0_1() -> None:
+    value = np.array([0.98, 0.02])
+    wide = np.array([[0.9, 0.1], [1.0, 0.0], [0.95, 0.05], [0.99, 0.01]])
+    assert np.isnan(value_intervals(value, wide, 4, 1, wide, 3)).all()
+    assert np.isnan(value_intervals(value, wide, 10, 1, wide, 1)).all()
+    got = value_intervals(value, wide, 10, 1, wide, 3)
+    assert got[0, 1] == 1.0 and got[1, 0] == 0.0
+
+
+def test_one_assessor_gives_no_value_intervals_but_a_chance_of_being_best() -> None:
+    rows = [
+        ("a1", "Lean", "Cost", 9),
+        ("a1", "Lean", "Access", 2),
+        ("a1", "Lean", "Equity", 5),
+        ("a1", "Broad", "Cost", 3),
+        ("a1", "Broad", "Access", 9),
+        ("a1", "Broad", "Equity", 6),
+    ]
+    report = analyze(
+        divided_table(), appraisal=Appraisal.from_ratings(enumerate(rows, 2)), bootstrap=200
+    )
+    block = report["options"]["overall"]
+    assert block["intervals"] == {"Lean": None, "Broad": None}
+    assert sum(block["best_probability"].values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("weighting", ["person", "groups"])
+def test_options_that_each_serve_one_outcome_flip_where_the_outcomes_do(weighting) -> None:
+    # Option "only X" scores 10 on outcome X and 0 elsewhere, so its value is X's weight:
+    # the options' sweep must find the outcomes' nearest flip, under either aggregation
+    # (which differ when people skip pairs: here most funders skip Cost–Equity).
+    table = divided_table(skipping=9)
+    rows = [
+        ("a", f"only {x}", y, 10 if x == y else 0) for x in table.outcomes for y in table.outcomes
+    ]
+    appraisal = Appraisal.from_ratings(enumerate(rows, start=2))
+    report = analyze(table, appraisal=appraisal, bootstrap=0, weighting=weighting)
+    outcomes, options = report["sensitivity"], report["options"]["sensitivity"]
+    assert outcomes["flip"] is not None
+    assert options["flip"]["distance"] == pytest.approx(outcomes["flip"]["distance"], abs=1e-12)
+    assert options["flip"]["new_best"] == f"only {outcomes['flip']['new_top']}"
+    assert options["stable_best"] == pytest.approx(outcomes["stable_top"])

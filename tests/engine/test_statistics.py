@@ -7,6 +7,7 @@ of the engine's own code path.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from itertools import product
 
 import numpy as np
@@ -14,12 +15,18 @@ import pytest
 from scipy import stats
 
 from deliberate.engine import JudgmentTable, analyze, public_view, to_text
-from deliberate.engine.aggregate import combine, from_pairs, mix, parts, to_pairs
-from deliberate.engine.consistency import RI_INCOMPLETE, consistency_ratio, cr_threshold
+from deliberate.engine.aggregate import combine, mix, parts, to_pairs
+from deliberate.engine.consistency import (
+    RI_FLOOR,
+    RI_INCOMPLETE,
+    assessable,
+    consistency_ratio,
+    cr_threshold,
+)
 from deliberate.engine.disagreement import clusters
 from deliberate.engine.inference import adjust, contested, sign_flip
 from deliberate.engine.priorities import priorities
-from deliberate.engine.synthetic import synthetic_table
+from deliberate.engine.synthetic import random_lambda, synthetic_table
 
 LN2, LN3 = math.log(2), math.log(3)
 
@@ -94,6 +101,21 @@ def test_one_person_group_raises_no_flag_interval_or_consensus() -> None:
     assert solo["consensus"] is None and solo["consensus_band"] is None
     assert report["groups"]["many"]["intervals"] is not None
     assert report["groups"]["solo"]["distinctive"] == []
+
+
+def test_one_person_gets_no_interval_no_rank_probability_and_no_consensus() -> None:
+    # one person, bootstrap on: every resample is that person, so any interval would have
+    # zero width ([64.8, 64.8]) and every rank probability 0 or 1; S* of one is 100%.
+    records = [("me", "g", "a", "b", 3.0), ("me", "g", "a", "c", 5.0), ("me", "g", "b", "c", 2.0)]
+    report = analyze(table(records), bootstrap=200)
+    for block in (report["overall"], report["groups"]["g"]):
+        assert block["intervals"] is None
+        assert block["consensus"] is None and block["consensus_band"] is None
+        assert block["kendall_w"] is None
+    assert report["overall"]["rank_probabilities"] is None
+    assert all(e["overall"]["interval"] is None for e in report["by_outcome"])
+    consensus = to_text(report).split("Consensus")[1].split("Most contested")[0]
+    assert "S*" in consensus and "%" not in consensus
 
 
 def test_groups_under_five_get_no_interval_and_intervals_say_what_they_are() -> None:
@@ -237,27 +259,58 @@ def test_one_population_gives_one_cluster_and_camps_two() -> None:
 
 def random_cr(n: int, missing: int, runs: int, seed: int, use_missing: bool) -> float:
     """Share of random matrices judged consistent (values uniform on Saaty's scale)."""
-    rng = np.random.default_rng(seed)
-    scale = np.log([1 / v for v in range(9, 1, -1)] + list(range(1, 10)))
-    i, j = np.triu_indices(n, 1)
-    x = scale[rng.integers(0, 17, (runs, i.size))]
-    keys = rng.random((runs, i.size)) + (j == i + 1)
-    m = np.ones((runs, i.size), bool)
-    np.put_along_axis(m, np.argsort(keys, axis=1)[:, :missing], False, axis=1)
-    logs, mask = from_pairs(np.where(m, x, 0.0), m, n)
-    lam = priorities(logs, mask, "ev")[1]
+    lam = random_lambda(np.random.default_rng(seed), n, missing, runs)
     cr = consistency_ratio(lam, n, missing=np.full(runs, missing) if use_missing else None)
-    return float(np.mean(cr <= cr_threshold(n)))
+    return float(np.mean(np.isfinite(cr) & (cr <= cr_threshold(n))))
 
 
 def test_random_incomplete_answers_pass_no_more_often_than_complete() -> None:
     complete = random_cr(5, 0, 4000, 1, True)
     assert complete < 0.01  # Saaty's RI: 0.3 % of random 5×5 matrices pass
-    for missing in (2, 4):
-        assert random_cr(5, missing, 4000, 2, True) <= max(complete, 0.005) + 0.005
+    for missing in (2, 4, 5):
+        assert random_cr(5, missing, 4000, 2, True) <= max(complete, RI_FLOOR) + 0.003
     # the complete-matrix RI would pass about 29 % with 4 of 10 missing
     assert random_cr(5, 4, 4000, 3, False) > 0.2
     assert set(RI_INCOMPLETE) == set(range(4, 10))
+
+
+def test_one_cycle_left_of_five_is_not_assessable_and_never_excluded() -> None:
+    # n = 5 answered on the path a–b–c–d–e plus a–c: 5 of 10 missing, one 3-cycle with
+    # a/b = 2, b/c = 2 but a/c = 9 (should be 4). Exactly consistent random 3-cycles are
+    # those with a_ab·a_bc = a_ac: by enumeration of the 17 scale values, 85 of the 289
+    # products (a_ab, a_bc) fall on the scale, and a_ac then matches with chance 1/17, so
+    # 85/4913 = 1.7 % of random one-cycle matrices pass whatever the random index — more
+    # than complete 5×5 random matrices (0.3 %). So the CR is not assessable.
+    scale = {Fraction(k) for k in range(1, 10)} | {Fraction(1, k) for k in range(2, 10)}
+    on_scale = sum(a * b in scale for a in scale for b in scale)
+    assert on_scale == 85 and on_scale / 17**3 > random_cr(5, 0, 4000, 1, True)
+    answers = [("a", "b", 2.0), ("b", "c", 2.0), ("a", "c", 9.0), ("c", "d", 1.0)]
+    answers.append(("d", "e", 1.0))
+    records = [("p", "g", a, b, v) for a, b, v in answers]
+    records += [("q", "g", a, b, 1.0) for a, b in zip("abcd", "bcde", strict=True)]
+    report = analyze(table(records), exclude_inconsistent=True, bootstrap=0)
+    p, q = report["participants"]
+    assert p["cr"] is None and p["cr_assessable"] is False
+    assert p["consistent"] is True and p["excluded"] is False  # not shown inconsistent
+    # q answered a spanning path only (a tree): nothing can contradict itself
+    assert q["cr"] is None and q["cr_assessable"] is False
+    assert "CR not assessable (too few comparisons to tell care from chance): 2" in to_text(report)
+    assert assessable(5, np.array([0, 4, 5, 6])).tolist() == [True, True, False, False]
+    assert assessable(3, np.array([0, 1])).tolist() == [True, False]
+
+
+def test_incomplete_cr_of_a_four_cycle_by_hand() -> None:
+    # n = 4 answered on the cycle a–b–c–d–a only (a–c, b–d missing), each step t = 2 in the
+    # same direction (a/b = b/c = c/d = d/a = 2). Harker's matrix has diagonal 1 + 1 and is
+    # circulant, rows (2, t, 0, 1/t): its Perron eigenvalue is 2 + t + 1/t = 4.5, so
+    # CI = (4.5 − 4)/3 = 1/6 and CR = (1/6) / RI(4, 2 missing).
+    answers = [("a", "b", 2.0), ("b", "c", 2.0), ("c", "d", 2.0), ("a", "d", 0.5)]
+    report = analyze(table([("p", "g", a, b, v) for a, b, v in answers]), bootstrap=0)
+    person = report["participants"][0]
+    assert person["lambda_max"] == pytest.approx(4.5)
+    assert person["cr"] == pytest.approx((1 / 6) / RI_INCOMPLETE[4][1])
+    assert person["cr_assessable"] is True and person["consistent"] is False
+    assert person["weights"]["a"] == pytest.approx(0.25)  # circulant: equal weights
 
 
 def test_public_view_shows_no_conflict_whose_other_side_is_withheld() -> None:

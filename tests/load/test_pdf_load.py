@@ -9,6 +9,7 @@ a stakeholder keeps saving answers. Then one PDF is fetched again, from the stor
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import aiohttp
@@ -161,6 +162,9 @@ def test_ten_pdfs_at_once_leave_health_and_saves_fast(database_url: str) -> None
                 + " ".join(f"{run.percentile(kind, q) * 1000:>8.1f}" for q in (50, 95, 100))
             )
     lines.append(f"looks per PDF until ready: {sorted(looks for looks, _ in printed)}")
+    lines.append(
+        "machine load average (1, 5, 15 min): " + ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    )
     targets = [
         (f"health p95 under {TARGET_P95 * 1000:.0f} ms", stats.percentile("health", 95)),
         (f"save p95 under {TARGET_P95 * 1000:.0f} ms", stats.percentile("save", 95)),

@@ -19,13 +19,13 @@ import pytest
 from flask import Flask
 
 from deliberate import create_app
-from deliberate.api.tokens import create_token
 from deliberate.demo import BOARD_EMAIL, FACILITATOR_EMAIL, load_demo
 from deliberate.extensions import db
 from deliberate.models import Role, Scope, ShareLink, User
 from deliberate.services import board
 from deliberate.services.invitations import create_invitation, redeem
 from deliberate.services.options import options_of
+from deliberate.services.tokens import create_token
 from tests.conftest import FormClient, login
 from tests.factories import make_consultation, make_member
 

@@ -1,10 +1,12 @@
 """Nobody but the facilitator sees a stakeholder's own judgments, name, or a group smaller than k.
 
+Nor an assessor's name: their appraisal reaches boards only as the panel's.
+
 The demo is crawled as a board member, a read-only link holder, a stakeholder and an
 anonymous visitor: every page, chart, PDF source and API document they can reach. Where
 each kind of text may appear is decided here, per page:
 
-* stakeholders' names: nowhere (a stakeholder sees only their own);
+* stakeholders' and assessors' names: nowhere (a stakeholder sees only their own);
 * reasons: only on the board summary, its PDF and its read-only link, where they are
   quoted deliberately, as text without a name or any other answer of the same person;
   never on stakeholder pages, public pages or in the API.
@@ -20,10 +22,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from deliberate.api.tokens import create_token
 from deliberate.extensions import db
 from deliberate.models import Judgment, Membership, Role, Round, Scope, User, utcnow
 from deliberate.services.invitations import create_invitation, redeem
+from deliberate.services.tokens import create_token
 from tests.conftest import FormClient, login
 from tests.factories import add_judgments, make_consultation, make_member
 from tests.security.conftest import Visited, World, api_headers, crawl, visitor
@@ -34,20 +36,21 @@ QUOTING = ("/board/", "/s/")
 
 @pytest.fixture
 def secrets_of_the_demo(world_app: Flask, world: World) -> tuple[list[str], list[str]]:
-    """The demo stakeholders' display names and the reasons they gave."""
+    """The demo stakeholders' and assessors' display names and the reasons given."""
     with world_app.app_context():
         names = db.session.scalars(
             db.select(User.display_name)
             .join(Membership)
             .filter(
-                Membership.consultation_id == world.demo_id, Membership.role == Role.STAKEHOLDER
+                Membership.consultation_id == world.demo_id,
+                Membership.role.in_((Role.STAKEHOLDER, Role.ASSESSOR)),
             )
         ).all()
         reasons = db.session.scalars(
             db.select(Judgment.reason).distinct().filter(Judgment.reason != "")
         ).all()
     names = [n for n in names if n != "Invited Stakeholder"]  # the visiting stakeholder
-    assert len(names) == 60 and len(reasons) >= 5
+    assert len(names) == 60 + 4 and len(reasons) >= 5  # 60 stakeholders, 4 assessors
     return names, list(reasons)
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from flask import Flask
 
-from deliberate.api.tokens import create_token
 from deliberate.extensions import db
 from deliberate.models import Consultation, Role, Scope, utcnow
+from deliberate.services.tokens import create_token
 from tests.conftest import FormClient, login
 from tests.factories import add_judgments, make_consultation, make_member
 

@@ -144,6 +144,7 @@ MATRIX: dict[str, dict[str, tuple[int, ...]]] = {
     "facilitator.import_people": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.invite": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     "facilitator.links_csv": {"POST": (302, 403, 403, 200, 403, 403, 302)},
+    "facilitator.mail_job": {"GET": (302, 403, 403, 404, 403, 403, 302)},  # no such job
     "facilitator.round_action": {"POST": (302, 403, 403, 409, 403, 403, 302)},
     "facilitator.save_settings": {"POST": (302, 403, 403, 400, 403, 403, 302)},
     # Options: the demo's facilitators; its appraisal is closed, so its options are fixed
@@ -301,9 +302,9 @@ def test_a_session_cookie_does_not_open_the_api(world_app: Flask, world: World) 
 
 def test_a_read_only_token_cannot_submit_judgments(world_app: Flask, world: World) -> None:
     with world_app.app_context():
-        from deliberate.api.tokens import create_token
         from deliberate.extensions import db
         from deliberate.models import Scope, User
+        from deliberate.services.tokens import create_token
 
         user = db.session.scalar(db.select(User).filter_by(email="facilitator@example.org"))
         _, secret = create_token(user, "read only", Scope.READ)

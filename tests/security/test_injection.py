@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from deliberate.api.tokens import create_token
 from deliberate.extensions import db
 from deliberate.models import Judgment, Role, Scope, User, utcnow
 from deliberate.services import board
 from deliberate.services.invitations import create_invitation, redeem
 from deliberate.services.pdf import chromium
+from deliberate.services.tokens import create_token
 from tests.conftest import FormClient, login
 from tests.factories import add_judgments, make_consultation, make_member
 from tests.security.conftest import Visited, crawl

@@ -11,7 +11,6 @@ from flask import Flask
 from openapi_spec_validator import validate
 
 from deliberate.analyze import analyze_command
-from deliberate.api.tokens import create_token
 from deliberate.engine import public_view, to_json
 from deliberate.extensions import db
 from deliberate.models import (
@@ -26,6 +25,7 @@ from deliberate.models import (
     utcnow,
 )
 from deliberate.services import results
+from deliberate.services.tokens import create_token
 from tests.conftest import login
 from tests.factories import add_judgments, make_consultation, make_member
 

@@ -9,9 +9,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deliberate.api.tokens import create_token
 from deliberate.extensions import db
 from deliberate.models import Scope, User
+from deliberate.services.tokens import create_token
 
 EXAMPLES = 25
 #: Schema-valid batches may still name outcomes or groups the consultation does not have:

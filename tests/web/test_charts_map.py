@@ -18,8 +18,11 @@ from deliberate.charts import (
     text_on,
     trend_lines,
 )
+from deliberate.engine.report import _pair_sentence, between_phrase
 
 SVG = "{http://www.w3.org/2000/svg}"
+#: The fields the text report's pair sentence reads besides the chart's.
+TEXT_FIELDS = {"share_a": 0.8, "share_b": 0.2, "share_equal": 0.0}
 EVIL = '<script>alert("x")</script>'
 
 
@@ -28,7 +31,7 @@ def pair(a: str, b: str, means: dict[str, float], **extra: object) -> dict[str, 
         "a": a,
         "b": b,
         "group_means": means,
-        "eta_squared": 0.5,
+        "omega_squared": 0.5,
         "conflict_between_groups": False,
         "contested_within": [],
         **extra,
@@ -68,7 +71,7 @@ def test_heatmap_rows_cells_arrows_and_markers() -> None:
             "Equity",
             {"Funders": math.log(4), "Users": -math.log(3)},
             conflict_between_groups=True,
-            eta_squared=0.74,
+            omega_squared=0.74,
         ),
         pair("Equity", "Safety", {"Funders": 0.0, "Users": 0.2}, contested_within=["Users"]),
     ]
@@ -87,6 +90,13 @@ def test_heatmap_rows_cells_arrows_and_markers() -> None:
     assert len(rings) == 1
     assert any("Users" in (t.text or "") and "split" in (t.text or "") for t in rows[1].iter())
     assert "1 divide the groups" in root.find(f"{SVG}desc").text
+    # the same words as the text report: ω², and the flag's name
+    summary = rows[0].find(f"{SVG}title").text
+    assert summary == (
+        "Efficiency vs Equity: 74% of the disagreement lies between groups (ω²); "
+        "conflict between groups"
+    )
+    assert between_phrase(pairs[0]) in _pair_sentence({**pairs[0], **TEXT_FIELDS})
 
 
 def test_priority_intervals_place_markers_and_whiskers_to_scale() -> None:

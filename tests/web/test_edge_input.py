@@ -10,14 +10,17 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from deliberate.api.tokens import create_token
 from deliberate.demo import FACILITATOR_EMAIL
 from deliberate.extensions import db
 from deliberate.models import Judgment, Membership, Role, Scope, User
 from deliberate.services.invitations import create_invitation
+from deliberate.services.tokens import create_token
 from deliberate.validation import MAX_JSON_DEPTH, json_depth
 from tests.conftest import FormClient, login
 from tests.factories import make_consultation
+
+#: NUL bytes once reached PostgreSQL as a server error (SQLite stored them): both backends.
+pytestmark = pytest.mark.databases
 
 PROBLEM = "application/problem+json"
 #: Text no field accepts: NUL, a lone surrogate (JSON only), bidi overrides and isolates.

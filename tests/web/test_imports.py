@@ -166,3 +166,68 @@ def test_only_this_consultations_facilitators_import_and_not_into_closed_rounds(
     assert board.get(f"/facilitate/{demo}/rounds/2/import").status_code == 403
     with app.app_context():
         assert _count() == before
+
+
+def _long_workshop(participants: int) -> str:
+    """Three judgments per participant, each with a reason of 1,900 characters."""
+    reason = "because " * 237
+    lines = ["participant,group,outcome_a,outcome_b,value,reason"]
+    for number in range(participants):
+        lines += [
+            f"P{number},Funders,Efficiency,Equity,3,{reason}",
+            f"P{number},Funders,Efficiency,Prevention,5,{reason}",
+            f"P{number},Funders,Equity,Prevention,1/2,{reason}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _post_file(client: Any, url: str, text: str) -> Any:
+    """Upload ``text`` as a file, the multipart body built here (no temporary file)."""
+    token = client.csrf_token(url)
+    boundary = "deliberate-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    )
+    return client.post(
+        url, data=body.encode(), content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def test_the_import_page_takes_files_beyond_the_request_limit_up_to_its_own(
+    app: Flask, client: Any
+) -> None:
+    app.config["UPLOAD_MAX_BYTES"] = 3 * 1024 * 1024
+    with app.app_context():
+        consultation_id = _workshop_round().consultation_id
+    url = f"/facilitate/{consultation_id}/rounds/1/import"
+    login(client, "fac@example.org", "pw")
+    larger = _long_workshop(380)
+    assert app.config["MAX_CONTENT_LENGTH"] < len(larger) < app.config["UPLOAD_MAX_BYTES"]
+    done = _post_file(client, url, larger)
+    assert done.status_code == 302
+    with app.app_context():
+        assert _count() == 3 * 380
+    too_large = _post_file(client, url, _long_workshop(600))
+    page = too_large.get_data(as_text=True)
+    assert too_large.status_code == 413 and "larger than the 3 MiB this page accepts" in page
+    with app.app_context():
+        assert _count() == 3 * 380
+    # Other pages keep the 2 MiB limit.
+    other = client.post(f"/facilitate/{consultation_id}", data={"title": "x" * len(larger)})
+    assert other.status_code == 413 and "the 2 MiB this page accepts" in other.get_data(
+        as_text=True
+    )
+
+
+def test_reasons_keep_every_character_through_the_bulk_write(app: Flask) -> None:
+    reason = 'C:\\temp\\new "quoted"\ttabbed\nsecond line, ünïcode \\N'
+    escaped = reason.replace('"', '""')
+    text = (
+        "participant,group,outcome_a,outcome_b,value,reason\n"
+        f'T,Funders,Efficiency,Equity,3,"{escaped}"\n'
+    )
+    with app.app_context():
+        import_csv(_workshop_round(), text, user=None)
+        assert db.session.scalars(db.select(Judgment.reason)).all() == [reason]

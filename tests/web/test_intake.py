@@ -313,8 +313,8 @@ def test_the_readme_examples_read_as_documented() -> None:
 
 
 def test_an_api_batch_reads_values_by_the_same_rules(app: Flask) -> None:
-    from deliberate.api.tokens import create_token
     from deliberate.models import Scope, User
+    from deliberate.services.tokens import create_token
 
     client = app.test_client()
     with app.app_context():

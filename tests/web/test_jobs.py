@@ -25,7 +25,7 @@ from deliberate.cli import cli
 from deliberate.demo import BOARD_EMAIL, FACILITATOR_EMAIL
 from deliberate.extensions import db
 from deliberate.models import Job, JobStatus, Judgment, Round
-from deliberate.services import jobs, pdf, printing, results
+from deliberate.services import board, jobs, pdf, printing, results
 from tests.conftest import FormClient, login, unavailable
 from tests.factories import make_consultation
 
@@ -82,8 +82,36 @@ def test_a_closed_rounds_pdf_is_printed_once_then_served_from_the_store(
     with app.app_context():
         [job] = db.session.scalars(db.select(Job)).all()
         assert job.status is JobStatus.DONE and job.progress == 1.0 and job.payload == ""
-        round_id = db.session.scalar(db.select(Round.id).filter_by(consultation_id=demo, number=1))
-        assert job.key == printing.document_key(printer.documents[0], round_id)
+        round_ = db.session.scalar(db.select(Round).filter_by(consultation_id=demo, number=1))
+        assert job.key == printing.summary_key(round_, board.summary_fingerprint(round_))
+
+
+def test_a_stored_pdf_is_served_without_drawing_the_summary_until_it_changes(
+    app: Flask, client: FormClient, demo: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printer = Printer()
+    monkeypatch.setattr(pdf, "html_to_pdf", printer)
+    login(client, FACILITATOR_EMAIL)
+    first = client.get(f"/board/{demo}/rounds/1.pdf")
+    assert first.status_code == 200
+
+    def not_drawn(*_: object) -> None:
+        raise AssertionError("a stored PDF must not draw the summary")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(board, "round_summary", not_drawn)
+        patched.setattr(results, "round_report", not_drawn)
+        again = client.get(f"/board/{demo}/rounds/1.pdf")
+    assert again.status_code == 200 and again.data == first.data
+    # A new note is on the summary, so it is printed anew, with the note in it.
+    client.submit(
+        f"/board/{demo}/rounds/1/note", {"note": "Read with the budget paper."},
+        page=f"/board/{demo}/rounds/1",
+    )  # fmt: skip
+    changed = client.get(f"/board/{demo}/rounds/1.pdf")
+    assert changed.status_code == 200 and len(printer.documents) == 2
+    assert "Read with the budget paper." in printer.documents[1]
+    assert "Read with the budget paper." not in printer.documents[0]
 
 
 def test_a_slow_print_answers_at_once_with_a_page_that_refreshes(

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from deliberate.api.tokens import create_token
 from deliberate.extensions import db
 from deliberate.models import Consultation, Judgment, Role, Scope, User
 from deliberate.services.consultations import MAX_GROUPS
 from deliberate.services.invitations import create_invitation
 from deliberate.services.judgments import MAX_REASON_LENGTH
+from deliberate.services.tokens import create_token
 from tests.conftest import FormClient, login
 from tests.factories import make_consultation, make_member
 

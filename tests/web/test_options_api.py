@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Flask
 
-from deliberate.api.tokens import create_token
 from deliberate.demo_options import ASSESSORS
 from deliberate.extensions import db
 from deliberate.models import (
@@ -25,6 +24,7 @@ from deliberate.models import (
 )
 from deliberate.services import options as service
 from deliberate.services.portability import export_consultation, import_consultation
+from deliberate.services.tokens import create_token
 from tests.factories import make_consultation, make_member
 
 

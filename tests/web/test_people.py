@@ -7,18 +7,21 @@ import io
 import re
 import socket
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from deliberate import mail
+from deliberate import create_app, mail
 from deliberate.extensions import db
 from deliberate.models import (
     AuditEvent,
     Consultation,
     Invitation,
+    Job,
+    JobStatus,
     Membership,
     Role,
     Status,
@@ -26,7 +29,7 @@ from deliberate.models import (
     hash_token,
     utcnow,
 )
-from deliberate.services import people
+from deliberate.services import mailing, people
 from deliberate.services.invitations import create_invitation
 from tests.conftest import FormClient, login
 from tests.factories import make_consultation, make_member
@@ -477,7 +480,7 @@ def test_nothing_is_sent_when_mail_is_not_configured(
     with app.test_request_context():
         consultation = make_consultation()
         link = people.invite(consultation, None, Role.BOARD, name="B", email="b@example.org")
-        assert people.email_links(consultation, [link]) == 0
+        assert people.email_links(consultation, [link]) is None
 
 
 def test_the_invitation_message_carries_the_link() -> None:
@@ -492,12 +495,18 @@ def test_the_invitation_message_carries_the_link() -> None:
 
 
 class FakeSMTP:
-    """A minimal SMTP server on 127.0.0.1 that keeps what it receives."""
+    """A minimal SMTP server on 127.0.0.1 that keeps what it receives (commands too).
 
-    def __init__(self) -> None:
+    With ``hold_after=N`` it accepts N messages, then answers no more until ``release``.
+    """
+
+    def __init__(self, hold_after: int | None = None) -> None:
         self.socket = socket.create_server(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
         self.messages: list[str] = []
+        self.commands: list[str] = []
+        self.hold_after = hold_after
+        self.release = threading.Event()
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
 
@@ -518,11 +527,14 @@ class FakeSMTP:
                     if line == ".":
                         self.messages.append("\n".join(data))
                         data = None
+                        if self.hold_after is not None and len(self.messages) > self.hold_after:
+                            assert self.release.wait(60), "the test never released the server"
                         reply("250 queued")
                     else:
                         data.append(line)
                     continue
                 verb = line.split(" ", 1)[0].upper()
+                self.commands.append(verb)
                 if verb == "EHLO":
                     reply("250 fake")
                 elif verb == "DATA":
@@ -570,3 +582,85 @@ def test_a_mail_failure_still_shows_the_links(app: Flask, client: FormClient, ci
     assert response.status_code == 200
     assert "could not be sent" in body
     assert len(LINK.findall(body)) == 1
+
+
+def test_many_invitations_are_emailed_by_a_job_after_they_are_saved(
+    app: Flask, client: FormClient, cid: int
+) -> None:
+    server = FakeSMTP(hold_after=1)
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(server.port), MAIL_FROM="d@example.org",
+        JOB_WAIT_SECONDS=0.2,
+    )  # fmt: skip
+    response = upload(client, cid, people_csv(40), **{"import-send_email": "y"})
+    body = response.get_data(as_text=True)
+    # The request answered while the job was still sending: every link is shown, the
+    # invitations are saved, and the page says the e-mails are on their way.
+    assert response.status_code == 200 and len(LINK.findall(body)) == 40
+    assert "The e-mails are being sent" in body
+    assert len(invitations(app, cid)) == 40
+    with app.app_context():
+        job = db.session.scalar(db.select(Job).filter_by(kind=mailing.KIND))
+        job_id = job.id
+        assert job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    follow = f"/facilitate/{cid}/people/mail?job={job_id}"
+    deadline = time.monotonic() + 20
+    while (progress := client.get(f"/facilitate/{cid}/people")).get_data(as_text=True).count(
+        "% done"
+    ) == 0:
+        assert time.monotonic() < deadline, "no progress was shown"
+        time.sleep(0.05)
+    page = progress.get_data(as_text=True)
+    assert "E-mails are being sent: 2% done" in page or "E-mails are being sent: 3% done" in page
+    assert "<progress" in page and follow in page
+    pending = client.get(follow)
+    assert pending.status_code == 202 and "Sending e-mails" in pending.get_data(as_text=True)
+    server.release.set()
+    server.thread.join(timeout=20)
+    with app.app_context():
+        while db.session.get(Job, job_id).status is not JobStatus.DONE:
+            assert time.monotonic() < deadline, "the e-mails were not sent"
+            time.sleep(0.05)
+            db.session.expire_all()
+        assert db.session.get(Job, job_id).payload == ""  # no link kept once sent
+    done = client.get(follow)
+    assert done.status_code == 302
+    assert "40 e-mail(s) sent." in client.get(done.location).get_data(as_text=True)
+    assert len(server.messages) == 40
+    assert set(LINK.findall(body)) == {
+        next(line for line in m.splitlines() if "/i/" in line).strip() for m in server.messages
+    }
+
+
+def test_a_mail_login_is_never_sent_without_starttls(
+    app: Flask, client: FormClient, cid: int
+) -> None:
+    server = FakeSMTP()  # offers no STARTTLS
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(server.port), MAIL_FROM="d@example.org",
+        MAIL_USERNAME="deliberate", MAIL_PASSWORD="secret-password",
+    )  # fmt: skip
+    response = upload(
+        client, cid, "name,email,group\nAmira,amira@example.org,Funders\n",
+        **{"import-send_email": "y"},
+    )  # fmt: skip
+    body = response.get_data(as_text=True)
+    assert "does not offer STARTTLS" in body and "0 of 1 went" in body
+    assert len(LINK.findall(body)) == 1  # the link is still shown to copy
+    server.thread.join(timeout=5)
+    assert "AUTH" not in server.commands and not server.messages
+
+
+def test_mail_settings_are_read_once_at_start_not_per_request(
+    app: Flask, client: FormClient, cid: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setenv("MAIL_FROM", "d@example.org")
+    page = client.get(f"/facilitate/{cid}/people").get_data(as_text=True)
+    assert "E-mail each person their link" not in page
+    configured = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
+    assert mail.mail_settings(configured.config) == mail.MailSettings(
+        "smtp.example.org", mail.DEFAULT_PORT, "d@example.org"
+    )

@@ -10,7 +10,6 @@ import pytest
 from flask import Flask
 
 from deliberate import create_app
-from deliberate.api.tokens import create_token
 from deliberate.cli import cli
 from deliberate.extensions import db
 from deliberate.models import (
@@ -38,6 +37,7 @@ from deliberate.services.portability import (
     export_json,
     import_consultation,
 )
+from deliberate.services.tokens import create_token
 
 #: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
 pytestmark = pytest.mark.databases

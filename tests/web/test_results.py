@@ -7,9 +7,11 @@ from flask import Flask
 
 from deliberate.engine import analyze, read_judgments_csv
 from deliberate.extensions import db
-from deliberate.models import Consultation, Judgment, Role
+from deliberate.models import Consultation, Judgment, Role, User
 from deliberate.services import results
+from deliberate.services.consultations import update_outcome
 from deliberate.services.judgments import record_judgment
+from deliberate.services.rounds import close_round
 from tests.factories import add_judgments, make_consultation, make_member
 
 #: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
@@ -64,6 +66,21 @@ def test_the_cached_report_is_recomputed_when_a_judgment_changes(app: Flask) -> 
         record_judgment(member, round_, a, b, 1 / 3)
         second = results.round_report(round_, bootstrap=0)
         assert second["overall"]["weights"]["A"] == pytest.approx(0.25)
+
+
+def test_a_closed_rounds_report_follows_an_outcome_renamed_after_it(app: Flask) -> None:
+    with app.app_context():
+        consultation = make_consultation(outcomes=("A", "B"), groups=("G",))
+        round_ = consultation.rounds[0]
+        member = make_member(consultation)
+        a, b = (o.id for o in consultation.outcomes)
+        record_judgment(member, round_, a, b, 3.0)
+        facilitator = db.session.scalar(db.select(User).filter_by(email="fac@example.org"))
+        close_round(consultation, facilitator)
+        assert set(results.round_report(round_, bootstrap=0)["overall"]["weights"]) == {"A", "B"}
+        update_outcome(consultation, facilitator, consultation.outcomes[0], "Access")
+        weights = results.round_report(round_, bootstrap=0)["overall"]["weights"]
+        assert weights == {"Access": pytest.approx(0.75), "B": pytest.approx(0.25)}
 
 
 def test_participant_feedback_waits_for_a_connected_graph(app: Flask) -> None:

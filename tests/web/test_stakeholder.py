@@ -465,6 +465,19 @@ def test_consistent_answers_show_priorities_in_words(app: Flask, client: FormCli
     assert "A 57.1%; B 28.6%; C 14.3%" in summary
 
 
+def test_two_of_three_pairs_cannot_be_checked_for_consistency(
+    app: Flask, client: FormClient
+) -> None:
+    # any two of three pairs link the outcomes without a cycle: nothing to contradict
+    data = _invite(app)
+    cid = data["id"]
+    _join(client, data["token"])
+    _answer(client, cid, CONSISTENT, count=2)
+    summary = client.get(f"/c/{cid}/summary").get_data(as_text=True)
+    assert "Not enough of your answers overlap yet" in summary
+    assert "hang together well" not in summary and "contradict" not in summary
+
+
 def test_an_inconsistency_is_pointed_out_with_a_fitting_value(
     app: Flask, client: FormClient
 ) -> None:

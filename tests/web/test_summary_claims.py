@@ -183,6 +183,11 @@ def test_the_engine_flag_overrules_a_conflict_the_intervals_suggest() -> None:
     divided = _view(weights, None, [_pair("A", "B", shares)], GROUPS)
     [conflict] = summary.conflicts(divided)
     assert conflict["for_a"] == ["Funders", "Staff"] and conflict["for_b"] == ["Users"]
+    # the between-group share in the words of the text report and the map: ω²
+    shared = _view(weights, None, [_pair("A", "B", shares, omega_squared=0.42)], GROUPS)
+    assert summary.conflicts(shared)[0]["text"].endswith(
+        " 42% of the disagreement lies between groups (ω²)."
+    )
     vetoed = _view(weights, None, [_pair("A", "B", shares, conflict_between_groups=False)], GROUPS)
     assert summary.conflicts(vetoed) == []
     assert _found(vetoed)["in_brief"][-1]["text"] == "No pair of outcomes splits the groups."

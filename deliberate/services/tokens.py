@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from ..extensions import db
 from ..models import ApiToken, Scope, User, hash_token, utcnow
+from .errors import transactional, unit_of_work
 
 PREFIX = "dlb_"
 TOKEN_BYTES = 32  # 256 bits of randomness
@@ -20,14 +21,14 @@ def may_create_tokens(user: User) -> bool:
     return bool(user.password_hash)
 
 
+@transactional
 def create_token(user: User, name: str, scope: Scope) -> tuple[ApiToken, str]:
-    """Create and commit a token for ``user``; return it with the secret (shown only once)."""
+    """Create a token for ``user``; return it with the secret (shown only once)."""
     secret = PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     token = ApiToken(
         user_id=user.id, name=name.strip()[:80], token_hash=hash_token(secret), scope=scope
     )
     db.session.add(token)
-    db.session.commit()
     return token, secret
 
 
@@ -42,12 +43,12 @@ def tokens_of(user: User) -> list[ApiToken]:
     )
 
 
+@transactional
 def revoke_token(user: User, token_id: int) -> ApiToken | None:
     """Revoke one of the user's own tokens; None when they have no such token."""
     token = db.session.scalar(db.select(ApiToken).filter_by(id=token_id, user_id=user.id))
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
-        db.session.commit()
     return token
 
 
@@ -71,6 +72,6 @@ def authenticate(secret: str) -> ApiToken | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
-        token.last_used_at = now
-        db.session.commit()
+        with unit_of_work():
+            token.last_used_at = now
     return token
