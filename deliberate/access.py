@@ -27,8 +27,14 @@ def load_user(user_id: str) -> User | None:
     ident, _, version = user_id.partition(":")
     if not ident.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(ident))
+    user = db.session.scalars(_user_query(), {"id": int(ident)}).one_or_none()
     return user if user is not None and user.session_version == int(version) else None
+
+
+@functools.cache
+def _user_query() -> Select[tuple[User]]:
+    """:func:`load_user`'s query, built once: every request reuses it and its cache key."""
+    return db.select(User).where(User.id == bindparam("id"))
 
 
 def act_as(user: User | None) -> None:

@@ -25,9 +25,12 @@ from tests.queries import QueryCounter, explain
 
 #: The most SQL statements a stakeholder's comparison page, save or summary may send.
 QUERY_BUDGET = 5
-#: Targets for a page's and a save's time against ``/api/v1/health``, and the headroom the
-#: test allows over them so that a busy machine does not make it fail at random.
-COMPARE_TARGET, SAVE_TARGET, HEADROOM = 4.0, 3.0, 1.5
+#: Targets for a page's and a save's processor time against ``/api/v1/health``.
+COMPARE_TARGET, SAVE_TARGET = 4.0, 3.0
+#: Headroom allowed over the save's target, which it meets only narrowly (3.0–3.1× on a busy
+#: 2-core machine), so that a busy machine does not make the test fail at random; the page
+#: (about 3.5×) is held to its target.
+SAVE_HEADROOM = 1.2
 
 HIDDEN = re.compile(r'name="(membership_id|left|right)" value="(\d+)"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -215,8 +218,8 @@ def test_compare_and_save_cost_a_small_multiple_of_the_health_check(
         f"save {cost['save'][0] * 1000:.2f} ms ({save:.1f}×); median wall time: "
         + ", ".join(f"{kind} {value[1] * 1000:.2f} ms" for kind, value in cost.items())
     )
-    assert compare <= COMPARE_TARGET * HEADROOM, f"the comparison page costs {compare:.1f}× health"
-    assert save <= SAVE_TARGET * HEADROOM, f"a save costs {save:.1f}× health"
+    assert compare <= COMPARE_TARGET, f"the comparison page costs {compare:.1f}× health"
+    assert save <= SAVE_TARGET * SAVE_HEADROOM, f"a save costs {save:.1f}× health"
 
 
 def test_live_participation_counts_need_no_analysis(
