@@ -32,7 +32,7 @@ def load_user(user_id: str) -> User | None:
 
 
 @functools.cache
-def _user_query() -> Select[tuple[User]]:
+def _user_query() -> Select[Any]:
     """:func:`load_user`'s query, built once: every request reuses it and its cache key."""
     return db.select(User).where(User.id == bindparam("id"))
 
