@@ -367,6 +367,33 @@ class Person:
     pairs: dict[tuple[int, int], Pair] = field(default_factory=dict)
 
 
+#: A request body: form fields (URL-encoded, as a browser sends a form), or a content type
+#: and the bytes themselves (see :func:`multipart`), or None.
+Body = dict[str, str] | tuple[str, bytes] | None
+
+
+def multipart(
+    fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]
+) -> tuple[str, bytes]:
+    """A ``multipart/form-data`` body, as a browser sends a form with file inputs: ``files``
+    maps a field to its file's name, content and type."""
+    boundary = f"----deliberate{random.getrandbits(64):016x}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    for name, (filename, content, kind) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {kind}\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    return f"multipart/form-data; boundary={boundary}", b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode()
+
+
 class Browser:
     """One person's browser: its own cookies, up to two keep-alive connections, timed requests.
 
@@ -402,15 +429,18 @@ class Browser:
         return await asyncio.open_connection(self.host, self.port)
 
     async def _exchange(
-        self, method: str, path: str, data: dict[str, str] | None
+        self, method: str, path: str, data: Body
     ) -> tuple[int, dict[str, str], str]:
         """Send one request and read its answer: status, headers (lower-case names), body."""
-        form = urlencode(data).encode() if data is not None else b""
+        if isinstance(data, tuple):
+            kind, form = data
+        else:
+            kind, form = "application/x-www-form-urlencoded", urlencode(data or {}).encode()
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
         if self.cookies:
             head += "Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()) + "\r\n"
         if data is not None:
-            head += "Content-Type: application/x-www-form-urlencoded\r\n"
+            head += f"Content-Type: {kind}\r\n"
             head += f"Content-Length: {len(form)}\r\n"
         async with self.slots:
             reader, writer = await self._connect()
@@ -456,9 +486,7 @@ class Browser:
         else:
             self.cookies[name] = value
 
-    async def _once(
-        self, kind: str, method: str, path: str, data: dict[str, str] | None
-    ) -> tuple[int, str, str]:
+    async def _once(self, kind: str, method: str, path: str, data: Body) -> tuple[int, str, str]:
         started = time.perf_counter()
         counted = time.monotonic() >= self.stats.since
         try:
@@ -479,7 +507,7 @@ class Browser:
         return status, headers.get("location", ""), body
 
     async def request(
-        self, kind: str, method: str, path: str, data: dict[str, str] | None = None
+        self, kind: str, method: str, path: str, data: Body = None
     ) -> tuple[int, str, str]:
         """Send until answered, retrying 5xx and broken connections with backoff."""
         delay = 0.1

@@ -10,12 +10,10 @@ progress must be seen to grow, and the import must arrive whole.
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import re
 import time
 
-import aiohttp
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -66,12 +64,13 @@ async def _import(base: str, cid: int, data: bytes, seen: list[int | None]) -> s
         await browser.request("login", "POST", "/login", {**fields, "password": FACILITATOR[1]})
         path = f"/facilitate/{cid}/rounds/1/import"
         page = (await browser.request("page", "GET", path))[2]
-        form = aiohttp.FormData()
-        form.add_field("csrf_token", load.CSRF.search(page)[1])
-        form.add_field("file", io.BytesIO(data), filename="workshop.csv", content_type="text/csv")
-        async with browser.session.post(base + path, data=form, allow_redirects=False) as sent:
-            assert sent.status == 302, (sent.status, (await sent.text())[:500])
-            location = load._path(sent.headers["Location"])
+        body = load.multipart(
+            {"csrf_token": load.CSRF.search(page)[1]},
+            {"file": ("workshop.csv", data, "text/csv")},
+        )
+        status, target, sent = await browser.request("upload", "POST", path, body)
+        assert status == 302, (status, sent[:500])
+        location = load._path(target)
         assert "job=" in location
         deadline = time.monotonic() + DEADLINE
         while time.monotonic() < deadline:
