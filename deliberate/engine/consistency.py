@@ -45,21 +45,22 @@ RI_INCOMPLETE_NAME = (
     "random incomplete matrix passes as often as a complete one (benchmarks/random_index.py); "
     "not assessable where too few comparisons are left to tell care from chance"
 )
-#: The smallest share of random matrices the incomplete index is fitted to let pass: below
-#: it (n ≥ 6, where complete random matrices almost never pass) a simulated quantile is
-#: too noisy to fit.
+#: The share of random matrices the incomplete index is fitted to where complete random
+#: matrices almost never pass (n ≥ 7: none of 400,000), so their own rate cannot be
+#: simulated to fit it.
 RI_FLOOR = 0.001
 #: Random incomplete answers are held to this fraction of the complete pass rate (not all
 #: of it), so the table's own sampling error cannot let them pass more often.
 RI_FIT = 0.8
 #: RI(n, m) for m = 1 … (pairs − n) missing comparisons, from ``benchmarks/random_index.py``
-#: (100,000 random matrices per cell, seed 2022). None: not assessable — at least the
-#: share of random matrices the index would let pass (``RI_FIT · max(p0(n), RI_FLOOR)``)
-#: is exactly consistent, so no index can hold random answers to the complete rate.
+#: (100,000 random matrices per cell, 2,000,000 for n = 6; seed 2022), fitted to let pass
+#: ``RI_FIT · p0(n)`` of random matrices (p0: the complete pass rate; n ≥ 7: ``RI_FLOOR``
+#: instead). None: not assessable — at least that share of random matrices is exactly
+#: consistent, so no index can hold random answers to the complete rate.
 RI_INCOMPLETE: dict[int, tuple[float | None, ...]] = {
     4: (0.1747, 0.0011),
     5: (0.6275, 0.302, 0.0834, 0.0091, None),
-    6: (0.9422, 0.7403, 0.5, 0.3071, 0.1751, 0.0793, 0.0178, 0.001, None),
+    6: (0.8434, 0.6181, 0.3771, 0.2107, 0.0983, 0.0269, 0.0037, None, None),
     7: (
         1.1043,
         0.9233,
