@@ -7,6 +7,7 @@ voice-weight sensitivity (§7) of docs/METHODS.md.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -458,21 +459,19 @@ def analyze(
     report["pairs"] = pair_list
     report["clusters"] = _clusters(t, inc, points, gi, names, groups, seed)
     memo: dict[tuple, np.ndarray] = {}  # outcome weights the options' sweep reuses
-    sweep = (
-        sensitivity(
-            gparts,
-            totals,
-            sizes,
-            n=n,
-            method=priority,
-            aggregate=aggregate,
-            seed=seed,
-            by_group=by_group,
-            memo=memo,
-        )
-        if have
-        else None
+    sweep_of = functools.partial(
+        sensitivity,
+        gparts,
+        totals,
+        sizes,
+        n=n,
+        method=priority,
+        aggregate=aggregate,
+        seed=seed,
+        by_group=by_group,
+        memo=memo,
     )
+    sweep = sweep_of() if have else None
     report["sensitivity"] = _sensitivity(sweep, names, groups, weighting)
     if appraisal is not None:
         stakeholders = OutcomeWeights(
@@ -486,22 +485,7 @@ def analyze(
             boot_overall=boot.overall if boot else None,
             boot_groups=boot.groups if boot else None,
             sizes=sizes,
-            sweep=(
-                lambda value: sensitivity(
-                    gparts,
-                    totals,
-                    sizes,
-                    n=n,
-                    method=priority,
-                    aggregate=aggregate,
-                    seed=seed,
-                    by_group=by_group,
-                    value=value,
-                    memo=memo,
-                )
-            )
-            if have
-            else None,
+            sweep=(lambda value: sweep_of(value=value)) if have else None,
         )
         report["options"] = appraise(
             aligned(appraisal, names),
