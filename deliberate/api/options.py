@@ -10,20 +10,9 @@ from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.wrappers import Response
 
 from ..access import require_membership
-from ..models import Option, Role
+from ..models import Role
 from ..services import options as service
-from .routes import READERS, _json, bp
-
-
-def _option(option: Option) -> dict[str, object]:
-    return {
-        "id": option.id,
-        "name": option.name,
-        "description": option.description,
-        "annual_cost": option.annual_cost,
-        "cost_unit": option.cost_unit,
-        "position": option.position,
-    }
+from .routes import READERS, _json, _part, bp
 
 
 @bp.get("/consultations/<int:consultation_id>/options")
@@ -33,7 +22,7 @@ def options(consultation_id: int) -> Response:
     appraisal = service.appraisal_of(consultation)
     return _json(
         {
-            "options": [_option(o) for o in service.options_of(consultation)],
+            "options": [_part(o) for o in service.options_of(consultation)],
             "appraisal": None
             if appraisal is None
             else {

@@ -23,6 +23,7 @@ from ..extensions import csrf, limiter
 from ..models import (
     Consultation,
     Membership,
+    Option,
     Outcome,
     Role,
     Round,
@@ -127,22 +128,9 @@ def _consultation(consultation: Consultation, role: Role) -> dict[str, Any]:
     }
 
 
-def _outcome(outcome: Outcome) -> dict[str, Any]:
-    return {
-        "id": outcome.id,
-        "name": outcome.name,
-        "description": outcome.description,
-        "position": outcome.position,
-    }
-
-
-def _group(group: StakeholderGroup) -> dict[str, Any]:
-    return {
-        "id": group.id,
-        "name": group.name,
-        "description": group.description,
-        "weight": group.weight,
-    }
+def _part(part: Outcome | StakeholderGroup | Option) -> dict[str, Any]:
+    """An outcome, a group or an option: its id and its fields."""
+    return {"id": part.id, **part.fields()}
 
 
 def _round(round_: Round) -> dict[str, Any]:
@@ -195,8 +183,8 @@ def consultation(consultation_id: int) -> Response:
             "design": found.design.value,
             "consistency_threshold": found.consistency_threshold,
             "created_at": found.created_at.isoformat(),
-            "outcomes": [_outcome(o) for o in found.outcomes],
-            "groups": [_group(g) for g in found.groups],
+            "outcomes": [_part(o) for o in found.outcomes],
+            "groups": [_part(g) for g in found.groups],
             "rounds": [_round(r) for r in found.rounds],
         }
     )
@@ -206,14 +194,14 @@ def consultation(consultation_id: int) -> Response:
 def outcomes(consultation_id: int) -> Response:
     """The outcomes stakeholders weigh, in display order."""
     membership = require_membership(consultation_id, *READERS)
-    return _json({"outcomes": [_outcome(o) for o in membership.consultation.outcomes]})
+    return _json({"outcomes": [_part(o) for o in membership.consultation.outcomes]})
 
 
 @bp.get("/consultations/<int:consultation_id>/groups")
 def groups(consultation_id: int) -> Response:
     """The declared stakeholder groups."""
     membership = require_membership(consultation_id, *READERS)
-    return _json({"groups": [_group(g) for g in membership.consultation.groups]})
+    return _json({"groups": [_part(g) for g in membership.consultation.groups]})
 
 
 @bp.get("/consultations/<int:consultation_id>/rounds")

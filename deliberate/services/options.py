@@ -587,16 +587,7 @@ def export_options(consultation: Consultation, members: Mapping[int, str]) -> di
         db.select(OptionRating).where(OptionRating.membership_id.in_(who)).order_by(OptionRating.id)
     )
     return {
-        "options": [
-            {
-                "name": o.name,
-                "description": o.description,
-                "annual_cost": o.annual_cost,
-                "cost_unit": o.cost_unit,
-                "position": o.position,
-            }
-            for o in options
-        ],
+        "options": [o.fields() for o in options],
         "appraisal": None
         if appraisal is None
         else {
@@ -644,14 +635,7 @@ def import_options(
     """
     options = {}
     for item in document.get("options", []):
-        options[item["name"]] = Option(
-            consultation=consultation,
-            name=item["name"],
-            description=item["description"],
-            annual_cost=item["annual_cost"],
-            cost_unit=item["cost_unit"],
-            position=item["position"],
-        )
+        options[item["name"]] = Option.copied(consultation, item)
         db.session.add(options[item["name"]])
     appraisal = document.get("appraisal")
     if appraisal is not None:
