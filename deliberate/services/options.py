@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -236,6 +236,42 @@ def _open_for(membership: Membership) -> OptionAppraisal:
     return appraisal
 
 
+_OTHER_MODE = {
+    AppraisalMode.PAIRWISE: "This appraisal asks for ratings, not comparisons.",
+    AppraisalMode.RATINGS: "This appraisal asks for comparisons, not ratings.",
+}
+
+
+def _appraising(membership: Membership, mode: AppraisalMode) -> set[int]:
+    """The ids of the options ``membership`` may answer on, in an open appraisal by ``mode``."""
+    if _open_for(membership).mode is not mode:
+        raise SetupError(_OTHER_MODE[mode], 409)
+    return {o.id for o in options_of(membership.consultation)}
+
+
+def _store(
+    model: type[OptionJudgment] | type[OptionRating],
+    key: tuple[str, ...],
+    membership: Membership,
+    outcome: Outcome,
+    answers: Sequence[Mapping[str, Any]],
+) -> None:
+    """Write an assessor's answers on one outcome, replacing the ones with the same ``key``."""
+    existing = {
+        tuple(getattr(row, name) for name in key): row
+        for row in db.session.scalars(
+            db.select(model).filter_by(membership_id=membership.id, outcome_id=outcome.id)
+        )
+    }
+    for answer in answers:
+        found = existing.get(tuple(answer[name] for name in key))
+        if found is None:
+            db.session.add(model(membership_id=membership.id, outcome_id=outcome.id, **answer))
+        else:
+            for name, value in answer.items():
+                setattr(found, name, value)
+
+
 @transactional
 def save_pairwise(
     membership: Membership, outcome: Outcome, values: Mapping[tuple[int, int], float]
@@ -245,66 +281,30 @@ def save_pairwise(
     Each value says how much better option_a does than option_b (1/9 … 9). Returns the
     number saved.
     """
-    appraisal = _open_for(membership)
-    if appraisal.mode is not AppraisalMode.PAIRWISE:
-        raise SetupError("This appraisal asks for ratings, not comparisons.", 409)
-    ids = {o.id for o in options_of(membership.consultation)}
-    existing = {
-        (j.option_a_id, j.option_b_id): j
-        for j in db.session.scalars(
-            db.select(OptionJudgment).filter_by(membership_id=membership.id, outcome_id=outcome.id)
-        )
-    }
+    ids = _appraising(membership, AppraisalMode.PAIRWISE)
+    answers = []
     for (a, b), value in values.items():
         if a not in ids or b not in ids or a == b:
             raise SetupError("Compare two different options of this consultation.")
         if not (math.isfinite(value) and SCALE_MIN - 1e-9 <= value <= SCALE_MAX + 1e-9):
             raise SetupError("Each comparison must be on Saaty's scale, from 1/9 to 9.")
-        key, stored = ((a, b), value) if a < b else ((b, a), 1 / value)
-        if key in existing:
-            existing[key].value = stored
-        else:
-            db.session.add(
-                OptionJudgment(
-                    membership_id=membership.id,
-                    outcome_id=outcome.id,
-                    option_a_id=key[0],
-                    option_b_id=key[1],
-                    value=stored,
-                )
-            )
+        (first, second), stored = ((a, b), value) if a < b else ((b, a), 1 / value)
+        answers.append({"option_a_id": first, "option_b_id": second, "value": stored})
+    _store(OptionJudgment, ("option_a_id", "option_b_id"), membership, outcome, answers)
     return len(values)
 
 
 @transactional
 def save_ratings(membership: Membership, outcome: Outcome, scores: Mapping[int, float]) -> int:
     """Save an assessor's 0–10 ratings of options on one outcome: ``{option_id: score}``."""
-    appraisal = _open_for(membership)
-    if appraisal.mode is not AppraisalMode.RATINGS:
-        raise SetupError("This appraisal asks for comparisons, not ratings.", 409)
-    ids = {o.id for o in options_of(membership.consultation)}
-    existing = {
-        r.option_id: r
-        for r in db.session.scalars(
-            db.select(OptionRating).filter_by(membership_id=membership.id, outcome_id=outcome.id)
-        )
-    }
+    ids = _appraising(membership, AppraisalMode.RATINGS)
     for option_id, score in scores.items():
         if option_id not in ids:
             raise SetupError("Rate the options of this consultation.")
         if not (math.isfinite(score) and RATING_MIN <= score <= RATING_MAX):
             raise SetupError("Each rating must be a number from 0 to 10.")
-        if option_id in existing:
-            existing[option_id].score = score
-        else:
-            db.session.add(
-                OptionRating(
-                    membership_id=membership.id,
-                    outcome_id=outcome.id,
-                    option_id=option_id,
-                    score=score,
-                )
-            )
+    answers = [{"option_id": option_id, "score": score} for option_id, score in scores.items()]
+    _store(OptionRating, ("option_id",), membership, outcome, answers)
     return len(scores)
 
 
