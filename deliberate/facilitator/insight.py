@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, abort, make_response, render_template, request
 
+from .. import charts
 from ..engine import to_json
 from ..engine.report import CONTESTED_NOTE, FLAG_NOTE, INTERVAL_NOTE
 from ..models import Consultation, Job, Round
@@ -106,7 +107,7 @@ def disagreement_map(cid: int) -> str:
         interval_note=INTERVAL_NOTE,
         by_outcome=insight.by_outcome(report),
         groups=list(report["groups"]),
-        charts=insight.map_charts(report),
+        charts=charts.map_charts(insight.map_data(report)),
         consensus=insight.consensus_rows(report),
         clusters=insight.cluster_table(report),
         inconsistent=insight.inconsistent_participants(
@@ -148,10 +149,10 @@ def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
 def map_chart(cid: int, name: str) -> Response:
     """One chart of the disagreement map as an SVG file."""
     consultation = facilitated(cid)
-    if name not in insight.CHARTS:
+    if name not in charts.MAP_CHARTS:
         abort(404, description=f"There is no chart called {name!r}.")
     round_, report = _answered(consultation)
-    chart = insight.map_charts(report, name)[name]
+    chart = charts.map_charts(insight.map_data(report), name)[name]
     return _svg_download(chart, f"consultation-{cid}-round-{round_.number}-{name}.svg")
 
 
@@ -159,10 +160,12 @@ def map_chart(cid: int, name: str) -> Response:
 def compare_rounds(cid: int) -> str:
     """How consensus and group priorities moved between rounds."""
     consultation = facilitated(cid)
+    comparison = insight.round_comparison(consultation)
     return render_template(
         "facilitator/compare.html",
         consultation=consultation,
-        comparison=insight.round_comparison(consultation),
+        comparison=comparison,
+        chart=charts.consensus_chart(comparison) if comparison else None,
         glossary=insight.GLOSSARY,
     )
 
@@ -173,7 +176,8 @@ def compare_chart(cid: int) -> Response:
     comparison = insight.round_comparison(facilitated(cid))
     if comparison is None:
         abort(404, description="Rounds can be compared once two of them have answers.")
-    return _svg_download(comparison["chart"], f"consultation-{cid}-consensus-by-round.svg")
+    chart = charts.consensus_chart(comparison)
+    return _svg_download(chart, f"consultation-{cid}-consensus-by-round.svg")
 
 
 @bp.get("/<int:cid>/export/judgments.csv", endpoint="export_judgments")

@@ -14,12 +14,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from markupsafe import Markup
 
-from .. import charts
-from ..engine.consensus import S_BANDS, agreement_band, clr
+from ..engine.consensus import agreement_band, clr
 from ..engine.inference import ALPHA
-from ..engine.report import BETWEEN_LABEL, CONFLICT_LABEL, CONTESTED_NOTE, conflict_sentence
+from ..engine.report import (
+    BETWEEN_LABEL,
+    CONFLICT_LABEL,
+    CONTESTED_NOTE,
+    conflict_sentence,
+    percent,
+)
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Role, Round, StakeholderGroup
 from .lookup import round_by_number
@@ -28,7 +32,6 @@ from .results import round_report
 #: A change in S* smaller than this is "held steady" (S* has no interval across rounds, so
 #: larger changes are said to rise or fall, never to converge).
 STEADY = 0.02
-CHARTS = ("conflict", "priorities", "participants")
 #: One plain line for each statistic a facilitator reads: (name, explanation), by key. Shown
 #: on hover and focus where the statistic appears, and in each page's glossary.
 GLOSSARY = {
@@ -209,31 +212,23 @@ def by_outcome(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return sorted(report["by_outcome"], key=lambda item: -item["overall"]["weight"])
 
 
-def map_charts(report: Mapping[str, Any], name: str | None = None) -> dict[str, Markup]:
-    """The disagreement map's charts as SVG, by name (all of :data:`CHARTS`, or one)."""
-    groups = list(report["groups"])
+def map_data(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What the disagreement map's charts draw (:func:`deliberate.charts.map_charts`).
+
+    The groups, the pairs by conflict, the outcomes by priority, the priorities under each
+    weighting, the participants' points and the clusters' labels.
+    """
     weighting = report["method"]["weighting"]
-    builders = {
-        "conflict": lambda: charts.conflict_heatmap(
-            conflict_order(report["pairs"]),
-            groups,
-            title="Where the groups disagree: pairs of outcomes by conflict between groups",
-        ),
-        "priorities": lambda: charts.priority_intervals(
-            by_outcome(report),
-            groups,
-            report["overall"]["by_weighting"] or {weighting: report["overall"]["weights"]},
-            weighting,
-            title="Each group's priorities with 95% intervals, and the overall priority",
-        ),
-        "participants": lambda: charts.participant_map(
-            map_points(report),
-            groups,
-            cluster_labels(report),
-            title="Map of participants by their priorities, with opinion clusters outlined",
-        ),
+    overall = report["overall"]
+    return {
+        "groups": list(report["groups"]),
+        "pairs": conflict_order(report["pairs"]),
+        "by_outcome": by_outcome(report),
+        "by_weighting": overall["by_weighting"] or {weighting: overall["weights"]},
+        "weighting": weighting,
+        "points": map_points(report),
+        "clusters": cluster_labels(report),
     }
-    return {key: build() for key, build in builders.items() if name in (None, key)}
 
 
 def priority_changes(
@@ -441,7 +436,7 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
     round against the last), ``between`` (the groups' distance from each other and
     whether they converged or entrenched), ``priorities`` (per group and outcome, the
     priority in each round), ``provisional`` (numbers of rounds still open, whose figures
-    will change) and ``chart`` (SVG, from 0).
+    will change); :func:`deliberate.charts.consensus_chart` draws it.
     """
     reports = [
         (r, rep)
@@ -477,8 +472,8 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
         if old and new:
             moved = max(new["weights"], key=lambda o: abs(new["weights"][o] - old["weights"][o]))
             text += (
-                f"; moved most on {moved}: {charts.percent(old['weights'][moved])} → "
-                f"{charts.percent(new['weights'][moved])}"
+                f"; moved most on {moved}: {percent(old['weights'][moved])} → "
+                f"{percent(new['weights'][moved])}"
             )
         sentences.append(text + ".")
     change = distance_change(
@@ -496,14 +491,6 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
             for o in reports[-1][1]["outcomes"]
         ]
         priorities.append({"name": name, "rows": rows})
-    chart = charts.trend_lines(
-        series,
-        labels,
-        title="Consensus (S*) by round, for everyone and each group",
-        overall="Everyone",
-        bands=[(bound, name) for bound, name in S_BANDS],
-        floor=0.0,
-    )
     return {
         "rounds": labels,
         "provisional": provisional,
@@ -512,5 +499,4 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
         "sentences": sentences,
         "between": between,
         "priorities": priorities,
-        "chart": chart,
     }

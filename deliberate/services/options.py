@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..charts.cost_value import money
 from ..engine.aggregate import from_pairs
 from ..engine.appraisal_csv import PAIRWISE_COLUMNS, RATING_COLUMNS
 from ..engine.consistency import cr_threshold, most_inconsistent
@@ -47,7 +48,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..option_charts import cost_value_chart, money
 from .audit import record
 from .consultations import MAX_NAME, MAX_TEXT, SetupError
 from .errors import transactional
@@ -539,12 +539,12 @@ def options_view(
         "flip": flip,
         "other_synthesis": block["other_synthesis"],
         "frontier": block["frontier"],
-        "chart": cost_value_chart(
-            overall["value"],
-            {r["name"]: r["cost"] for r in rows},
-            block["frontier"],
-            unit=units.pop() if len(units) == 1 else "",
-        ),
+        "cost_value": {
+            "values": overall["value"],
+            "costs": {r["name"]: r["cost"] for r in rows},
+            "frontier": block["frontier"],
+            "unit": units.pop() if len(units) == 1 else "",
+        },
         "assessors": block["assessors"]["count"],
         "spread": block["assessors"]["spread"],
         "spread_unit": block["assessors"]["spread_unit"],
