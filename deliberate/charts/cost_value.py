@@ -11,16 +11,8 @@ from collections.abc import Mapping, Sequence
 from markupsafe import Markup, escape
 
 from ..engine.report import percent
+from ..services.options import money
 from .svg import GRID, INK, MUTED, PALETTE, fmt, shorten, svg, svg_text
-
-
-def money(x: float) -> str:
-    """An amount in short form: 4.2m, 350k, 90."""
-    if x >= 1e6:
-        return f"{x / 1e6:.1f}".rstrip("0").rstrip(".") + "m"
-    if x >= 1e3:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:.0f}"
 
 
 def cost_value_chart(

@@ -92,7 +92,8 @@ class Settings:
 # --------------------------------------------------------------------------- checks
 
 
-def _text(value: str | None, label: str, limit: int, *, required: bool = False) -> str:
+def checked_text(value: str | None, label: str, limit: int, *, required: bool = False) -> str:
+    """``value`` stripped, refused when required and empty or longer than ``limit``."""
     value = (value or "").strip()
     if required and not value:
         raise SetupError(f"The {label} cannot be empty.")
@@ -104,12 +105,12 @@ def _text(value: str | None, label: str, limit: int, *, required: bool = False) 
 
 
 def _name(value: str | None, kind: str) -> str:
-    return _text(value, f"{kind} name", MAX_NAME, required=True)
+    return checked_text(value, f"{kind} name", MAX_NAME, required=True)
 
 
 def _named(name: str | None, description: str | None, kind: str) -> tuple[str, str]:
     """A part's name and description, checked and stripped."""
-    return _name(name, kind), _text(description, f"{kind} description", MAX_TEXT)
+    return _name(name, kind), checked_text(description, f"{kind} description", MAX_TEXT)
 
 
 def _renamed(old: str, new: str) -> str:
@@ -155,9 +156,9 @@ def _unique(names: Iterable[str], kind: str) -> None:
 
 
 def _check_settings(settings: Settings, outcome_count: int) -> None:
-    _text(settings.title, "title", MAX_TITLE, required=True)
-    _text(settings.question, "public value question", MAX_TEXT, required=True)
-    _text(settings.description, "description", MAX_TEXT)
+    checked_text(settings.title, "title", MAX_TITLE, required=True)
+    checked_text(settings.question, "public value question", MAX_TEXT, required=True)
+    checked_text(settings.description, "description", MAX_TEXT)
     if not 1 <= settings.anonymity_k <= MAX_ANONYMITY_K:
         raise SetupError(f"The anonymity threshold k must be between 1 and {MAX_ANONYMITY_K}.")
     threshold = settings.consistency_threshold

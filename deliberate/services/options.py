@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from ..charts.cost_value import money
 from ..engine.aggregate import from_pairs
 from ..engine.appraisal_csv import PAIRWISE_COLUMNS, RATING_COLUMNS
 from ..engine.consistency import cr_threshold, most_inconsistent
@@ -49,7 +48,7 @@ from ..models import (
     utcnow,
 )
 from .audit import record
-from .consultations import MAX_NAME, MAX_TEXT, SetupError
+from .consultations import MAX_NAME, MAX_TEXT, SetupError, checked_text
 from .errors import transactional
 from .invitations import create_invitation
 from .links import public_url
@@ -82,15 +81,6 @@ def appraisal_of(consultation: Consultation) -> OptionAppraisal | None:
     return db.session.scalar(db.select(OptionAppraisal).filter_by(consultation_id=consultation.id))
 
 
-def _text(value: str | None, label: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise SetupError(f"The {label} cannot be empty.")
-    if len(value) > limit:
-        raise SetupError(f"The {label} is {len(value)} characters long; at most {limit} allowed.")
-    return value
-
-
 def _unlocked(consultation: Consultation) -> None:
     if appraisal_of(consultation) is not None:
         raise SetupError(
@@ -111,9 +101,9 @@ def add_option(
 ) -> Option:
     """Add an option (before the appraisal opens; at most 20; names unique)."""
     _unlocked(consultation)
-    name = _text(name, "option name", MAX_NAME, required=True)
-    description = _text(description, "description", MAX_TEXT)
-    cost_unit = _text(cost_unit, "cost unit", MAX_UNIT)
+    name = checked_text(name, "option name", MAX_NAME, required=True)
+    description = checked_text(description, "description", MAX_TEXT)
+    cost_unit = checked_text(cost_unit, "cost unit", MAX_UNIT)
     if annual_cost is not None and not (math.isfinite(annual_cost) and annual_cost >= 0):
         raise SetupError("The annual cost must be a number of at least 0 (blank if unknown).")
     existing = options_of(consultation)
@@ -197,7 +187,7 @@ def invite_assessor(
     consultation: Consultation, user: User | None, name: str, email: str | None = None
 ) -> tuple[Invitation, str]:
     """Invite one assessor; returns the invitation and its token (shown once)."""
-    name = _text(name, "assessor's name", MAX_NAME, required=True)
+    name = checked_text(name, "assessor's name", MAX_NAME, required=True)
     invitation, token = create_invitation(consultation, Role.ASSESSOR, name=name, email=email)
     record(consultation, user, "assessor.invited", name)
     return invitation, token
@@ -468,6 +458,15 @@ def how_sure(probability: float | None) -> str:
     if probability >= 0.75:
         return "probably"
     return "only narrowly: another option is best in many resamples"
+
+
+def money(x: float) -> str:
+    """An amount in short form: 4.2m, 350k, 90."""
+    if x >= 1e6:
+        return f"{x / 1e6:.1f}".rstrip("0").rstrip(".") + "m"
+    if x >= 1e3:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:.0f}"
 
 
 def options_view(
