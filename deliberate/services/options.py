@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Report
 from ..engine.aggregate import from_pairs
 from ..engine.appraisal_csv import PAIRWISE_COLUMNS, RATING_COLUMNS
 from ..engine.consistency import cr_threshold, most_inconsistent
@@ -431,7 +432,7 @@ def outcome_feedback(membership: Membership, outcome: Outcome) -> dict[str, Any]
     return result
 
 
-def options_report(round_: Round, **overrides: Any) -> dict[str, Any] | None:
+def options_report(round_: Round, **overrides: Any) -> Report | None:
     """The round's report with the options block when the appraisal can be synthesised.
 
     While the assessors' answers do not yet cover every option on every outcome, the
