@@ -50,7 +50,7 @@ from .types import (
     ClusterProfile,
     Clusters,
     Distinctive,
-    Group,
+    GroupBlock,
     Method,
     Named,
     NamedIntervals,
@@ -554,9 +554,9 @@ def _groups(
     stats: PairStats | None,
     names: Sequence[str],
     groups: Sequence[str],
-) -> dict[str, Group]:
+) -> dict[str, GroupBlock]:
     """Each group's priorities, intervals, consistency, consensus and distinctive pairs."""
-    out: dict[str, Group] = {}
+    out: dict[str, GroupBlock] = {}
     repness = distinctive(stats) if stats is not None else [[] for _ in groups]
     for g, name in enumerate(groups):
         idx = agg.members[g]
@@ -615,7 +615,7 @@ def _overall(agg: _Aggregation, boot: Bootstrap | None, names: Sequence[str]) ->
 
 
 def _by_outcome(
-    names: Sequence[str], overall: Overall, groups: Mapping[str, Group]
+    names: Sequence[str], overall: Overall, groups: Mapping[str, GroupBlock]
 ) -> list[OutcomeRow]:
     """Each outcome's weight, rank and interval overall and in every group."""
     return [

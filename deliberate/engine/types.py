@@ -162,7 +162,7 @@ class Distinctive(TypedDict):
     p_value: float
 
 
-class Group(Block):
+class GroupBlock(Block):
     """A stakeholder group's block."""
 
     distinctive: list[Distinctive]
@@ -409,7 +409,7 @@ class Results(TypedDict):
     """What a report and a public view that shows results have in common."""
 
     outcomes: list[str]
-    groups: dict[str, Group]
+    groups: dict[str, GroupBlock]
     overall: Overall
     by_outcome: list[OutcomeRow]
     pairs: list[Pair]
