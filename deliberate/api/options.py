@@ -12,10 +12,14 @@ from werkzeug.wrappers import Response
 from ..access import require_membership
 from ..models import Option, Role
 from ..services import options as service
-from .routes import READERS, _json, bp
+from .openapi import route
+from .routes import FORMAT, READERS, _json, bp
+from .schemas import Appraisal as AppraisalBody
+from .schemas import Option as OptionBody
+from .schemas import Options as OptionsBody
 
 
-def _option(option: Option) -> dict[str, object]:
+def _option(option: Option) -> OptionBody:
     return {
         "id": option.id,
         "name": option.name,
@@ -26,28 +30,44 @@ def _option(option: Option) -> dict[str, object]:
     }
 
 
-@bp.get("/consultations/<int:consultation_id>/options")
+@route(
+    bp,
+    "get",
+    "/consultations/<int:consultation_id>/options",
+    summary="The options the board chooses between, and the state of their appraisal",
+    answer=OptionsBody,
+    answer_description="The options.",
+)
 def options(consultation_id: int) -> Response:
     """The options the board chooses between, and the state of their appraisal."""
     consultation = require_membership(consultation_id, *READERS).consultation
     appraisal = service.appraisal_of(consultation)
-    return _json(
-        {
-            "options": [_option(o) for o in service.options_of(consultation)],
-            "appraisal": None
-            if appraisal is None
-            else {
-                "mode": appraisal.mode.value,
-                "synthesis": appraisal.synthesis.value,
-                "open": appraisal.is_open,
-                "opened_at": appraisal.opened_at.isoformat(),
-                "closed_at": appraisal.closed_at.isoformat() if appraisal.closed_at else None,
-            },
-        }
-    )
+    found: OptionsBody = {
+        "options": [_option(o) for o in service.options_of(consultation)],
+        "appraisal": None
+        if appraisal is None
+        else {
+            "mode": appraisal.mode.value,
+            "synthesis": appraisal.synthesis.value,
+            "open": appraisal.is_open,
+            "opened_at": appraisal.opened_at.isoformat(),
+            "closed_at": appraisal.closed_at.isoformat() if appraisal.closed_at else None,
+        },
+    }
+    return _json(found)
 
 
-@bp.get("/consultations/<int:consultation_id>/appraisal")
+@route(
+    bp,
+    "get",
+    "/consultations/<int:consultation_id>/appraisal",
+    summary="The assessors' answers (facilitators), as JSON or as the CSV of "
+    "`deliberate analyze --options`",
+    answer=AppraisalBody,
+    answer_description="Every assessor's answer.",
+    query=(FORMAT,),
+    csv=True,
+)
 def appraisal(consultation_id: int) -> Response:
     """Every assessor's judgments or ratings (facilitators), as JSON or as CSV."""
     consultation = require_membership(consultation_id, Role.FACILITATOR).consultation
@@ -66,4 +86,5 @@ def appraisal(consultation_id: int) -> Response:
         return response
     number = "score" if found.mode.value == "ratings" else "value"
     rows = [{**row, number: float(row[number])} for row in csv.DictReader(io.StringIO(table))]
-    return _json({"mode": found.mode.value, "answers": rows})
+    document: AppraisalBody = {"mode": found.mode.value, "answers": rows}
+    return _json(document)
