@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from .spec import openapi_document
+from .openapi import openapi_document
 
 bp = Blueprint("api_docs", __name__)
 

@@ -10,33 +10,64 @@ from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.wrappers import Response
 
 from ..access import require_membership
-from ..models import Role
+from ..models import Option, Role
 from ..services import options as service
-from .routes import READERS, _json, _part, bp
+from .openapi import route
+from .routes import FORMAT, READERS, _json, bp
+from .schemas import Appraisal as AppraisalBody
+from .schemas import Option as OptionBody
+from .schemas import Options as OptionsBody
 
 
-@bp.get("/consultations/<int:consultation_id>/options")
+def _option(option: Option) -> OptionBody:
+    return {
+        "id": option.id,
+        "name": option.name,
+        "description": option.description,
+        "annual_cost": option.annual_cost,
+        "cost_unit": option.cost_unit,
+        "position": option.position,
+    }
+
+
+@route(
+    bp,
+    "get",
+    "/consultations/<int:consultation_id>/options",
+    summary="The options the board chooses between, and the state of their appraisal",
+    answer=OptionsBody,
+    answer_description="The options.",
+)
 def options(consultation_id: int) -> Response:
     """The options the board chooses between, and the state of their appraisal."""
     consultation = require_membership(consultation_id, *READERS).consultation
     appraisal = service.appraisal_of(consultation)
-    return _json(
-        {
-            "options": [_part(o) for o in service.options_of(consultation)],
-            "appraisal": None
-            if appraisal is None
-            else {
-                "mode": appraisal.mode.value,
-                "synthesis": appraisal.synthesis.value,
-                "open": appraisal.is_open,
-                "opened_at": appraisal.opened_at.isoformat(),
-                "closed_at": appraisal.closed_at.isoformat() if appraisal.closed_at else None,
-            },
-        }
-    )
+    found: OptionsBody = {
+        "options": [_option(o) for o in service.options_of(consultation)],
+        "appraisal": None
+        if appraisal is None
+        else {
+            "mode": appraisal.mode.value,
+            "synthesis": appraisal.synthesis.value,
+            "open": appraisal.is_open,
+            "opened_at": appraisal.opened_at.isoformat(),
+            "closed_at": appraisal.closed_at.isoformat() if appraisal.closed_at else None,
+        },
+    }
+    return _json(found)
 
 
-@bp.get("/consultations/<int:consultation_id>/appraisal")
+@route(
+    bp,
+    "get",
+    "/consultations/<int:consultation_id>/appraisal",
+    summary="The assessors' answers (facilitators), as JSON or as the CSV of "
+    "`deliberate analyze --options`",
+    answer=AppraisalBody,
+    answer_description="Every assessor's answer.",
+    query=(FORMAT,),
+    csv=True,
+)
 def appraisal(consultation_id: int) -> Response:
     """Every assessor's judgments or ratings (facilitators), as JSON or as CSV."""
     consultation = require_membership(consultation_id, Role.FACILITATOR).consultation
@@ -55,4 +86,5 @@ def appraisal(consultation_id: int) -> Response:
         return response
     number = "score" if found.mode.value == "ratings" else "value"
     rows = [{**row, number: float(row[number])} for row in csv.DictReader(io.StringIO(table))]
-    return _json({"mode": found.mode.value, "answers": rows})
+    document: AppraisalBody = {"mode": found.mode.value, "answers": rows}
+    return _json(document)

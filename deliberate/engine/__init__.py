@@ -10,10 +10,13 @@ See docs/METHODS.md for the mathematics, with sources. Typical use::
 from .analysis import analyze
 from .judgments import JudgmentError, JudgmentTable, read_judgments_csv
 from .report import public_view, to_json, to_json_bytes, to_text
+from .types import PublicView, Report
 
 __all__ = [
     "JudgmentError",
     "JudgmentTable",
+    "PublicView",
+    "Report",
     "analyze",
     "public_view",
     "read_judgments_csv",

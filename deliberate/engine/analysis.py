@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,11 +40,30 @@ from .disagreement import (
     pair_stats,
     pca_2d,
 )
-from .individual import cut_off, individuals
+from .individual import Individuals, cut_off, individuals
 from .inference import ALPHA, CONTESTED_SHARE, Sides, sides
 from .judgments import JudgmentError, JudgmentTable, components
 from .options import Appraisal, OutcomeWeights, aligned, appraise
 from .priorities import METHODS, normalise_log
+from .types import (
+    Agreement,
+    ClusterProfile,
+    Clusters,
+    Distinctive,
+    GroupBlock,
+    Method,
+    Named,
+    NamedIntervals,
+    OutcomeRow,
+    Overall,
+    Pair,
+    Participant,
+    Report,
+    Sensitivity,
+    Side,
+    Skipped,
+    VoiceFlip,
+)
 from .uncertainty import (
     MIN_INTERVAL_SIZE,
     Bootstrap,
@@ -57,6 +77,8 @@ from .uncertainty import bootstrap as run_bootstrap
 
 __all__ = ["analyze"]
 
+#: The side a group is shown on, by the sign of its test.
+_SIDES: dict[int, Side] = {1: "a", -1: "b"}
 #: Kendall's W below this while S* is moderate or better triggers a warning.
 LOW_W = 0.5
 _MODERATE = 0.625
@@ -75,11 +97,11 @@ def _floats(values: np.ndarray) -> list[float | None]:
     return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
-def _named(names: Sequence[str], values: np.ndarray) -> dict[str, float | None]:
+def _named(names: Sequence[str], values: np.ndarray) -> Named:
     return {name: _f(v) for name, v in zip(names, values, strict=True)}
 
 
-def _named_intervals(names: Sequence[str], bounds: np.ndarray | None) -> dict | None:
+def _named_intervals(names: Sequence[str], bounds: np.ndarray | None) -> NamedIntervals | None:
     if bounds is None or not np.isfinite(bounds).any():
         return None
     return {
@@ -94,7 +116,7 @@ def _ranks(names: Sequence[str], weights: np.ndarray) -> dict[str, float] | None
     return {name: float(r) for name, r in zip(names, ranks(weights), strict=True)}
 
 
-def _agreement(weights: np.ndarray) -> dict[str, Any]:
+def _agreement(weights: np.ndarray) -> Agreement:
     """Consensus block for a set of participants' priorities ``(K, n)`` (None below two)."""
     if weights.shape[0] < 2:
         return {
@@ -136,11 +158,11 @@ def _check_options(priority: str, aggregate: str, weighting: str, on_disconnecte
             raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}")
 
 
-def _disconnected(table: JudgmentTable) -> tuple[np.ndarray, list[dict[str, Any]]]:
+def _disconnected(table: JudgmentTable) -> tuple[np.ndarray, list[Skipped]]:
     """Connected participants ``(K,)`` and, for the others, the cut-off outcomes."""
     reach = components(table.mask)
     connected = reach[:, 0, :].all(-1)
-    skipped = [
+    skipped: list[Skipped] = [
         {
             "id": table.participants[k],
             "group": table.groups[table.group_index[k]],
@@ -166,7 +188,7 @@ def analyze(
     appraisal: Appraisal | None = None,
     synthesis: str = "distributive",
     option_costs: Mapping[str, float] | None = None,
-) -> dict[str, Any]:
+) -> Report:
     """Analyse a judgment table.
 
     Parameters
@@ -217,30 +239,161 @@ def analyze(
     _check_options(priority, aggregate, weighting, on_disconnected)
     if bootstrap < 0:
         raise ValueError("bootstrap must be 0 or more resamples")
-    names, groups, n = table.outcomes, table.groups, table.n
-    G = len(groups)
     connected, skipped = _disconnected(table)
     if skipped and on_disconnected == "error":
         first = skipped[0]
         raise JudgmentError(
             f"participant {first['id']!r}: the comparisons do not connect all outcomes; "
-            f"cut off: {', '.join(first['cut_off'])} (compare them with the others)"
+            f"cut off: {', '.join(first['cut_off'] or ())} (compare them with the others)"
         )
     t = table.subset(connected)
-    K = t.size
+    names, groups = t.outcomes, t.groups
 
     # §2–3 individual priorities and consistency, one vectorised pass.
-    logs, mask = t.log_judgments, t.mask
-    own = individuals(logs, mask, priority, cr_threshold)
-    w, threshold, complete = own.weights, own.threshold, own.complete
-    cr_threshold_default = default_cr_threshold(n)
-    included = own.consistent if exclude_inconsistent else np.ones(K, dtype=bool)
-    points = clr(w)
-
+    own = individuals(t.log_judgments, t.mask, priority, cr_threshold)
+    included = own.consistent if exclude_inconsistent else np.ones(t.size, dtype=bool)
+    points = clr(own.weights)
     # §4 aggregation on the included participants.
+    agg = _aggregate(t, own.weights, included, priority, aggregate, weighting, group_weights)
+    # §7 bootstrap.
+    boot: Bootstrap | None = None
+    if bootstrap and agg.have:
+        boot = run_bootstrap(
+            agg.x,
+            agg.m,
+            agg.log_w,
+            agg.members,
+            agg.totals,
+            method=priority,
+            aggregate=aggregate,
+            resamples=bootstrap,
+            seed=seed,
+            by_group=agg.by_group,
+        )
+    # §6 pairs.
+    stats = pair_stats(agg.x, agg.m, agg.alpha, agg.gi, len(groups)) if agg.have else None
+    groups_out = _groups(agg, boot, stats, names, groups)
+    overall = _overall(agg, boot, names)
+    memo: dict[tuple, np.ndarray] = {}  # outcome weights the options' sweep reuses
+    sweep_of = functools.partial(
+        sensitivity,
+        agg.gparts,
+        agg.totals,
+        agg.sizes,
+        n=t.n,
+        method=priority,
+        aggregate=aggregate,
+        seed=seed,
+        by_group=agg.by_group,
+        memo=memo,
+    )
+    report: Report = {
+        "outcomes": list(names),
+        "method": _method(
+            t,
+            agg,
+            included,
+            skipped,
+            priority=priority,
+            incomplete=int((~own.complete).sum()),
+            aggregate=aggregate,
+            weighting=weighting,
+            cr_threshold=cr_threshold,
+            threshold=own.threshold,
+            exclude_inconsistent=exclude_inconsistent,
+            bootstrap=bootstrap,
+            seed=seed,
+        ),
+        "participants": _participants(t, own, points, included, agg),
+        "groups": groups_out,
+        "overall": overall,
+        "by_outcome": _by_outcome(names, overall, groups_out),
+        "pairs": _pairs(
+            names,
+            groups,
+            stats,
+            sides(agg.x, agg.m, agg.gi, len(groups)),
+            mean_intervals(agg.x, agg.m, agg.gi, len(groups)),
+        )
+        if stats is not None
+        else [],
+        "clusters": _clusters(t, agg.inc, points, agg.gi, names, groups, seed),
+        "sensitivity": _sensitivity(sweep_of() if agg.have else None, names, groups, weighting),
+    }
+    if appraisal is not None:
+        stakeholders = OutcomeWeights(
+            overall=agg.overall_w,
+            groups=np.array(agg.group_w).reshape(len(groups), t.n),
+            group_names=tuple(groups),
+            by_weighting={
+                s: None if v is None else np.array([v[o] for o in names], dtype=float)
+                for s, v in agg.by_weighting.items()
+            },
+            boot_overall=boot.overall if boot else None,
+            boot_groups=boot.groups if boot else None,
+            sizes=agg.sizes,
+            sweep=(lambda value: sweep_of(value=value)) if agg.have else None,
+        )
+        report["options"] = appraise(
+            aligned(appraisal, names),
+            stakeholders,
+            synthesis=synthesis,
+            costs=option_costs,
+            seed=seed,
+        )
+    return report
+
+
+@dataclass(frozen=True)
+class _Aggregation:
+    """§4: the included participants' judgments as pairs, and the aggregated priorities."""
+
+    n: int
+    priority: str
+    inc: np.ndarray  # (K',) indices of the included participants
+    x: np.ndarray  # their log judgments by pair
+    m: np.ndarray  # and which pairs they answered
+    log_w: np.ndarray  # (K', n) their own log priorities
+    gi: np.ndarray  # (K',) group index
+    members: list[np.ndarray]  # per group, positions in ``inc``
+    sizes: np.ndarray  # (G,)
+    totals: np.ndarray  # (G,) total voice of each group
+    alpha: np.ndarray  # (K',) voice of each person
+    by_group: bool
+    gparts: list[Parts]
+    overall_parts: Parts
+    overall_w: np.ndarray  # (n,)
+    group_w: list[np.ndarray]  # G × (n,)
+    by_weighting: dict[str, Named | None]
+
+    @property
+    def have(self) -> bool:
+        """Whether anybody is included."""
+        return self.inc.size > 0
+
+    def consistency(self, p: Parts) -> tuple[float | None, float | None]:
+        """lambda_max and CR of the aggregated (AIJ) matrix of ``p``."""
+        if not self.have:
+            return None, None
+        x_g, m_g = aij(p.num, p.den)
+        lam_g = pair_priorities(x_g, m_g, self.n, self.priority)[1]
+        return _f(lam_g[0]), _f(consistency_ratio(lam_g, self.n, missing=(~m_g).sum(1))[0])
+
+
+def _aggregate(
+    t: JudgmentTable,
+    weights: np.ndarray,
+    included: np.ndarray,
+    priority: str,
+    aggregate: str,
+    weighting: str,
+    group_weights: Mapping[str, float] | None,
+) -> _Aggregation:
+    """Group and overall priorities of the included participants, under every weighting."""
+    names, groups, n, G = t.outcomes, t.groups, t.n, len(t.groups)
     inc = np.flatnonzero(included)
-    x, m = to_pairs(logs[inc], mask[inc])
-    log_w = np.log(w[inc])
+    x, m = to_pairs(t.log_judgments[inc], t.mask[inc])
+    log_w = np.log(weights[inc])
     gi = t.group_index[inc]
     members = [np.flatnonzero(gi == g) for g in range(G)]
     sizes = np.array([idx.size for idx in members])
@@ -255,195 +408,223 @@ def analyze(
         return parts(np.full((1, idx.size), 1.0 / idx.size), x[idx], m[idx], log_w[idx])
 
     gparts = [group_part(g) for g in range(G)]
-
-    def consistency_of(p: Parts) -> tuple[float | None, float | None]:
-        if not have:
-            return None, None
-        x_g, m_g = aij(p.num, p.den)
-        lam_g = pair_priorities(x_g, m_g, n, priority)[1]
-        return _f(lam_g[0]), _f(consistency_ratio(lam_g, n, missing=(~m_g).sum(1))[0])
-
     by_group = weighting != "person"
     overall_parts = mix(totals[None, :], gparts, by_group=by_group)
-    overall_w = combine(overall_parts, n, priority, aggregate)[0] if have else np.full(n, np.nan)
-    group_w = [
-        combine(gparts[g], n, priority, aggregate)[0] if sizes[g] else np.full(n, np.nan)
-        for g in range(G)
-    ]
-    by_weighting: dict[str, Any] = {}
+    by_weighting: dict[str, Named | None] = {}
     for scheme in WEIGHTINGS:
         custom = group_weights if scheme == "custom" else None
         if not have or (scheme == "custom" and not group_weights):
             by_weighting[scheme] = None
             continue
         tot = group_totals(gi, groups, scheme, custom)
-        by_weighting[scheme] = _named(
-            names,
-            combine(mix(tot[None, :], gparts, by_group=scheme != "person"), n, priority, aggregate)[
-                0
-            ],
-        )
-
-    # §5 consensus; distances of each participant to its group's and the overall centre.
-    dist_group = np.full(K, np.nan)
-    dist_overall = np.full(K, np.nan)
-    if have:
-        dist_overall[inc] = distance_summary(points[inc])[0]
-        for idx in members:
-            if idx.size:
-                dist_group[inc[idx]] = distance_summary(points[inc[idx]])[0]
-
-    # §7 bootstrap.
-    boot: Bootstrap | None = None
-    if bootstrap and have:
-        boot = run_bootstrap(
-            x,
-            m,
-            log_w,
-            members,
-            totals,
-            method=priority,
-            aggregate=aggregate,
-            resamples=bootstrap,
-            seed=seed,
-            by_group=by_group,
-        )
-
-    # §6 pairs.
-    stats = pair_stats(x, m, alpha, gi, G) if have else None
-    pair_list = (
-        _pairs(names, groups, stats, sides(x, m, gi, G), mean_intervals(x, m, gi, G))
-        if stats is not None
-        else []
+        mixed = mix(tot[None, :], gparts, by_group=scheme != "person")
+        by_weighting[scheme] = _named(names, combine(mixed, n, priority, aggregate)[0])
+    return _Aggregation(
+        n=n,
+        priority=priority,
+        inc=inc,
+        x=x,
+        m=m,
+        log_w=log_w,
+        gi=gi,
+        members=members,
+        sizes=sizes,
+        totals=totals,
+        alpha=alpha,
+        by_group=by_group,
+        gparts=gparts,
+        overall_parts=overall_parts,
+        overall_w=combine(overall_parts, n, priority, aggregate)[0] if have else np.full(n, np.nan),
+        group_w=[
+            combine(gparts[g], n, priority, aggregate)[0] if sizes[g] else np.full(n, np.nan)
+            for g in range(G)
+        ],
+        by_weighting=by_weighting,
     )
 
-    d_group, d_overall = _floats(dist_group), _floats(dist_overall)
-    # The per-participant rows read plain Python lists: indexing arrays once per row is slow.
-    own_rows = own.entries(names, logs)
-    group_of = [groups[g] for g in t.group_index.tolist()]
-    included_of = included.tolist()
-    report: dict[str, Any] = {
-        "outcomes": list(names),
-        "method": {
-            "priority": priority,
-            "priority_method": _priority_note(priority, int((~complete).sum())),
-            "aggregate": aggregate,
-            "aggregate_method": (
-                "AIJ: weighted geometric mean of judgments (Aczél & Saaty 1983), "
-                + (
-                    "weights renormalised over those who answered each pair"
-                    if not by_group
-                    else "within each group first (over members who answered the pair), "
-                    "then across groups at their weights"
-                )
-                if aggregate == "aij"
-                else "AIP: normalised weighted geometric mean of priorities "
-                "(Forman & Peniwati 1998)"
-            ),
-            "weighting": weighting,
-            "group_weights": _named(groups, totals),
-            "random_index": RI_NAME,
-            "random_index_incomplete": RI_INCOMPLETE_NAME,
-            "cr_threshold": threshold,
-            "cr_threshold_source": "given" if cr_threshold is not None else "Saaty 1994 by n",
-            "default_cr_threshold": cr_threshold_default,
-            "exclude_inconsistent": bool(exclude_inconsistent),
-            "bootstrap": int(bootstrap),
-            "seed": int(seed),
-            "excluded": [t.participants[k] for k in np.flatnonzero(~included)],
-            "skipped": skipped,
-            "overall_consistency": "lambda_max and cr of the aggregated (AIJ) judgment matrix",
-            "consensus": "Goepel S* (AHP-OS), unweighted over participants; Kendall's W with ties",
-            "suggestion": "nearest value on Saaty's scale to w_a/w_b in log terms",
-            "shares": "shares of voice under the chosen weighting, over those who answered",
-            "conflict_rule": (
-                "conflict between groups: one group shown to favour each side (sign-flip "
-                "test of each group's mean log judgment, Benjamini-Hochberg over pairs x "
-                f"groups, false discovery rate {ALPHA:.0%}); contested within: at least "
-                f"{CONTESTED_SHARE:.0%} of the group shown on each side (exact binomial, "
-                f"Benjamini-Hochberg, {ALPHA:.0%}); between-group share: omega_squared "
-                "(eta_squared beside its null expectation); conflict_score = "
-                "omega_squared + 1 if in conflict between groups"
-            ),
-            "distinctive": (
-                "Fisher's exact test of the group's share on a side against the rest's, one "
-                f"side per pair, Benjamini-Hochberg over groups x pairs, {ALPHA:.0%}"
-            ),
-            "intervals": (
-                "95% intervals: how far the priority could move in another sample of people "
-                "like these (bootstrap standard error, t-based on the log scale); not "
-                "judgment error within a person, not the choice of method; none below "
-                f"{MIN_INTERVAL_SIZE} people"
-            ),
-            "min_interval_size": MIN_INTERVAL_SIZE,
-        },
-        "participants": [
-            {
-                "id": t.participants[k],
-                "group": group_of[k],
-                **own_rows[k],
-                "excluded": not included_of[k],
-                "distance_to_group": d_group[k],
-                "distance_to_overall": d_overall[k],
-            }
-            for k in range(K)
-        ],
+
+def _method(
+    t: JudgmentTable,
+    agg: _Aggregation,
+    included: np.ndarray,
+    skipped: list[Skipped],
+    *,
+    priority: str,
+    incomplete: int,
+    aggregate: str,
+    weighting: str,
+    cr_threshold: float | None,
+    threshold: float,
+    exclude_inconsistent: bool,
+    bootstrap: int,
+    seed: int,
+) -> Method:
+    """The options used and the wording of each method."""
+    return {
+        "priority": priority,
+        "priority_method": _priority_note(priority, incomplete),
+        "aggregate": aggregate,
+        "aggregate_method": (
+            "AIJ: weighted geometric mean of judgments (Aczél & Saaty 1983), "
+            + (
+                "weights renormalised over those who answered each pair"
+                if not agg.by_group
+                else "within each group first (over members who answered the pair), "
+                "then across groups at their weights"
+            )
+            if aggregate == "aij"
+            else "AIP: normalised weighted geometric mean of priorities (Forman & Peniwati 1998)"
+        ),
+        "weighting": weighting,
+        "group_weights": _named(t.groups, agg.totals),
+        "random_index": RI_NAME,
+        "random_index_incomplete": RI_INCOMPLETE_NAME,
+        "cr_threshold": threshold,
+        "cr_threshold_source": "given" if cr_threshold is not None else "Saaty 1994 by n",
+        "default_cr_threshold": default_cr_threshold(t.n),
+        "exclude_inconsistent": bool(exclude_inconsistent),
+        "bootstrap": int(bootstrap),
+        "seed": int(seed),
+        "excluded": [t.participants[k] for k in np.flatnonzero(~included)],
+        "skipped": skipped,
+        "overall_consistency": "lambda_max and cr of the aggregated (AIJ) judgment matrix",
+        "consensus": "Goepel S* (AHP-OS), unweighted over participants; Kendall's W with ties",
+        "suggestion": "nearest value on Saaty's scale to w_a/w_b in log terms",
+        "shares": "shares of voice under the chosen weighting, over those who answered",
+        "conflict_rule": (
+            "conflict between groups: one group shown to favour each side (sign-flip "
+            "test of each group's mean log judgment, Benjamini-Hochberg over pairs x "
+            f"groups, false discovery rate {ALPHA:.0%}); contested within: at least "
+            f"{CONTESTED_SHARE:.0%} of the group shown on each side (exact binomial, "
+            f"Benjamini-Hochberg, {ALPHA:.0%}); between-group share: omega_squared "
+            "(eta_squared beside its null expectation); conflict_score = "
+            "omega_squared + 1 if in conflict between groups"
+        ),
+        "distinctive": (
+            "Fisher's exact test of the group's share on a side against the rest's, one "
+            f"side per pair, Benjamini-Hochberg over groups x pairs, {ALPHA:.0%}"
+        ),
+        "intervals": (
+            "95% intervals: how far the priority could move in another sample of people "
+            "like these (bootstrap standard error, t-based on the log scale); not "
+            "judgment error within a person, not the choice of method; none below "
+            f"{MIN_INTERVAL_SIZE} people"
+        ),
+        "min_interval_size": MIN_INTERVAL_SIZE,
     }
 
-    groups_out: dict[str, Any] = {}
+
+def _participants(
+    t: JudgmentTable,
+    own: Individuals,
+    points: np.ndarray,
+    included: np.ndarray,
+    agg: _Aggregation,
+) -> list[Participant]:
+    """§5 each participant's own figures (``points``: their clr priorities) and distances
+    to their group's and the overall centre (None for those left out)."""
+    dist_group = np.full(t.size, np.nan)
+    dist_overall = np.full(t.size, np.nan)
+    if agg.have:
+        dist_overall[agg.inc] = distance_summary(points[agg.inc])[0]
+        for idx in agg.members:
+            if idx.size:
+                dist_group[agg.inc[idx]] = distance_summary(points[agg.inc[idx]])[0]
+    d_group, d_overall = _floats(dist_group), _floats(dist_overall)
+    # The rows read plain Python lists: indexing arrays once per row is slow.
+    own_rows = own.entries(t.outcomes, t.log_judgments)
+    group_of = [t.groups[g] for g in t.group_index.tolist()]
+    included_of = included.tolist()
+    return [
+        {
+            "id": t.participants[k],
+            "group": group_of[k],
+            **own_rows[k],
+            "excluded": not included_of[k],
+            "distance_to_group": d_group[k],
+            "distance_to_overall": d_overall[k],
+        }
+        for k in range(t.size)
+    ]
+
+
+def _groups(
+    agg: _Aggregation,
+    boot: Bootstrap | None,
+    stats: PairStats | None,
+    names: Sequence[str],
+    groups: Sequence[str],
+) -> dict[str, GroupBlock]:
+    """Each group's priorities, intervals, consistency, consensus and distinctive pairs."""
+    out: dict[str, GroupBlock] = {}
     repness = distinctive(stats) if stats is not None else [[] for _ in groups]
     for g, name in enumerate(groups):
-        idx = members[g]
-        lam_g, cr_g = consistency_of(gparts[g]) if idx.size else (None, None)
-        groups_out[name] = {
+        idx = agg.members[g]
+        lam_g, cr_g = agg.consistency(agg.gparts[g]) if idx.size else (None, None)
+        out[name] = {
             "size": int(idx.size),
-            "weights": _named(names, group_w[g]),
+            "weights": _named(names, agg.group_w[g]),
             "intervals": _named_intervals(
-                names, intervals(boot.groups[g], group_w[g], int(idx.size)) if boot else None
+                names,
+                intervals(boot.groups[g], agg.group_w[g], int(idx.size)) if boot else None,
             )
             if idx.size
             else None,
-            "ranks": _ranks(names, group_w[g]),
+            "ranks": _ranks(names, agg.group_w[g]),
             "lambda_max": lam_g,
             "cr": cr_g,
-            **_agreement(np.exp(log_w[idx])),
+            **_agreement(np.exp(agg.log_w[idx])),
             "distinctive": [_distinctive_entry(names, stats, g, *entry) for entry in repness[g]]
             if stats is not None
             else [],
         }
-    report["groups"] = groups_out
+    return out
 
-    lam_all, cr_all = consistency_of(overall_parts) if have else (None, None)
+
+def _overall(agg: _Aggregation, boot: Bootstrap | None, names: Sequence[str]) -> Overall:
+    """Everyone's priorities, under each weighting, and the chance of each ranking."""
+    lam_all, cr_all = agg.consistency(agg.overall_parts)
     overall_boot = boot.overall if boot else None
-    report["overall"] = {
-        "size": int(inc.size),
-        "weights": _named(names, overall_w),
+    return {
+        "size": int(agg.inc.size),
+        "weights": _named(names, agg.overall_w),
         "intervals": _named_intervals(
             names,
-            intervals(overall_boot, overall_w, int(inc.size), int((sizes > 0).sum()))  # type: ignore[arg-type]
+            intervals(
+                overall_boot,  # type: ignore[arg-type]
+                agg.overall_w,
+                int(agg.inc.size),
+                int((agg.sizes > 0).sum()),
+            )
             if boot
             else None,
         ),
-        "ranks": _ranks(names, overall_w),
+        "ranks": _ranks(names, agg.overall_w),
         "lambda_max": lam_all,
         "cr": cr_all,
-        **_agreement(np.exp(log_w)),
-        "by_weighting": by_weighting,
+        **_agreement(np.exp(agg.log_w)),
+        "by_weighting": agg.by_weighting,
         # a resample of fewer people than an interval needs would claim certainty it lacks
         "rank_probabilities": None
-        if overall_boot is None or inc.size < MIN_INTERVAL_SIZE
+        if overall_boot is None or agg.inc.size < MIN_INTERVAL_SIZE
         else {
             a: {b: _f(p) for b, p in zip(names, row, strict=True) if b != a}
             for a, row in zip(names, rank_probabilities(overall_boot), strict=True)
         },
     }
-    report["by_outcome"] = [
+
+
+def _by_outcome(
+    names: Sequence[str], overall: Overall, groups: Mapping[str, GroupBlock]
+) -> list[OutcomeRow]:
+    """Each outcome's weight, rank and interval overall and in every group."""
+    return [
         {
             "outcome": name,
             "overall": {
-                "weight": report["overall"]["weights"][name],
-                "rank": (report["overall"]["ranks"] or {}).get(name),
-                "interval": (report["overall"]["intervals"] or {}).get(name),
+                "weight": overall["weights"][name],
+                "rank": (overall["ranks"] or {}).get(name),
+                "interval": (overall["intervals"] or {}).get(name),
             },
             "groups": {
                 gname: {
@@ -451,50 +632,11 @@ def analyze(
                     "rank": (block["ranks"] or {}).get(name),
                     "interval": (block["intervals"] or {}).get(name),
                 }
-                for gname, block in groups_out.items()
+                for gname, block in groups.items()
             },
         }
         for name in names
     ]
-    report["pairs"] = pair_list
-    report["clusters"] = _clusters(t, inc, points, gi, names, groups, seed)
-    memo: dict[tuple, np.ndarray] = {}  # outcome weights the options' sweep reuses
-    sweep_of = functools.partial(
-        sensitivity,
-        gparts,
-        totals,
-        sizes,
-        n=n,
-        method=priority,
-        aggregate=aggregate,
-        seed=seed,
-        by_group=by_group,
-        memo=memo,
-    )
-    sweep = sweep_of() if have else None
-    report["sensitivity"] = _sensitivity(sweep, names, groups, weighting)
-    if appraisal is not None:
-        stakeholders = OutcomeWeights(
-            overall=overall_w,
-            groups=np.array(group_w).reshape(G, n),
-            group_names=tuple(groups),
-            by_weighting={
-                s: None if v is None else np.array([v[o] for o in names], dtype=float)
-                for s, v in by_weighting.items()
-            },
-            boot_overall=boot.overall if boot else None,
-            boot_groups=boot.groups if boot else None,
-            sizes=sizes,
-            sweep=(lambda value: sweep_of(value=value)) if have else None,
-        )
-        report["options"] = appraise(
-            aligned(appraisal, names),
-            stakeholders,
-            synthesis=synthesis,
-            costs=option_costs,
-            seed=seed,
-        )
-    return report
 
 
 def _priority_note(priority: str, incomplete: int) -> str:
@@ -517,10 +659,10 @@ def _pairs(
     stats: PairStats,
     tested: Sides,
     bounds: np.ndarray,
-) -> list[dict[str, Any]]:
+) -> list[Pair]:
     n = len(names)
     ii, jj = np.triu_indices(n, 1)
-    out = []
+    out: list[Pair] = []
     for p, (i, j) in enumerate(zip(ii, jj, strict=True)):
         flag = bool(tested.conflict[p])
         omega = float(stats.omega_squared[p])
@@ -546,7 +688,7 @@ def _pairs(
                     for k, g in enumerate(groups)
                 },
                 "group_sides": {
-                    g: {1: "a", -1: "b"}.get(int(tested.side[k, p])) for k, g in enumerate(groups)
+                    g: _SIDES.get(int(tested.side[k, p])) for k, g in enumerate(groups)
                 },
                 "group_p": {g: _f(tested.p_value[k, p]) for k, g in enumerate(groups)},
                 "group_shares": {
@@ -580,7 +722,7 @@ def _distinctive_entry(
     side: int,
     ratio: float,
     p_value: float,
-) -> dict[str, Any]:
+) -> Distinctive:
     i, j = (int(v[pair]) for v in np.triu_indices(len(names), 1))
     favours, over = (names[i], names[j]) if side == 0 else (names[j], names[i])
     count = stats.group_for_a if side == 0 else stats.group_for_b
@@ -607,12 +749,12 @@ def _clusters(
     names: Sequence[str],
     groups: Sequence[str],
     seed: int,
-) -> dict[str, Any]:
+) -> Clusters:
     sub = points[inc]
     found = clusters(sub, seed)
     xy = pca_2d(sub)
     ids = [str(t.participants[k]) for k in inc.tolist()]
-    profiles = []
+    profiles: list[ClusterProfile] = []
     for c in range(found.k if inc.size else 0):
         sel = found.labels == c
         profiles.append(
@@ -641,7 +783,7 @@ def _clusters(
 
 def _sensitivity(
     sweep: Sweep | None, names: Sequence[str], groups: Sequence[str], weighting: str
-) -> dict:
+) -> Sensitivity:
     if sweep is None:
         return {
             "method": "not applicable: fewer than two groups with participants",
@@ -652,7 +794,7 @@ def _sensitivity(
             "top_share": None,
             "flip": None,
         }
-    flip = None
+    flip: VoiceFlip | None = None
     if sweep.flip is not None:
         at, distance, new_top, grid_at, grid_distance = sweep.flip
         flip = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .distributions import chi2_sf, rankdata
+from .types import Distances
 
 __all__ = [
     "S_BANDS",
@@ -131,7 +132,7 @@ def clr(weights: np.ndarray) -> np.ndarray:
     return lw - lw.mean(-1, keepdims=True)
 
 
-def distance_summary(points: np.ndarray) -> tuple[np.ndarray, dict[str, float | None]]:
+def distance_summary(points: np.ndarray) -> tuple[np.ndarray, Distances]:
     """Distances of clr vectors to their centre, and summary statistics in O(K).
 
     Parameters
@@ -150,7 +151,7 @@ def distance_summary(points: np.ndarray) -> tuple[np.ndarray, dict[str, float | 
     """
     K = points.shape[0]
     d = np.linalg.norm(points - points.mean(0), axis=-1)
-    summary: dict[str, float | None] = {
+    summary: Distances = {
         "mean_to_centre": float(d.mean()),
         "median_to_centre": float(np.median(d)),
         "max_to_centre": float(d.max()),

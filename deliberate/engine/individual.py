@@ -17,6 +17,7 @@ from .consistency import alonso_lamata, consistency_ratio, gci, most_inconsisten
 from .consistency import cr_threshold as default_cr_threshold
 from .judgments import components, exact_value
 from .priorities import eigenvector, harker_matrix, llsm
+from .types import OwnFigures
 
 __all__ = ["Individuals", "cut_off", "individuals", "own_priorities"]
 
@@ -37,7 +38,7 @@ class Individuals(NamedTuple):
     gci: np.ndarray  # (K,)
     worst: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # most_inconsistent's
 
-    def entries(self, names: Sequence[str], log_judgments: np.ndarray) -> list[dict[str, Any]]:
+    def entries(self, names: Sequence[str], log_judgments: np.ndarray) -> list[OwnFigures]:
         """Each participant's figures as a report lists them (``log_judgments``: the
         stack's), read from plain lists: indexing arrays once per participant is slow."""
         K = self.weights.shape[0]

@@ -29,6 +29,15 @@ from .aggregate import aij, judgment_sums, pair_priorities
 from .consistency import consistency_ratio
 from .distributions import t_ppf
 from .judgments import JudgmentError
+from .types import (
+    Assessors,
+    MostDisagreed,
+    OptionFlip,
+    OptionsBlock,
+    OptionsOverall,
+    OptionsReport,
+    OptionsSensitivity,
+)
 from .uncertainty import MIN_INTERVAL_SIZE, resample_weights
 
 __all__ = [
@@ -436,7 +445,7 @@ def frontier(values: np.ndarray, costs: np.ndarray) -> list[int]:
     return sorted(keep, key=lambda i: (costs[i], -values[i]))
 
 
-def assessor_summary(appraisal: Appraisal) -> dict[str, Any]:
+def assessor_summary(appraisal: Appraisal) -> Assessors:
     """Assessors' consistency and disagreement, as plain JSON.
 
     ``spread`` is the standard deviation across assessors of their own local priorities
@@ -458,7 +467,7 @@ def assessor_summary(appraisal: Appraisal) -> dict[str, Any]:
         o: {opt: _f(spread[k, i]) for i, opt in enumerate(appraisal.options)}
         for k, o in enumerate(appraisal.outcomes)
     }
-    most = None
+    most: MostDisagreed | None = None
     if np.isfinite(spread).any():
         k, i = np.unravel_index(np.nanargmax(spread), spread.shape)
         most = {
@@ -579,7 +588,7 @@ def appraise(
     synthesis: str = "distributive",
     costs: Mapping[str, float] | None = None,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> OptionsReport:
     """The options block of a report: values overall, per group and per weighting.
 
     Parameters
@@ -627,11 +636,15 @@ def appraise(
 
     def summary(
         outcome: np.ndarray, replicates: np.ndarray | None, people: int, strata: int
-    ) -> dict[str, Any]:
+    ) -> OptionsBlock:
         point = synthesise(outcome, local)
-        block: dict[str, Any] = {"value": named(names, point), "best": _best(names, point)}
+        block: OptionsBlock = {
+            "value": named(names, point),
+            "best": _best(names, point),
+            "intervals": None,
+            "best_probability": None,
+        }
         if boot_local is None or replicates is None:
-            block.update(intervals=None, best_probability=None)
             return block
         bounds = value_intervals(
             point,
@@ -651,14 +664,14 @@ def appraise(
         return block
 
     sizes = np.asarray(weights.sizes)
-    overall = summary(
-        weights.overall, weights.boot_overall, int(sizes.sum()), int((sizes > 0).sum())
-    )
-    overall["by_weighting"] = {
-        scheme: None if w is None else named(names, synthesise(w, local))
-        for scheme, w in weights.by_weighting.items()
+    overall: OptionsOverall = {
+        **summary(weights.overall, weights.boot_overall, int(sizes.sum()), int((sizes > 0).sum())),
+        "by_weighting": {
+            scheme: None if w is None else named(names, synthesise(w, local))
+            for scheme, w in weights.by_weighting.items()
+        },
     }
-    groups_out = {}
+    groups_out: dict[str, OptionsBlock] = {}
     for g, gname in enumerate(weights.group_names):
         if not np.all(np.isfinite(weights.groups[g])):
             continue
@@ -719,11 +732,11 @@ def _check_covered(appraisal: Appraisal, local: np.ndarray) -> None:
         raise AppraisalError(f"on outcome {outcome!r} nobody rated {', '.join(missing)}")
 
 
-def _flip(weights: OutcomeWeights, local: np.ndarray, names: Sequence[str]) -> dict[str, Any]:
+def _flip(weights: OutcomeWeights, local: np.ndarray, names: Sequence[str]) -> OptionsSensitivity:
     sweep = weights.sweep(lambda w: synthesise(w, local)) if weights.sweep else None
     if sweep is None:
         return {"stable_best": None, "flip": None}
-    flip = None
+    flip: OptionFlip | None = None
     if sweep.flip is not None:
         at, distance, new_top, _, _ = sweep.flip
         flip = {

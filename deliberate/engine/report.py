@@ -1,5 +1,7 @@
 """The one serialiser of analysis reports (JSON and text) and the public view.
 
+The reports' shape is declared in :mod:`deliberate.engine.types` (re-exported here).
+
 The web pages, the API and ``deliberate analyze`` all print reports through here.
 """
 
@@ -8,9 +10,19 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from .inference import ALPHA, CONTESTED_SHARE
+from .types import (
+    Block,
+    OptionsReport,
+    Pair,
+    Participant,
+    PublicReport,
+    PublicView,
+    Report,
+    WithheldReport,
+)
 from .uncertainty import MIN_INTERVAL_SIZE
 
 __all__ = [
@@ -19,6 +31,10 @@ __all__ = [
     "CONTESTED_NOTE",
     "FLAG_NOTE",
     "INTERVAL_NOTE",
+    "PublicReport",
+    "PublicView",
+    "Report",
+    "WithheldReport",
     "between_phrase",
     "conflict_sentence",
     "distinctive_sentence",
@@ -50,12 +66,12 @@ CONFLICT_LABEL = "conflict between groups"
 _TOP_PAIRS = 5
 
 
-def to_json(report: dict[str, Any]) -> str:
+def to_json(report: Report | PublicView) -> str:
     """Serialise a report as JSON (UTF-8 text, 2-space indent); see :func:`to_json_bytes`."""
     return to_json_bytes(report).decode("utf-8")
 
 
-def to_json_bytes(report: dict[str, Any]) -> bytes:
+def to_json_bytes(report: Report | PublicView) -> bytes:
     """The report as JSON in UTF-8 bytes, 2-space indent, written by ``orjson``: the one
     serialiser for the command line, the pages and the API (NaN is written as null)."""
     import orjson
@@ -142,7 +158,7 @@ def _table(header: list[str], rows: list[list[str]], left: int = 1) -> list[str]
     return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
 
-def _interval(block: dict[str, Any], outcome: str) -> str:
+def _interval(block: Block, outcome: str) -> str:
     iv = (block.get("intervals") or {}).get(outcome)
     return "" if iv is None else f"[{100 * iv[0]:.1f}, {100 * iv[1]:.1f}]"
 
@@ -162,18 +178,18 @@ def _pair_sentence(p: Mapping[str, Any]) -> str:
     return text + "."
 
 
-def to_text(report: dict[str, Any]) -> str:
+def to_text(report: Report) -> str:
     """A readable plain-text report: priorities with intervals, consensus, contested pairs."""
     method = report["method"]
     outcomes = report["outcomes"]
     overall = report["overall"]
-    groups = report.get("groups") or {}
+    groups = report["groups"]
     out: list[str] = ["Deliberate analysis", "=" * 19, ""]
-    blocks = [("overall", overall), *groups.items()]
+    blocks: list[tuple[str, Block]] = [("overall", overall), *groups.items()]
     header = ["rank", "outcome"]
     for name, block in blocks:
         header += [f"{name} (n={block['size']})", "95% interval" if block.get("intervals") else ""]
-    ranked = sorted(outcomes, key=lambda o: -overall["weights"][o])
+    ranked = sorted(outcomes, key=lambda o: -(overall["weights"][o] or 0.0))
     rows = []
     for rank, o in enumerate(ranked, 1):
         row = [str(rank), o]
@@ -217,9 +233,9 @@ def to_text(report: dict[str, Any]) -> str:
     out += ["What sets groups apart", ""]
     out += distinct or ["No group differs from the rest on any pair beyond what chance explains."]
     out += ["", FLAG_NOTE, f"Split within a group: {CONTESTED_NOTE}.", INTERVAL_NOTE, ""]
-    sens = report.get("sensitivity") or {}
-    if sens.get("flip"):
-        flip = sens["flip"]
+    sens = report["sensitivity"]
+    flip = sens["flip"]
+    if flip:
         weights = ", ".join(f"{g} {percent(w, 0)}" for g, w in flip["weights"].items())
         out += [
             "Sensitivity to voice weights",
@@ -268,7 +284,7 @@ def to_text(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _options_text(options: dict[str, Any]) -> list[str]:
+def _options_text(options: OptionsReport) -> list[str]:
     """Options: value overall (with interval and chance of being best) and per group."""
     overall, groups = options["overall"], options["groups"]
     header = ["option", "value", "95% interval", "P(best)", *groups]
@@ -292,10 +308,11 @@ def _options_text(options: dict[str, Any]) -> list[str]:
         out.append(
             f"The {options['other_synthesis']['synthesis']} synthesis ranks them differently."
         )
-    flip = (options.get("sensitivity") or {}).get("flip")
-    if flip:
+    option_flip = options["sensitivity"]["flip"]
+    if option_flip:
         out.append(
-            f"Moving {percent(flip['distance'], 0)} of the voice makes {flip['new_best']} best."
+            f"Moving {percent(option_flip['distance'], 0)} of the voice makes "
+            f"{option_flip['new_best']} best."
         )
     if options["frontier"]:
         out.append(f"Not beaten on both value and cost: {', '.join(options['frontier'])}.")
@@ -321,7 +338,7 @@ def interval_min_size(k: int) -> int:
     return INTERVAL_FACTOR * k
 
 
-def _count_cell(people: list[dict[str, Any]], k: int) -> int | None:
+def _count_cell(people: list[Participant], k: int) -> int | None:
     """How many of ``people`` answered consistently, or None when either side has fewer than k."""
     consistent = sum(bool(p["consistent"]) for p in people)
     return consistent if min(consistent, len(people) - consistent) >= k else None
@@ -345,12 +362,12 @@ def _without_intervals(view: dict[str, Any], small: set[str], overall_small: boo
         view["overall"]["rank_probabilities"] = None
 
 
-def _thin(pair: dict[str, Any], k: int) -> bool:
+def _thin(pair: Pair, k: int) -> bool:
     """Whether a pair's figures rest on fewer than k people, in all or in a group shown."""
     return pair["n"] < k or any(0 < n < k for n in (pair.get("group_n") or {}).values())
 
 
-def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
+def public_view(report: Report, k: int) -> PublicView:
     """The report for non-facilitators: aggregates of at least ``k`` people only.
 
     Pass a report analysed without the groups to withhold (see
@@ -375,8 +392,9 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     k : int
         Minimum group size shown.
     """
-    view = copy.deepcopy(report)
-    people = view.pop("participants", None) or []
+    # Built in place on a copy and checked against the `PublicView` schema by the tests.
+    view: dict[str, Any] = copy.deepcopy(cast(dict[str, Any], report))
+    people: list[Participant] = view.pop("participants", None) or []
     method = view["method"]
     method["excluded"] = len(method["excluded"])
     method["skipped"] = len(method["skipped"])
@@ -392,13 +410,14 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     view["min_group_size"] = k
     if view["overall"]["size"] < k or len(withheld) == len(groups):
         method.update(excluded=None, skipped=None, group_weights=None)
-        return {
+        withheld_all: WithheldReport = {
             "outcomes": view["outcomes"],
             "method": method,
             "withheld_groups": sorted(groups),
             "min_group_size": k,
             "withheld": f"no group has {k} or more participants: results are not shown",
         }
+        return withheld_all
     profiles = clusters.get("profiles", [])
     for cluster in profiles:
         cluster.pop("groups", None)
@@ -451,4 +470,4 @@ def public_view(report: dict[str, Any], k: int) -> dict[str, Any]:
     minimum = interval_min_size(k)
     small = {n for n, g in view["groups"].items() if g["size"] < minimum}
     _without_intervals(view, small, view["overall"]["size"] < minimum)
-    return view
+    return cast(PublicReport, view)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, abort, make_response, render_template, request
 
 from .. import charts
-from ..engine import to_json
+from ..engine import Report, to_json
 from ..engine.report import CONTESTED_NOTE, FLAG_NOTE, INTERVAL_NOTE
 from ..models import Consultation, Job, Round
 from ..pending import pending_page
@@ -34,7 +34,7 @@ def _exclude() -> bool:
     return request.args.get("exclude_inconsistent") == "1"
 
 
-def _report(round_: Round, *, exclude_inconsistent: bool = False) -> dict[str, Any] | None:
+def _report(round_: Round, *, exclude_inconsistent: bool = False) -> Report | None:
     """The round's report; while a job computes it, a page that looks again (202)."""
     try:
         found = report_or_job(round_, exclude_inconsistent=exclude_inconsistent)
@@ -46,7 +46,7 @@ def _report(round_: Round, *, exclude_inconsistent: bool = False) -> dict[str, A
     return found
 
 
-def _answered(consultation: Consultation, *, drawn: bool = True) -> tuple[Round, dict[str, Any]]:
+def _answered(consultation: Consultation, *, drawn: bool = True) -> tuple[Round, Report]:
     """The round asked for and its report (as ``?exclude_inconsistent`` says), or 404.
 
     With ``drawn``, a report that leaves nobody to draw is refused with 409.

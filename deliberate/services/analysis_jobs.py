@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
 
 from flask import current_app
 
-from ..engine import to_json
+from ..engine import Report, to_json
 from ..models import Job, JobStatus, Round
 from . import jobs
 from .results import participant_count, report_fingerprint, round_report
@@ -30,9 +29,7 @@ def _analyse(job: Job, _progress: Callable[[float], None]) -> bytes:
     return to_json(report).encode() if report is not None else b"null"
 
 
-def report_or_job(
-    round_: Round, *, exclude_inconsistent: bool = False
-) -> dict[str, Any] | Job | None:
+def report_or_job(round_: Round, *, exclude_inconsistent: bool = False) -> Report | Job | None:
     """The round's report (None while nobody has answered), or the job still computing it."""
     if participant_count(round_) <= current_app.config["ANALYSIS_JOB_PARTICIPANTS"]:
         return round_report(round_, exclude_inconsistent=exclude_inconsistent)
@@ -44,7 +41,7 @@ def report_or_job(
         current_app.config["JOB_WAIT_SECONDS"],
     )
     if job.status is JobStatus.DONE:
-        report: dict[str, Any] | None = json.loads(job.result or b"null")
+        report: Report | None = json.loads(job.result or b"null")  # to_json of a Report
         return report
     if job.status is JobStatus.FAILED:
         raise jobs.JobFailed(job.error)

@@ -60,7 +60,7 @@ WEIGHTING_EXPLAINED = {
 
 
 #: Each weighting's name, as forms, the map and the board summary show it.
-WEIGHTING_LABELS = {
+WEIGHTING_LABELS: dict[str, str] = {
     Weighting.PERSON: "One person, one voice",
     Weighting.GROUPS: "Each group an equal voice",
     Weighting.CUSTOM: "Custom group weights",

@@ -19,9 +19,7 @@ The guarantee, written out in docs/METHODS.md ("Disclosure control"):
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..engine import public_view
+from ..engine import PublicView, Report, public_view
 from ..models import Role, Round
 from .cache import LRUCache
 from .errors import ServiceError
@@ -31,7 +29,7 @@ from .results import DEFAULT_BOOTSTRAP, round_report
 #: Public views, each beside the report it was made from, by round and request. Reports are
 #: cached objects that change whenever answers, settings or the appraisal do, so a view is
 #: reused (read-only, never deep-copied again) while its report is the same object.
-_VIEWS: LRUCache[tuple[dict[str, Any], dict[str, Any]]] = LRUCache(64)
+_VIEWS: LRUCache[tuple[Report, PublicView]] = LRUCache(64)
 
 
 class Undisclosed(ServiceError):
@@ -45,14 +43,14 @@ def sees_everything(role: Role) -> bool:
     return role is Role.FACILITATOR
 
 
-def small_groups(report: dict[str, Any], k: int) -> list[str]:
+def small_groups(report: Report, k: int) -> list[str]:
     """The groups with fewer than ``k`` people in the report's aggregates."""
     return sorted(name for name, g in report["groups"].items() if g["size"] < k)
 
 
 def publishable_report(
     round_: Round, *, bootstrap: int = DEFAULT_BOOTSTRAP, with_options: bool = True
-) -> dict[str, Any] | None:
+) -> Report | None:
     """The round's full report analysed without the groups below the anonymity threshold.
 
     What :func:`deliberate.engine.public_view` turns into the public view; None while nobody
@@ -74,9 +72,7 @@ def publishable_report(
     return report(round_, bootstrap=bootstrap, leave_out=small)
 
 
-def _consistent_only(
-    round_: Round, base: dict[str, Any], bootstrap: int, with_options: bool
-) -> dict[str, Any]:
+def _consistent_only(round_: Round, base: Report, bootstrap: int, with_options: bool) -> Report:
     """The report without inconsistent people, if every group loses none or at least k."""
     k = round_.consultation.anonymity_k
     shown = [g for g, block in base["groups"].items() if block["size"] >= k]
@@ -109,7 +105,7 @@ def published_report(
     exclude_inconsistent: bool = False,
     bootstrap: int = DEFAULT_BOOTSTRAP,
     with_options: bool = True,
-) -> dict[str, Any] | None:
+) -> Report | PublicView | None:
     """The round's results as people in ``role`` may read them, or None before any answer.
 
     ``with_options`` adds the options appraisal where there is one (pages that show only

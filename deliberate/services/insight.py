@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Report
 from ..engine.consensus import agreement_band, clr
 from ..engine.inference import ALPHA
 from ..engine.report import (
@@ -24,6 +25,7 @@ from ..engine.report import (
     conflict_sentence,
     percent,
 )
+from ..engine.types import Block, OutcomeRow, Pair, Results
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Role, Round, StakeholderGroup
 from .lookup import round_by_number
@@ -112,19 +114,19 @@ def choose_round(consultation: Consultation, number: int | None) -> Round | None
     return answered[-1] if answered else consultation.current_round
 
 
-def has_results(report: Mapping[str, Any]) -> bool:
+def has_results(report: Results) -> bool:
     """False when a report has nobody left to aggregate (e.g. everyone was excluded)."""
     return report["overall"]["size"] > 0 and None not in report["overall"]["weights"].values()
 
 
-def conflict_order(pairs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def conflict_order(pairs: Sequence[Pair]) -> list[Pair]:
     """Pairs by conflict between groups (the engine's ``conflict_score``), most first."""
     return sorted(
         pairs, key=lambda p: (-p["conflict_score"], -(p["polarisation"] or 0.0), p["a"], p["b"])
     )
 
 
-def conflict_sentences(pairs: Sequence[Mapping[str, Any]], limit: int = 3) -> list[str]:
+def conflict_sentences(pairs: Sequence[Pair], limit: int = 3) -> list[str]:
     """Plain words for the first ``limit`` pairs flagged as conflicts (pairs in map order).
 
     The engine's wording (:func:`deliberate.engine.report.conflict_sentence`), e.g.
@@ -145,9 +147,7 @@ def participant_labels(consultation: Consultation) -> dict[int, str]:
     return {membership_id: f"Participant {n}" for n, membership_id in enumerate(ids, 1)}
 
 
-def inconsistent_participants(
-    report: Mapping[str, Any], labels: Mapping[int, str]
-) -> list[dict[str, Any]]:
+def inconsistent_participants(report: Report, labels: Mapping[int, str]) -> list[dict[str, Any]]:
     """Participants above the consistency threshold: label, group and CR, worst first."""
     rows = [
         {"label": labels.get(int(p["id"]), "Participant"), "group": p["group"], "cr": p["cr"]}
@@ -157,7 +157,7 @@ def inconsistent_participants(
     return sorted(rows, key=lambda r: -(r["cr"] or 0.0))
 
 
-def consensus_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+def consensus_rows(report: Results) -> list[dict[str, Any]]:
     """S*, Kendall's W and their bands for everyone and for each group, with warnings."""
     blocks = [("Everyone", report["overall"]), *report["groups"].items()]
     return [
@@ -175,29 +175,30 @@ def consensus_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def cluster_labels(report: Mapping[str, Any]) -> dict[int, str]:
+def cluster_labels(report: Results) -> dict[int, str]:
     """A label per opinion cluster: its number, size and the two outcomes it puts first."""
     labels = {}
-    for profile in (report.get("clusters") or {}).get("profiles", []):
-        top = sorted(profile["weights"], key=lambda o: -profile["weights"][o])[:2]
+    for profile in report["clusters"]["profiles"]:
+        weights = profile["weights"]
+        top = sorted(weights, key=lambda o: -(weights[o] or 0.0))[:2]
         labels[profile["cluster"]] = (
             f"Cluster {profile['cluster'] + 1} ({profile['size']}): {' and '.join(top)} first"
         )
     return labels
 
 
-def cluster_table(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+def cluster_table(report: Results) -> list[dict[str, Any]]:
     """Each opinion cluster's size, leading outcomes and make-up by declared group."""
     labels = cluster_labels(report)
     return [
         {"label": labels[p["cluster"]], "size": p["size"], "groups": p.get("groups") or {}}
-        for p in (report.get("clusters") or {}).get("profiles", [])
+        for p in report["clusters"]["profiles"]
     ]
 
 
-def map_points(report: Mapping[str, Any]) -> list[tuple[float, float, str, int]]:
+def map_points(report: Report) -> list[tuple[float, float, str, int]]:
     """(x, y, group, cluster) per participant, sorted by position so order reveals nobody."""
-    clusters = report.get("clusters") or {}
+    clusters = report["clusters"]
     points = clusters.get("points") or {}
     cluster_of = clusters.get("labels") or {}
     group_of = {str(p["id"]): p["group"] for p in report["participants"]}
@@ -207,16 +208,17 @@ def map_points(report: Mapping[str, Any]) -> list[tuple[float, float, str, int]]
     )
 
 
-def by_outcome(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def by_outcome(report: Results) -> list[OutcomeRow]:
     """The report's per-outcome entries, highest overall priority first."""
-    return sorted(report["by_outcome"], key=lambda item: -item["overall"]["weight"])
+    return sorted(report["by_outcome"], key=lambda item: -(item["overall"]["weight"] or 0.0))
 
 
-def map_data(report: Mapping[str, Any]) -> dict[str, Any]:
+def map_data(report: Report) -> dict[str, Any]:
     """What the disagreement map's charts draw (:func:`deliberate.charts.map_charts`).
 
     The groups, the pairs by conflict, the outcomes by priority, the priorities under each
-    weighting, the participants' points and the clusters' labels.
+    weighting (every weight is finite once anybody is included, as the map needs), the
+    participants' points and the clusters' labels.
     """
     weighting = report["method"]["weighting"]
     overall = report["overall"]
@@ -231,13 +233,11 @@ def map_data(report: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def priority_changes(
-    original: Mapping[str, Any], revised: Mapping[str, Any]
-) -> list[dict[str, Any]]:
+def priority_changes(original: Report, revised: Report) -> list[dict[str, Any]]:
     """Per outcome, overall and group priorities before and after a change of analysis."""
-    blocks = [("Everyone", original["overall"], revised["overall"])] + [
-        (name, block, revised["groups"].get(name)) for name, block in original["groups"].items()
-    ]
+    blocks: list[tuple[str, Block, Block | None]] = [
+        ("Everyone", original["overall"], revised["overall"])
+    ] + [(name, block, revised["groups"].get(name)) for name, block in original["groups"].items()]
     rows = []
     for outcome in original["outcomes"]:
         cells = []
@@ -346,12 +346,12 @@ def pair_reasons(round_: Round, first: Outcome, second: Outcome) -> dict[str, An
     return {"total": len(rows), "sides": sides, "counts": counts, "reasons_given": given}
 
 
-def find_pair(report: Mapping[str, Any], a: str, b: str) -> Mapping[str, Any] | None:
+def find_pair(report: Results, a: str, b: str) -> Pair | None:
     """The report's entry for the pair of outcomes named ``a`` and ``b`` (either order)."""
     return next((p for p in report["pairs"] if {p["a"], p["b"]} == {a, b}), None)
 
 
-def group_points(report: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def group_points(report: Report) -> dict[str, np.ndarray]:
     """Each group's participants as rows of centred log priorities (clr), by group name."""
     outcomes = report["outcomes"]
     rows: dict[str, list[list[float]]] = {}
@@ -449,7 +449,7 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
     provisional = [r.number for r, _ in reports if r.is_open]
     names = ["Everyone", *(g.name for g in consultation.groups)]
 
-    def block(rep: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    def block(rep: Report, name: str) -> Block | None:
         found = rep["overall"] if name == "Everyone" else rep["groups"].get(name)
         return found if found and found["size"] else None
 
@@ -470,7 +470,8 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
             text += f", Kendall's W {w0:.2f} → {w1:.2f}"
         old, new = block(reports[0][1], name), block(reports[-1][1], name)
         if old and new:
-            moved = max(new["weights"], key=lambda o: abs(new["weights"][o] - old["weights"][o]))
+            before, after = old["weights"], new["weights"]
+            moved = max(after, key=lambda o: abs((after[o] or 0.0) - (before[o] or 0.0)))
             text += (
                 f"; moved most on {moved}: {percent(old['weights'][moved])} → "
                 f"{percent(new['weights'][moved])}"

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import PublicView, Report
 from ..engine.aggregate import from_pairs
 from ..engine.appraisal_csv import PAIRWISE_COLUMNS, RATING_COLUMNS
 from ..engine.consistency import cr_threshold, most_inconsistent
@@ -421,7 +422,7 @@ def outcome_feedback(membership: Membership, outcome: Outcome) -> dict[str, Any]
     return result
 
 
-def options_report(round_: Round, **overrides: Any) -> dict[str, Any] | None:
+def options_report(round_: Round, **overrides: Any) -> Report | None:
     """The round's report with the options block when the appraisal can be synthesised.
 
     While the assessors' answers do not yet cover every option on every outcome, the
@@ -470,7 +471,7 @@ def money(x: float) -> str:
 
 
 def options_view(
-    report: Mapping[str, Any] | None,
+    report: Report | PublicView | None,
     consultation: Consultation,
     *,
     labels: Mapping[str, str] | None = None,
@@ -499,7 +500,7 @@ def options_view(
     stored = {o.name: o for o in options_of(consultation)}
     overall, groups = block["overall"], block["groups"]
     probability = overall.get("best_probability") or {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in block["names"]:
         option = stored.get(name)
         cost = block["costs"].get(name)
@@ -516,13 +517,15 @@ def options_view(
                 "cost_text": None
                 if cost is None
                 else f"{money(cost)} {option.cost_unit if option else ''}".strip(),
-                "per_million": None if not cost else value * 1e6 / cost,
+                "per_million": None if not cost or value is None else value * 1e6 / cost,
                 "on_frontier": name in block["frontier"],
             }
         )
     best = overall["best"]
+    best_probability = probability.get(best) if best is not None else None
     group_best = {g: b["best"] for g, b in groups.items()}
-    flip = (block.get("sensitivity") or {}).get("flip")
+    sensitivity = block["sensitivity"]
+    flip = sensitivity.get("flip")  # none when withheld
     units = {r["unit"] for r in rows if r["cost"] is not None}
     view: dict[str, Any] = {
         "pending": None,
@@ -531,15 +534,15 @@ def options_view(
         "rows": rows,
         "groups": list(groups),
         "best": best,
-        "best_probability": probability.get(best),
-        "sure": how_sure(probability.get(best)),
+        "best_probability": best_probability,
+        "sure": how_sure(best_probability),
         "group_best": group_best,
         "groups_differ": len(set(group_best.values())) > 1,
         "flip": flip,
         "other_synthesis": block["other_synthesis"],
         "frontier": block["frontier"],
         "cost_value": {
-            "values": overall["value"],
+            "values": {name: v for name, v in overall["value"].items() if v is not None},
             "costs": {r["name"]: r["cost"] for r in rows},
             "frontier": block["frontier"],
             "unit": units.pop() if len(units) == 1 else "",

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from sqlalchemy import func
 
-from ..engine import JudgmentTable, analyze
+from ..engine import JudgmentTable, Report, analyze
 from ..engine.individual import own_priorities
 from ..engine.judgments import spreadsheet_safe
 from ..extensions import db
@@ -30,7 +30,7 @@ DEFAULT_BOOTSTRAP = 1000
 CSV_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value", "reason")
 
 #: Round reports by round fingerprint and options.
-_CACHE: LRUCache[dict[str, Any]] = LRUCache(64)
+_CACHE: LRUCache[Report] = LRUCache(64)
 #: Fingerprints of closed rounds (see :func:`_fingerprint`).
 _CLOSED: LRUCache[tuple[Any, ...]] = LRUCache(1024)
 #: Live feedback by participant and fingerprint of their answers: a workshop's worth.
@@ -193,8 +193,8 @@ def _report(
     options: dict[str, Any],
     key: tuple[Any, ...],
     leave_out: Collection[str] = (),
-) -> dict[str, Any] | None:
-    def compute() -> dict[str, Any] | None:
+) -> Report | None:
+    def compute() -> Report | None:
         table = round_table(round_)
         if table is not None and leave_out:
             dropped = [table.groups.index(g) for g in leave_out if g in table.groups]
@@ -212,7 +212,7 @@ def round_report(
     bootstrap: int = DEFAULT_BOOTSTRAP,
     leave_out: Collection[str] = (),
     **overrides: Any,
-) -> dict[str, Any] | None:
+) -> Report | None:
     """The engine's full report for a round, or None while nobody has answered.
 
     Participants whose answers do not yet connect every outcome are left out and

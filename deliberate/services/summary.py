@@ -29,9 +29,10 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..engine import public_view
+from ..engine import PublicView, Report, public_view
 from ..engine.consensus import agreement_band as w_band
 from ..engine.report import between_phrase, percent
+from ..engine.types import Block, Pair, PublicReport
 from .consultations import WEIGHTING_LABELS
 
 #: Ordinal words for ranks; beyond ten, numerals ("11th").
@@ -159,7 +160,7 @@ def measured(block: Mapping[str, Any]) -> bool:
     )
 
 
-def group_side(pair: Mapping[str, Any], group: str) -> str | None:
+def group_side(pair: Pair, group: str) -> str | None:
     """``"a"`` or ``"b"`` when the group clearly favours that outcome of the pair, else None.
 
     The one place the summary asks this: the engine's test shows the group on that side
@@ -178,7 +179,7 @@ def group_side(pair: Mapping[str, Any], group: str) -> str | None:
     return "a" if bounds[0] > 0 else "b" if bounds[1] < 0 else None
 
 
-def _sides(pair: Mapping[str, Any], groups: Iterable[str]) -> dict[str, list[str]]:
+def _sides(pair: Pair, groups: Iterable[str]) -> dict[str, list[str]]:
     """Groups shown that clearly favour a, clearly favour b, or neither (answering ones)."""
     sides: dict[str, list[str]] = {"a": [], "b": [], "neither": []}
     for g in groups:
@@ -187,7 +188,7 @@ def _sides(pair: Mapping[str, Any], groups: Iterable[str]) -> dict[str, list[str
     return sides
 
 
-def divides(pair: Mapping[str, Any], groups: Iterable[str]) -> dict[str, list[str]] | None:
+def divides(pair: Pair, groups: Iterable[str]) -> dict[str, list[str]] | None:
     """The sides of a pair that divides the groups shown, or None when it does not.
 
     A pair divides the groups when at least one group shown clearly favours each side and
@@ -199,17 +200,17 @@ def divides(pair: Mapping[str, Any], groups: Iterable[str]) -> dict[str, list[st
     return sides
 
 
-def shared_side(pair: Mapping[str, Any], groups: Sequence[str]) -> tuple[str, float] | None:
+def shared_side(pair: Pair, groups: Sequence[str]) -> tuple[str, float] | None:
     """The side of a pair with the largest share of its members in every group shown, and
     that smallest share; None with fewer than two groups or a group that did not answer."""
-    shares = pair.get("group_shares") or {}
-    found = [shares[g] for g in groups if shares.get(g) is not None]
+    shares = pair["group_shares"]
+    found = [share for g in groups if (share := shares.get(g)) is not None]
     if len(groups) < 2 or len(found) < len(groups):
         return None
     return max(((side, min(s[side] for s in found)) for side in ("a", "b")), key=lambda x: x[1])
 
 
-def common_side(pair: Mapping[str, Any], groups: Sequence[str]) -> tuple[str, float] | None:
+def common_side(pair: Pair, groups: Sequence[str]) -> tuple[str, float] | None:
     """The side at least :data:`COMMON_GROUND_SHARE` of every group shown takes, with the
     smallest such share; None when some group falls short or did not answer."""
     found = shared_side(pair, groups)
@@ -282,7 +283,7 @@ def _overall_clause(row: Mapping[str, Any]) -> str:
     return f"{words}, too close to separate from {join_names(row['close'])}"
 
 
-def outcome_sentences(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+def outcome_sentences(view: PublicReport) -> list[dict[str, Any]]:
     """One plain sentence per outcome: its place overall and for each group shown.
 
     "Prevention is first for every group."; "Efficiency is first for Funders but sixth or
@@ -324,7 +325,7 @@ def _placed(by_group: Mapping[str, tuple[int, int]], place: tuple[int, int]) -> 
     return f"{place_words(place)} for {join_names(names)}"
 
 
-def common_ground(view: Mapping[str, Any], closest: bool = False) -> list[dict[str, Any]]:
+def common_ground(view: PublicReport, closest: bool = False) -> list[dict[str, Any]]:
     """Pairs on which every group shown agrees, by the stated rule, strongest first.
 
     A pair is common ground when at least :data:`COMMON_GROUND_SHARE` of the members of
@@ -359,7 +360,7 @@ def common_ground(view: Mapping[str, Any], closest: bool = False) -> list[dict[s
     return sorted(out, key=lambda p: (-p["least_group_share"], -p["share"]))
 
 
-def conflicts(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+def conflicts(view: PublicReport) -> list[dict[str, Any]]:
     """Pairs that divide the groups shown (:func:`divides`), most divisive first."""
     groups = list(view.get("groups") or {})
     out = []
@@ -398,7 +399,7 @@ def _top(weights: Mapping[str, float | None] | None) -> str | None:
     return max(known, key=known.__getitem__) if known else None
 
 
-def voice_weights(view: Mapping[str, Any]) -> dict[str, Any]:
+def voice_weights(view: PublicReport) -> dict[str, Any]:
     """The ranking under each named way of counting voices, and over every group weighting.
 
     ``text`` speaks only of the weightings the engine computed and names them; the sweep
@@ -406,8 +407,9 @@ def voice_weights(view: Mapping[str, Any]) -> dict[str, Any]:
     is below the anonymity threshold (the comparison would reveal its answers).
     """
     method = view["method"]
-    by_weighting = view["overall"].get("by_weighting")
-    if not by_weighting:
+    by_weighting = view["overall"]["by_weighting"]
+    group_weights = method["group_weights"]
+    if not by_weighting or group_weights is None:
         return {
             "shown": False,
             "text": (
@@ -418,16 +420,14 @@ def voice_weights(view: Mapping[str, Any]) -> dict[str, Any]:
             "rows": [],
         }
     chosen = method["weighting"]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for scheme, weights in by_weighting.items():
         if not weights:
             continue
         label = WEIGHTING_LABELS.get(scheme, scheme)
         if scheme == "custom":
             label += (
-                " ("
-                + ", ".join(f"{g} {percent(w, 0)}" for g, w in method["group_weights"].items())
-                + ")"
+                " (" + ", ".join(f"{g} {percent(w, 0)}" for g, w in group_weights.items()) + ")"
             )
         rows.append(
             {
@@ -452,14 +452,16 @@ def voice_weights(view: Mapping[str, Any]) -> dict[str, Any]:
         text = "The outcome with the largest share depends on whose voice counts: " + (
             "; ".join(f"{r['top']} when {r['say']}" for r in rows) + "."
         )
-    sensitivity = view.get("sensitivity") or {}
-    flip = sensitivity.get("flip")
+    sensitivity = view["sensitivity"]
+    swept = sensitivity if "stable_top" in sensitivity else None  # not withheld
+    flip = swept["flip"] if swept else None
+    stable_top = swept["stable_top"] if swept else None
     range_text = None
-    if sensitivity.get("stable_top") is not None:
+    if stable_top is not None:
         top = _top(view["overall"]["weights"])
         range_text = (
             f"Over every possible split of voice between the groups, {top} keeps the "
-            f"largest share in {points(sensitivity['stable_top'])} of every 100 splits."
+            f"largest share in {points(stable_top)} of every 100 splits."
         )
         if flip:
             moved = ", ".join(f"{g} {points(w)}" for g, w in flip["weights"].items())
@@ -475,12 +477,12 @@ def voice_weights(view: Mapping[str, Any]) -> dict[str, Any]:
         "text": text,
         "range_text": range_text,
         "flip": flip,
-        "stable_top": sensitivity.get("stable_top"),
+        "stable_top": stable_top,
         "rows": rows,
     }
 
 
-def consensus(block: Mapping[str, Any]) -> dict[str, Any]:
+def consensus(block: Block) -> dict[str, Any]:
     """How far people agree, in words, and the figures (S*, Kendall's W) behind them.
 
     ``plain`` has no symbol; ``advice`` says what to read instead when the overall figure
@@ -513,7 +515,7 @@ def consensus(block: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def trend(rounds: Sequence[tuple[int, Mapping[str, Any]]]) -> dict[str, Any] | None:
+def trend(rounds: Sequence[tuple[int, PublicView]]) -> dict[str, Any] | None:
     """How consensus moved over rounds, from ``(number, public view)`` in round order."""
     rows = [
         {"round": number, "top": _top(view["overall"]["weights"]), **consensus(view["overall"])}
@@ -540,7 +542,7 @@ def trend(rounds: Sequence[tuple[int, Mapping[str, Any]]]) -> dict[str, Any] | N
     return {"rows": rows, "text": text}
 
 
-def in_brief(view: Mapping[str, Any], found: Mapping[str, Any]) -> list[dict[str, str]]:
+def in_brief(view: PublicReport, found: Mapping[str, Any]) -> list[dict[str, str]]:
     """The summary's opening: three to five plain sentences, each with a link to its figures.
 
     Built from the same facts as the rest of the page: who could be first, what is too
@@ -644,7 +646,7 @@ def in_brief(view: Mapping[str, Any], found: Mapping[str, Any]) -> list[dict[str
     return lines[:5]
 
 
-def participation(view: Mapping[str, Any]) -> dict[str, Any]:
+def participation(view: PublicReport) -> dict[str, Any]:
     """Who took part, as the public view tells it: people and consistent answers per group
     shown (None where a count would single out fewer than k people), and in all."""
     told = view["participation"]
@@ -660,9 +662,7 @@ def participation(view: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def summarise(
-    report: Mapping[str, Any], k: int, earlier: Sequence[tuple[int, Mapping[str, Any]]] = ()
-) -> dict[str, Any]:
+def summarise(report: Report, k: int, earlier: Sequence[tuple[int, Report]] = ()) -> dict[str, Any]:
     """Everything the board summary says, from the engine's full report.
 
     Parameters
@@ -685,7 +685,7 @@ def summarise(
         ``conflicts``, ``voice``, ``consensus``, ``groups`` (per-group consensus),
         ``trend`` and ``in_brief`` (the opening sentences).
     """
-    view = public_view(report, k)  # type: ignore[arg-type]
+    view = public_view(report, k)
     if "withheld" in view:
         return {"view": view, "withheld": view["withheld"]}
     found = {
@@ -703,7 +703,7 @@ def summarise(
         "voice": voice_weights(view),
         "consensus": consensus(view["overall"]),
         "groups": {name: consensus(block) for name, block in view["groups"].items()},
-        "trend": trend([(n, public_view(r, k)) for n, r in earlier]),  # type: ignore[arg-type]
+        "trend": trend([(n, public_view(r, k)) for n, r in earlier]),
     }
     found["in_brief"] = in_brief(view, found)
     return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..engine import PublicView, Report
 from ..engine.judgments import SCALE as SAATY_POINTS
 from ..models import (
     Consultation,
@@ -205,24 +206,25 @@ def contested_pairs(previous: Round | None) -> set[frozenset[str]]:
     """The previous round's most contested pairs (as outcome names), ranked as the map ranks
     them, from what stakeholders may see of that round."""
     report = public_results(previous) if previous is not None else None
-    if report is None:
+    if report is None or "withheld" in report:
         return set()
     ranked = insight.conflict_order(report["pairs"])[:CONTESTED_PAIRS]
     return {frozenset((pair["a"], pair["b"])) for pair in ranked}
 
 
-def public_results(round_: Round) -> dict[str, Any] | None:
+def public_results(round_: Round) -> Report | PublicView | None:
     """A closed round's aggregates as a stakeholder may see them (small groups withheld)."""
     return published_report(round_, Role.STAKEHOLDER, bootstrap=0, with_options=False)
 
 
 def comparison_rows(
-    view: dict[str, Any] | None, group: str | None, own: dict[str, float] | None
+    view: Report | PublicView | None, group: str | None, own: dict[str, float] | None
 ) -> list[dict[str, Any]]:
     """Rows of outcome, own, group and overall weights; withheld aggregates are None."""
     if view is None or "withheld" in view:
         return []
-    group_weights = (view.get("groups") or {}).get(group, {}).get("weights")
+    block = view["groups"].get(group) if group is not None else None
+    group_weights = block["weights"] if block else None
     overall = view["overall"]["weights"]
     return [
         {
@@ -231,5 +233,5 @@ def comparison_rows(
             "group": group_weights.get(name) if group_weights else None,
             "overall": overall[name],
         }
-        for name in sorted(overall, key=lambda n: -overall[n])
+        for name in sorted(overall, key=lambda n: -(overall[n] or 0.0))
     ]

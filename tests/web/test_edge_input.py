@@ -224,7 +224,7 @@ def test_a_method_a_route_does_not_take_is_a_405_with_allow(app: Flask, demo: in
 
 
 def test_the_schema_refuses_what_the_server_refuses(app: Flask) -> None:
-    from deliberate.api.spec import openapi_document
+    from deliberate.api.openapi import openapi_document
 
     schema = openapi_document()["components"]["schemas"]["NewJudgment"]
     number = schema["properties"]["value"]["oneOf"][0]

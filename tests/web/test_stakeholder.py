@@ -769,3 +769,15 @@ def test_a_contradiction_is_pointed_out_next_to_the_form_right_after_the_save(
     assert told_at is not None
     again = client.get(f"/c/{cid}/compare?pair=6").get_data(as_text=True)
     assert "Some of your answers now contradict each other" not in again  # only after a save
+
+
+def test_no_pair_asks_for_a_reason_when_the_last_round_withholds_every_aggregate(
+    app: Flask, demo: int
+) -> None:
+    with app.app_context():
+        consultation = db.session.get(Consultation, demo)
+        first = consultation.rounds[0]
+        assert len(voting.contested_pairs(first)) == voting.CONTESTED_PAIRS
+        consultation.anonymity_k = 1000  # more than any group: the public view shows nothing
+        db.session.commit()
+        assert voting.contested_pairs(first) == set()
