@@ -19,14 +19,14 @@ import contextlib
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import event
 
 from deliberate import create_app
+from deliberate.database import throwaway_postgres
 from deliberate.engine.synthetic import synthetic_csv, synthetic_table
 from deliberate.extensions import db
 from deliberate.models import (
@@ -80,17 +80,8 @@ def database(url: str | None, folder: str) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         return
-    server = make_url(url)
-    name = f"deliberate_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres(url, "deliberate_bench") as found:
+        yield found.render_as_string(hide_password=False)
 
 
 def build(seed: int) -> Round:

@@ -54,7 +54,6 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTCOMES = (
@@ -95,23 +94,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@contextmanager
-def throwaway_postgres(server_url: str) -> Iterator[str]:
-    """A new database on the server ``server_url`` names, dropped afterwards."""
-    server = make_url(server_url)
-    name = f"deliberate_load_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()  # the server may restart meanwhile (--faults): drop on a new connection
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass
@@ -911,8 +893,11 @@ def database(backend: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{Path(folder) / 'load.sqlite3'}"
     else:
-        with throwaway_postgres(os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)) as url:
-            yield url
+        from deliberate.database import throwaway_postgres
+
+        server = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES)
+        with throwaway_postgres(server, "deliberate_load") as found:
+            yield found.render_as_string(hide_password=False)
 
 
 def curve(

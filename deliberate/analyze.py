@@ -5,7 +5,7 @@ The engine and the file reader are imported inside the command, so ``--help`` is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -64,6 +64,13 @@ def read_file_or_fail(path: Path, sheet: str | None, signed: bool) -> Reading:
     return reading
 
 
+def _choice(flag: str, choices: Sequence[str], default: str, help: str) -> Callable[[F], F]:
+    """An option taking one of ``choices``, showing its default."""
+    return click.option(
+        flag, type=click.Choice(choices), default=default, show_default=True, help=help
+    )
+
+
 def _group_weight(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
     weights: dict[str, float] = {}
     for item in values:
@@ -87,26 +94,20 @@ def _read(path: Path) -> str:
 @click.command("analyze")
 @click.argument("judgments", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @reading_options
-@click.option(
+@_choice(
     "--priority",
-    type=click.Choice(["ev", "rgm"]),
-    default="ev",
-    show_default=True,
-    help="Eigenvector (Harker where incomplete) or row geometric mean (LLSM).",
+    ["ev", "rgm"],
+    "ev",
+    "Eigenvector (Harker where incomplete) or row geometric mean (LLSM).",
 )
-@click.option(
-    "--aggregate",
-    type=click.Choice(["aij", "aip"]),
-    default="aij",
-    show_default=True,
-    help="Aggregate individual judgments or individual priorities.",
+@_choice(
+    "--aggregate", ["aij", "aip"], "aij", "Aggregate individual judgments or individual priorities."
 )
-@click.option(
+@_choice(
     "--weighting",
-    type=click.Choice(["person", "groups", "custom"]),
-    default="person",
-    show_default=True,
-    help="Voice: one person one voice, equal groups, or custom.",
+    ["person", "groups", "custom"],
+    "person",
+    "Voice: one person one voice, equal groups, or custom.",
 )
 @click.option(
     "--group-weight",
@@ -148,12 +149,11 @@ def _read(path: Path) -> str:
     help="Appraisal of options: assessor,outcome,option_a,option_b,value (pairwise) "
     "or assessor,option,outcome,score (ratings 0-10).",
 )
-@click.option(
+@_choice(
     "--synthesis",
-    type=click.Choice(SYNTHESES),
-    default="distributive",
-    show_default=True,
-    help="Options' local priorities divided by their sum or by the best per outcome.",
+    SYNTHESES,
+    "distributive",
+    "Options' local priorities divided by their sum or by the best per outcome.",
 )
 @click.option(
     "--option-cost",

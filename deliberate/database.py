@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Engine, make_url
 
 #: SQLite's ``synchronous`` settings that keep the database consistent in WAL mode.
 SQLITE_SYNCHRONOUS = {
@@ -20,6 +23,27 @@ def ping() -> None:
     from .extensions import db
 
     db.session.execute(text("SELECT 1"))
+
+
+@contextmanager
+def throwaway_postgres(server_url: str | URL, prefix: str) -> Iterator[URL]:
+    """A new, empty database on the PostgreSQL server ``server_url`` names, dropped afterwards.
+
+    For tests and benchmarks; its name starts with ``prefix``. The drop uses a new
+    connection, so it works even if the server restarted meanwhile.
+    """
+    server = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    try:
+        yield server.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def configure_engine(engine: Engine, synchronous: str = "NORMAL") -> None:

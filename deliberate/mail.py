@@ -1,4 +1,4 @@
-"""Optional e-mail of invitation links over SMTP.
+"""Optional e-mail of invitation links and reminders over SMTP.
 
 Configured by the app's config (``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USERNAME``,
 ``MAIL_PASSWORD``, ``MAIL_FROM``, read from the environment at start-up by
@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from . import ROOT
 
 DEFAULT_PORT = 587
 TIMEOUT_SECONDS = 20
@@ -54,14 +58,25 @@ def mail_settings(config: Mapping[str, Any]) -> MailSettings | None:
     )
 
 
-def _message(sender: str, name: str, email: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message to one person, greeted by name when known."""
+#: The mail bodies: plain-text Jinja templates under ``templates/mail``, never escaped.
+_BODIES = Environment(
+    loader=FileSystemLoader(ROOT / "templates"),
+    autoescape=False,  # nosec B701: plain text, never shown as HTML
+    keep_trailing_newline=True,
+    undefined=StrictUndefined,
+)
+
+
+def _message(
+    sender: str, name: str, email: str, subject: str, template: str, **values: object
+) -> EmailMessage:
+    """A plain-text message to one person, its body ``templates/mail/<template>.txt``."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = formataddr((name, email)) if name else email
     message["Subject"] = subject
-    greeting = f"Hello {name}," if name else "Hello,"
-    message.set_content(f"{greeting}\n\n{body}")
+    body = _BODIES.get_template(f"mail/{template}.txt").render(name=name, **values)
+    message.set_content(body)
     return message
 
 
@@ -69,20 +84,17 @@ def invitation_message(
     sender: str, name: str, email: str, title: str, question: str, url: str, role: str
 ) -> EmailMessage:
     """The e-mail that carries one invitation link (plain text, no tracking)."""
-    what = (
-        "to compare its outcomes two at a time and say which matter more"
-        if role == "stakeholder"
-        else f"as a {role}"
-    )
+    subject = f"Your invitation: {title}"
     return _message(
         sender,
         name,
         email,
-        f"Your invitation: {title}",
-        f"You are invited to take part in “{title}” {what}.\n\n"
-        f"The question: {question}\n\n"
-        f"Your personal link (please do not share it):\n{url}\n\n"
-        "If you did not expect this message, you can ignore it.\n",
+        subject,
+        "invitation",
+        title=title,
+        question=question,
+        url=url,
+        role=role,
     )
 
 
@@ -90,15 +102,9 @@ def reminder_message(
     sender: str, name: str, email: str, title: str, round_number: int
 ) -> EmailMessage:
     """A reminder to finish a round, for someone who has joined (it carries no link)."""
+    subject = f"Reminder: round {round_number} of {title}"
     return _message(
-        sender,
-        name,
-        email,
-        f"Reminder: round {round_number} of {title}",
-        f"Round {round_number} of “{title}” is still open and you have not finished it yet.\n\n"
-        "To carry on, open the personal link from your invitation e-mail: your answers so far "
-        "are kept.\n\n"
-        "If you have lost the link, ask the facilitator for a new one.\n",
+        sender, name, email, subject, "reminder", title=title, round_number=round_number
     )
 
 

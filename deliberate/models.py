@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
@@ -28,7 +29,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .engine.options import RATING_MAX, RATING_MIN
@@ -46,6 +47,32 @@ SCALE_MAX = 9.0
 def utcnow() -> datetime:
     """Current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def _consultation_id() -> MappedColumn[int]:
+    """The owning consultation's id: rows go when their consultation goes."""
+    return mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+
+
+class _NamedPart:
+    """The columns of a named part of a consultation: an outcome, a group, an option."""
+
+    #: The columns a copy, an export or the API carries besides the id.
+    FIELDS: ClassVar[tuple[str, ...]] = ("name", "description")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = _consultation_id()
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    def fields(self) -> dict[str, Any]:
+        """The ``FIELDS`` and their values."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    @classmethod
+    def copied(cls, consultation: Consultation, fields: Mapping[str, Any]) -> Self:
+        """A new part of ``consultation`` with the ``FIELDS`` of ``fields``."""
+        return cls(**{"consultation": consultation, **{name: fields[name] for name in cls.FIELDS}})
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -229,24 +256,19 @@ class Consultation(Model):
         return f"<Consultation {self.id} {self.title!r}>"
 
 
-class Outcome(Model):
+class Outcome(_NamedPart, Model):
     """Something the consultation's stakeholders weigh against the others."""
 
     __tablename__ = "outcomes"
     __table_args__ = (UniqueConstraint("consultation_id", "name"),)
+    FIELDS = ("name", "description", "position")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     consultation: Mapped[Consultation] = relationship(back_populates="outcomes")
 
 
-class StakeholderGroup(Model):
+class StakeholderGroup(_NamedPart, Model):
     """A declared stakeholder group (funders, service users, staff, …)."""
 
     __tablename__ = "stakeholder_groups"
@@ -254,13 +276,8 @@ class StakeholderGroup(Model):
         UniqueConstraint("consultation_id", "name"),
         CheckConstraint("weight IS NULL OR weight >= 0", name="weight_non_negative"),
     )
+    FIELDS = ("name", "description", "weight")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(Text, default="")
     weight: Mapped[float | None] = mapped_column(Float)
 
     consultation: Mapped[Consultation] = relationship(back_populates="groups")
@@ -281,9 +298,7 @@ class Membership(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[int] = _consultation_id()
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     #: How imported judgments (a paper workshop's CSV, an API batch) name this participant.
     label: Mapped[str | None] = mapped_column(String(80))
@@ -314,9 +329,7 @@ class Invitation(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[int] = _consultation_id()
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholder_groups.id", ondelete="CASCADE")
@@ -347,9 +360,7 @@ class Round(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
+    consultation_id: Mapped[int] = _consultation_id()
     number: Mapped[int] = mapped_column(Integer)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -479,7 +490,7 @@ class Synthesis(enum.StrEnum):
     IDEAL = "ideal"
 
 
-class Option(Model):
+class Option(_NamedPart, Model):
     """A concrete course of action the board may choose (a service model, a programme)."""
 
     __tablename__ = "options"
@@ -487,13 +498,8 @@ class Option(Model):
         UniqueConstraint("consultation_id", "name"),
         CheckConstraint("annual_cost IS NULL OR annual_cost >= 0", name="cost_non_negative"),
     )
+    FIELDS = ("name", "description", "annual_cost", "cost_unit", "position")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(Text, default="")
     annual_cost: Mapped[float | None] = mapped_column(Float)
     cost_unit: Mapped[str] = mapped_column(String(40), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)

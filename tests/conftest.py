@@ -19,8 +19,8 @@ import os
 import re
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from deliberate import create_app
+from deliberate.database import throwaway_postgres
 from deliberate.extensions import db
 from deliberate.services.pdf import HEADLESS_FLAGS
 from tests.queries import QueryCounter
@@ -58,30 +59,16 @@ def unavailable(reason: str, required_by: str) -> None:
 # --------------------------------------------------------------------------- databases
 
 
-class TemporaryPostgres:
-    """A throwaway database on the server that ``TEST_DATABASE_URL`` names."""
+class TemporaryPostgres(ExitStack):
+    """Throwaway databases on the server that ``TEST_DATABASE_URL`` names, dropped on close."""
 
     def __init__(self, server_url: str) -> None:
-        self.server = make_url(server_url)
-        self.names: list[str] = []
+        super().__init__()
+        self.server_url = server_url
 
     def create(self) -> URL:
         """Create an empty database and return its URL."""
-        name = f"deliberate_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        self.names.append(name)
-        return self.server.set(database=name)
-
-    def drop_all(self) -> None:
-        """Drop every database this object created."""
-        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            for name in self.names:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        return self.enter_context(throwaway_postgres(self.server_url, "deliberate_test"))
 
 
 @pytest.fixture(scope="session")
@@ -101,9 +88,8 @@ def postgres() -> Iterator[TemporaryPostgres]:
         probe.dispose()
     except OperationalError as error:
         unavailable(f"PostgreSQL at {url} is not reachable: {error}", "DELIBERATE_REQUIRE_POSTGRES")
-    server = TemporaryPostgres(url)
-    yield server
-    server.drop_all()
+    with TemporaryPostgres(url) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..charts import cost_value_chart
 from ..engine import public_view
 from ..models import Round
 from ..services import disclosure
@@ -22,4 +23,7 @@ def options_for_board(round_: Round) -> Any:
     except disclosure.Undisclosed:
         return None
     view = public_view(report, consultation.anonymity_k) if report else None
-    return service.options_view(view, consultation)
+    found = service.options_view(view, consultation)
+    if found and "cost_value" in found:
+        found["chart"] = cost_value_chart(**found["cost_value"])
+    return found

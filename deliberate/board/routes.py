@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import charts
 from ..access import memberships_of, require_membership
 from ..extensions import limiter
 from ..models import Consultation, JobStatus, Role, Round, ShareLink, utcnow
@@ -31,7 +32,6 @@ from ..services import jobs
 from ..services.pdf import running_head
 from ..services.printing import find_print, print_document, stored_print, summary_key
 from ..validation import query_int
-from . import charts
 from .forms import FeatureForm, NoteForm, RevokeForm, ShareForm
 
 bp = Blueprint("board", __name__, url_prefix="/board")

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Response, abort, make_response, render_template, request
 
-from ..access import require_membership
+from .. import charts
 from ..engine import Report, to_json
 from ..engine.report import CONTESTED_NOTE, FLAG_NOTE, INTERVAL_NOTE
-from ..models import Consultation, Job, Role, Round
+from ..models import Consultation, Job, Round
 from ..pending import pending_page
 from ..services import insight
 from ..services.analysis_jobs import report_or_job
@@ -18,10 +18,7 @@ from ..services.jobs import JobFailed
 from ..services.results import judgments_csv
 from ..validation import query_int
 from . import bp
-
-
-def _consultation(cid: int) -> Consultation:
-    return require_membership(cid, Role.FACILITATOR).consultation
+from .setup import facilitated
 
 
 def _round(consultation: Consultation) -> Round | None:
@@ -71,10 +68,17 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
     )
 
 
+def _svg_download(chart: str, filename: str) -> Response:
+    """A chart as a standalone SVG file."""
+    return _download(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{chart}\n', "image/svg+xml", filename
+    )
+
+
 @bp.get("/<int:cid>/map", endpoint="map")
 def disagreement_map(cid: int) -> str:
     """The disagreement map of one round: conflicts, priorities, participants, consensus."""
-    consultation = _consultation(cid)
+    consultation = facilitated(cid)
     round_ = _round(consultation)
     exclude = _exclude()
     context: dict[str, Any] = {
@@ -103,7 +107,7 @@ def disagreement_map(cid: int) -> str:
         interval_note=INTERVAL_NOTE,
         by_outcome=insight.by_outcome(report),
         groups=list(report["groups"]),
-        charts=insight.map_charts(report),
+        charts=charts.map_charts(insight.map_data(report)),
         consensus=insight.consensus_rows(report),
         clusters=insight.cluster_table(report),
         inconsistent=insight.inconsistent_participants(
@@ -121,7 +125,7 @@ def disagreement_map(cid: int) -> str:
 @bp.get("/<int:cid>/map/pairs/<int:first_id>-<int:second_id>", endpoint="pair")
 def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
     """The reasons stakeholders gave on one pair, by the side they took and by group."""
-    consultation = _consultation(cid)
+    consultation = facilitated(cid)
     round_ = _round(consultation)
     outcomes = insight.outcome_pair(consultation, first_id, second_id)
     if not outcomes or round_ is None:
@@ -144,26 +148,24 @@ def pair_reasons(cid: int, first_id: int, second_id: int) -> str:
 @bp.get("/<int:cid>/map/<name>.svg", endpoint="map_chart")
 def map_chart(cid: int, name: str) -> Response:
     """One chart of the disagreement map as an SVG file."""
-    consultation = _consultation(cid)
-    if name not in insight.CHARTS:
+    consultation = facilitated(cid)
+    if name not in charts.MAP_CHARTS:
         abort(404, description=f"There is no chart called {name!r}.")
     round_, report = _answered(consultation)
-    chart = insight.map_charts(report, name)[name]
-    return _download(
-        f'<?xml version="1.0" encoding="UTF-8"?>\n{chart}\n',
-        "image/svg+xml",
-        f"consultation-{cid}-round-{round_.number}-{name}.svg",
-    )
+    chart = charts.map_charts(insight.map_data(report), name)[name]
+    return _svg_download(chart, f"consultation-{cid}-round-{round_.number}-{name}.svg")
 
 
 @bp.get("/<int:cid>/rounds/compare", endpoint="compare")
 def compare_rounds(cid: int) -> str:
     """How consensus and group priorities moved between rounds."""
-    consultation = _consultation(cid)
+    consultation = facilitated(cid)
+    comparison = insight.round_comparison(consultation)
     return render_template(
         "facilitator/compare.html",
         consultation=consultation,
-        comparison=insight.round_comparison(consultation),
+        comparison=comparison,
+        chart=charts.consensus_chart(comparison) if comparison else None,
         glossary=insight.GLOSSARY,
     )
 
@@ -171,20 +173,17 @@ def compare_rounds(cid: int) -> str:
 @bp.get("/<int:cid>/rounds/compare/consensus.svg", endpoint="compare_chart")
 def compare_chart(cid: int) -> Response:
     """The round comparison chart as an SVG file."""
-    comparison = insight.round_comparison(_consultation(cid))
+    comparison = insight.round_comparison(facilitated(cid))
     if comparison is None:
         abort(404, description="Rounds can be compared once two of them have answers.")
-    return _download(
-        f'<?xml version="1.0" encoding="UTF-8"?>\n{comparison["chart"]}\n',
-        "image/svg+xml",
-        f"consultation-{cid}-consensus-by-round.svg",
-    )
+    chart = charts.consensus_chart(comparison)
+    return _svg_download(chart, f"consultation-{cid}-consensus-by-round.svg")
 
 
 @bp.get("/<int:cid>/export/judgments.csv", endpoint="export_judgments")
 def export_judgments(cid: int) -> Response:
     """The round's judgments as CSV, in the format ``deliberate analyze`` reads."""
-    round_ = _round(_consultation(cid))
+    round_ = _round(facilitated(cid))
     if round_ is None:
         abort(404, description="This consultation has no round yet.")
     return _download(
@@ -197,7 +196,7 @@ def export_judgments(cid: int) -> Response:
 @bp.get("/<int:cid>/export/results.json", endpoint="export_results")
 def export_results(cid: int) -> Response:
     """The round's full analysis as JSON, exactly as ``deliberate analyze`` prints it."""
-    round_, report = _answered(_consultation(cid), drawn=False)
+    round_, report = _answered(facilitated(cid), drawn=False)
     return _download(
         to_json(report),
         "application/json",

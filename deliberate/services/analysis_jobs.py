@@ -15,7 +15,6 @@ from collections.abc import Callable
 from flask import current_app
 
 from ..engine import Report, to_json
-from ..extensions import db
 from ..models import Job, JobStatus, Round
 from . import jobs
 from .results import participant_count, report_fingerprint, round_report
@@ -25,10 +24,7 @@ KIND = "analysis"
 
 @jobs.task(KIND)
 def _analyse(job: Job, _progress: Callable[[float], None]) -> bytes:
-    asked = json.loads(job.payload)
-    round_ = db.session.get(Round, asked["round_id"])
-    if round_ is None:
-        raise jobs.JobFailed("The round no longer exists.")
+    asked, round_ = jobs.asked_round(job)
     report = round_report(round_, exclude_inconsistent=asked["exclude_inconsistent"])
     return to_json(report).encode() if report is not None else b"null"
 

@@ -11,6 +11,7 @@ import math
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -66,6 +67,9 @@ WEIGHTING_LABELS: dict[str, str] = {
 }
 
 
+_Part = TypeVar("_Part", Outcome, StakeholderGroup)
+
+
 class SetupError(ServiceError):
     """A set-up change that cannot be made."""
 
@@ -88,7 +92,8 @@ class Settings:
 # --------------------------------------------------------------------------- checks
 
 
-def _text(value: str | None, label: str, limit: int, *, required: bool = False) -> str:
+def checked_text(value: str | None, label: str, limit: int, *, required: bool = False) -> str:
+    """``value`` stripped, refused when required and empty or longer than ``limit``."""
     value = (value or "").strip()
     if required and not value:
         raise SetupError(f"The {label} cannot be empty.")
@@ -100,7 +105,46 @@ def _text(value: str | None, label: str, limit: int, *, required: bool = False) 
 
 
 def _name(value: str | None, kind: str) -> str:
-    return _text(value, f"{kind} name", MAX_NAME, required=True)
+    return checked_text(value, f"{kind} name", MAX_NAME, required=True)
+
+
+def _named(name: str | None, description: str | None, kind: str) -> tuple[str, str]:
+    """A part's name and description, checked and stripped."""
+    return _name(name, kind), checked_text(description, f"{kind} description", MAX_TEXT)
+
+
+def _renamed(old: str, new: str) -> str:
+    """How the audit log names a part that may have been renamed."""
+    return old if old == new else f"{old} → {new}"
+
+
+def _check_room(count: int, limit: int, plural: str) -> None:
+    if count > limit:
+        raise SetupError(f"A consultation has at most {limit} {plural}.")
+
+
+def _added(consultation: Consultation, user: User, action: str, part: _Part) -> _Part:
+    """Add a new outcome or group to ``consultation`` and record it."""
+    part.consultation = consultation
+    db.session.add(part)
+    _commit(consultation, user, action, part.name)
+    return part
+
+
+def _removed(
+    consultation: Consultation,
+    user: User,
+    parts: list[_Part],
+    part: _Part,
+    refusal: str | None,
+) -> None:
+    """Remove an outcome or group from ``consultation``, unless ``refusal`` says why not."""
+    if refusal is not None:
+        raise SetupError(f"“{part.name}” {refusal}", 409)
+    parts.remove(part)
+    db.session.delete(part)
+    kind = "outcome" if isinstance(part, Outcome) else "group"
+    _commit(consultation, user, f"{kind}.remove", part.name)
 
 
 def _unique(names: Iterable[str], kind: str) -> None:
@@ -112,9 +156,9 @@ def _unique(names: Iterable[str], kind: str) -> None:
 
 
 def _check_settings(settings: Settings, outcome_count: int) -> None:
-    _text(settings.title, "title", MAX_TITLE, required=True)
-    _text(settings.question, "public value question", MAX_TEXT, required=True)
-    _text(settings.description, "description", MAX_TEXT)
+    checked_text(settings.title, "title", MAX_TITLE, required=True)
+    checked_text(settings.question, "public value question", MAX_TEXT, required=True)
+    checked_text(settings.description, "description", MAX_TEXT)
     if not 1 <= settings.anonymity_k <= MAX_ANONYMITY_K:
         raise SetupError(f"The anonymity threshold k must be between 1 and {MAX_ANONYMITY_K}.")
     threshold = settings.consistency_threshold
@@ -203,8 +247,7 @@ def create_consultation(user: User, settings: Settings, groups: Sequence[str] = 
     _check_settings(settings, 0)
     names = [_name(name, "group") for name in groups]
     _unique(names, "a group")
-    if len(names) > MAX_GROUPS:
-        raise SetupError(f"A consultation has at most {MAX_GROUPS} groups.")
+    _check_room(len(names), MAX_GROUPS, "groups")
     consultation = Consultation(title="", question="")
     _apply_settings(consultation, settings)
     db.session.add(consultation)
@@ -245,24 +288,12 @@ def copy_consultation(consultation: Consultation, user: User) -> Consultation:
     )
     db.session.add(copy)
     db.session.add(Membership(user=user, consultation=copy, role=Role.FACILITATOR))
-    for outcome in consultation.outcomes:
-        db.session.add(
-            Outcome(
-                consultation=copy,
-                name=outcome.name,
-                description=outcome.description,
-                position=outcome.position,
-            )
-        )
-    for group in consultation.groups:
-        db.session.add(
-            StakeholderGroup(
-                consultation=copy,
-                name=group.name,
-                description=group.description,
-                weight=group.weight,
-            )
-        )
+    db.session.add_all(
+        [
+            *(Outcome.copied(copy, o.fields()) for o in consultation.outcomes),
+            *(StakeholderGroup.copied(copy, g.fields()) for g in consultation.groups),
+        ]
+    )
     db.session.flush()
     record(consultation, user, "consultation.copy", f"copied to consultation {copy.id}")
     _commit(copy, user, "consultation.create", f"copy of consultation {consultation.id}")
@@ -278,18 +309,12 @@ def add_outcome(
 ) -> Outcome:
     """Add an outcome at the end of the list."""
     _check_unlocked(consultation)
-    name = _name(name, "outcome")
-    description = _text(description, "outcome description", MAX_TEXT)
-    if len(consultation.outcomes) >= MAX_OUTCOMES:
-        raise SetupError(f"A consultation has at most {MAX_OUTCOMES} outcomes.")
+    name, description = _named(name, description, "outcome")
+    _check_room(len(consultation.outcomes) + 1, MAX_OUTCOMES, "outcomes")
     _unique([*(o.name for o in consultation.outcomes), name], "an outcome")
     position = max((o.position for o in consultation.outcomes), default=-1) + 1
-    outcome = Outcome(
-        consultation=consultation, name=name, description=description, position=position
-    )
-    db.session.add(outcome)
-    _commit(consultation, user, "outcome.add", name)
-    return outcome
+    outcome = Outcome(name=name, description=description, position=position)
+    return _added(consultation, user, "outcome.add", outcome)
 
 
 @transactional
@@ -298,12 +323,11 @@ def update_outcome(
 ) -> None:
     """Rename an outcome or change its description."""
     _check_unlocked(consultation)
-    name = _name(name, "outcome")
-    description = _text(description, "outcome description", MAX_TEXT)
+    name, description = _named(name, description, "outcome")
     _unique([*(o.name for o in consultation.outcomes if o is not outcome), name], "an outcome")
     old = outcome.name
     outcome.name, outcome.description = name, description
-    _commit(consultation, user, "outcome.update", old if old == name else f"{old} → {name}")
+    _commit(consultation, user, "outcome.update", _renamed(old, name))
 
 
 @transactional
@@ -315,15 +339,16 @@ def remove_outcome(consultation: Consultation, user: User, outcome: Outcome) -> 
         .where((Judgment.outcome_a_id == outcome.id) | (Judgment.outcome_b_id == outcome.id))
         .limit(1)
     )
-    if judged is not None:
-        raise SetupError(
-            f"“{outcome.name}” was judged in an earlier round; removing it would change that "
-            "round's results. Copy the consultation to start again without it.",
-            409,
-        )
-    consultation.outcomes.remove(outcome)
-    db.session.delete(outcome)
-    _commit(consultation, user, "outcome.remove", outcome.name)
+    _removed(
+        consultation,
+        user,
+        consultation.outcomes,
+        outcome,
+        None
+        if judged is None
+        else "was judged in an earlier round; removing it would change that round's results. "
+        "Copy the consultation to start again without it.",
+    )
 
 
 @transactional
@@ -356,18 +381,12 @@ def add_group(
 ) -> StakeholderGroup:
     """Add a stakeholder group."""
     _check_unlocked(consultation)
-    name = _name(name, "group")
-    description = _text(description, "group description", MAX_TEXT)
+    name, description = _named(name, description, "group")
     _check_weight(weight)
-    if len(consultation.groups) >= MAX_GROUPS:
-        raise SetupError(f"A consultation has at most {MAX_GROUPS} groups.")
+    _check_room(len(consultation.groups) + 1, MAX_GROUPS, "groups")
     _unique([*(g.name for g in consultation.groups), name], "a group")
-    group = StakeholderGroup(
-        consultation=consultation, name=name, description=description, weight=weight
-    )
-    db.session.add(group)
-    _commit(consultation, user, "group.add", name)
-    return group
+    group = StakeholderGroup(name=name, description=description, weight=weight)
+    return _added(consultation, user, "group.add", group)
 
 
 @transactional
@@ -380,15 +399,14 @@ def update_group(
     weight: float | None = None,
 ) -> None:
     """Change a group; while the structure is locked only its weight may change."""
-    name = _name(name, "group")
-    description = _text(description, "group description", MAX_TEXT)
+    name, description = _named(name, description, "group")
     _check_weight(weight)
     if (name, description) != (group.name, group.description):
         _check_unlocked(consultation)
     _unique([*(g.name for g in consultation.groups if g is not group), name], "a group")
     old = group.name
     group.name, group.description, group.weight = name, description, weight
-    detail = old if old == name else f"{old} → {name}"
+    detail = _renamed(old, name)
     _commit(
         consultation,
         user,
@@ -407,12 +425,13 @@ def remove_group(consultation: Consultation, user: User, group: StakeholderGroup
     invited = db.session.scalar(
         db.select(db.func.count(Invitation.id)).filter_by(group_id=group.id, revoked_at=None)
     )
-    if members or invited:
-        raise SetupError(
-            f"“{group.name}” has {members} member(s) and {invited} live invitation(s); "
-            "revoke its invitations and keep the group, or copy the consultation.",
-            409,
-        )
-    consultation.groups.remove(group)
-    db.session.delete(group)
-    _commit(consultation, user, "group.remove", group.name)
+    _removed(
+        consultation,
+        user,
+        consultation.groups,
+        group,
+        f"has {members} member(s) and {invited} live invitation(s); revoke its invitations "
+        "and keep the group, or copy the consultation."
+        if members or invited
+        else None,
+    )

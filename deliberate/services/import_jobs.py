@@ -22,10 +22,7 @@ STAGING_SHARE = 0.9
 
 @jobs.task(KIND)
 def _import(job: Job, progress: Callable[[float], None]) -> bytes:
-    asked = json.loads(job.payload)
-    round_ = db.session.get(Round, asked["round_id"])
-    if round_ is None:
-        raise jobs.JobFailed("The round no longer exists.")
+    asked, round_ = jobs.asked_round(job)
     user = db.session.get(User, asked["user_id"]) if asked["user_id"] is not None else None
     try:
         summary = import_file(

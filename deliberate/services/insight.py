@@ -11,16 +11,20 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
-from markupsafe import Markup
 
-from .. import charts
 from ..engine import Report
-from ..engine.consensus import S_BANDS, agreement_band, clr
+from ..engine.consensus import agreement_band, clr
 from ..engine.inference import ALPHA
-from ..engine.report import BETWEEN_LABEL, CONFLICT_LABEL, CONTESTED_NOTE, conflict_sentence
+from ..engine.report import (
+    BETWEEN_LABEL,
+    CONFLICT_LABEL,
+    CONTESTED_NOTE,
+    conflict_sentence,
+    percent,
+)
 from ..engine.types import Block, OutcomeRow, Pair, Results
 from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Role, Round, StakeholderGroup
@@ -30,7 +34,6 @@ from .results import round_report
 #: A change in S* smaller than this is "held steady" (S* has no interval across rounds, so
 #: larger changes are said to rise or fall, never to converge).
 STEADY = 0.02
-CHARTS = ("conflict", "priorities", "participants")
 #: One plain line for each statistic a facilitator reads: (name, explanation), by key. Shown
 #: on hover and focus where the statistic appears, and in each page's glossary.
 GLOSSARY = {
@@ -210,35 +213,24 @@ def by_outcome(report: Results) -> list[OutcomeRow]:
     return sorted(report["by_outcome"], key=lambda item: -(item["overall"]["weight"] or 0.0))
 
 
-def map_charts(report: Report, name: str | None = None) -> dict[str, Markup]:
-    """The disagreement map's charts as SVG, by name (all of :data:`CHARTS`, or one)."""
-    groups = list(report["groups"])
+def map_data(report: Report) -> dict[str, Any]:
+    """What the disagreement map's charts draw (:func:`deliberate.charts.map_charts`).
+
+    The groups, the pairs by conflict, the outcomes by priority, the priorities under each
+    weighting (every weight is finite once anybody is included, as the map needs), the
+    participants' points and the clusters' labels.
+    """
     weighting = report["method"]["weighting"]
-    builders = {
-        "conflict": lambda: charts.conflict_heatmap(
-            conflict_order(report["pairs"]),
-            groups,
-            title="Where the groups disagree: pairs of outcomes by conflict between groups",
-        ),
-        "priorities": lambda: charts.priority_intervals(
-            by_outcome(report),
-            groups,
-            # every weight is finite once anybody is included, as the map needs
-            cast(
-                Mapping[str, Mapping[str, float] | None],
-                report["overall"]["by_weighting"] or {weighting: report["overall"]["weights"]},
-            ),
-            weighting,
-            title="Each group's priorities with 95% intervals, and the overall priority",
-        ),
-        "participants": lambda: charts.participant_map(
-            map_points(report),
-            groups,
-            cluster_labels(report),
-            title="Map of participants by their priorities, with opinion clusters outlined",
-        ),
+    overall = report["overall"]
+    return {
+        "groups": list(report["groups"]),
+        "pairs": conflict_order(report["pairs"]),
+        "by_outcome": by_outcome(report),
+        "by_weighting": overall["by_weighting"] or {weighting: overall["weights"]},
+        "weighting": weighting,
+        "points": map_points(report),
+        "clusters": cluster_labels(report),
     }
-    return {key: build() for key, build in builders.items() if name in (None, key)}
 
 
 def priority_changes(original: Report, revised: Report) -> list[dict[str, Any]]:
@@ -444,7 +436,7 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
     round against the last), ``between`` (the groups' distance from each other and
     whether they converged or entrenched), ``priorities`` (per group and outcome, the
     priority in each round), ``provisional`` (numbers of rounds still open, whose figures
-    will change) and ``chart`` (SVG, from 0).
+    will change); :func:`deliberate.charts.consensus_chart` draws it.
     """
     reports = [
         (r, rep)
@@ -481,8 +473,8 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
             before, after = old["weights"], new["weights"]
             moved = max(after, key=lambda o: abs((after[o] or 0.0) - (before[o] or 0.0)))
             text += (
-                f"; moved most on {moved}: {charts.percent(old['weights'][moved])} → "
-                f"{charts.percent(new['weights'][moved])}"
+                f"; moved most on {moved}: {percent(old['weights'][moved])} → "
+                f"{percent(new['weights'][moved])}"
             )
         sentences.append(text + ".")
     change = distance_change(
@@ -500,14 +492,6 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
             for o in reports[-1][1]["outcomes"]
         ]
         priorities.append({"name": name, "rows": rows})
-    chart = charts.trend_lines(
-        series,
-        labels,
-        title="Consensus (S*) by round, for everyone and each group",
-        overall="Everyone",
-        bands=[(bound, name) for bound, name in S_BANDS],
-        floor=0.0,
-    )
     return {
         "rounds": labels,
         "provisional": provisional,
@@ -516,5 +500,4 @@ def round_comparison(consultation: Consultation) -> dict[str, Any] | None:
         "sentences": sentences,
         "between": between,
         "priorities": priorities,
-        "chart": chart,
     }

@@ -16,6 +16,7 @@ cached result, so a second reader or a restarted server does not compute it agai
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -29,7 +30,7 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Job, JobStatus, utcnow
+from ..models import Job, JobStatus, Round, utcnow
 from . import pdf
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,15 @@ def task(kind: str, queue: str = WORK_QUEUE) -> Callable[[Task], Task]:
         return function
 
     return register
+
+
+def asked_round(job: Job) -> tuple[dict[str, Any], Round]:
+    """A round job's payload and the round it names (:class:`JobFailed` if it is gone)."""
+    asked = json.loads(job.payload)
+    round_ = db.session.get(Round, asked["round_id"])
+    if round_ is None:
+        raise JobFailed("The round no longer exists.")
+    return asked, round_
 
 
 # ------------------------------------------------------------------------------ runners

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,9 +48,8 @@ from ..models import (
     User,
     utcnow,
 )
-from ..option_charts import cost_value_chart, money
 from .audit import record
-from .consultations import MAX_NAME, MAX_TEXT, SetupError
+from .consultations import MAX_NAME, MAX_TEXT, SetupError, checked_text
 from .errors import transactional
 from .invitations import create_invitation
 from .links import public_url
@@ -83,15 +82,6 @@ def appraisal_of(consultation: Consultation) -> OptionAppraisal | None:
     return db.session.scalar(db.select(OptionAppraisal).filter_by(consultation_id=consultation.id))
 
 
-def _text(value: str | None, label: str, limit: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise SetupError(f"The {label} cannot be empty.")
-    if len(value) > limit:
-        raise SetupError(f"The {label} is {len(value)} characters long; at most {limit} allowed.")
-    return value
-
-
 def _unlocked(consultation: Consultation) -> None:
     if appraisal_of(consultation) is not None:
         raise SetupError(
@@ -112,9 +102,9 @@ def add_option(
 ) -> Option:
     """Add an option (before the appraisal opens; at most 20; names unique)."""
     _unlocked(consultation)
-    name = _text(name, "option name", MAX_NAME, required=True)
-    description = _text(description, "description", MAX_TEXT)
-    cost_unit = _text(cost_unit, "cost unit", MAX_UNIT)
+    name = checked_text(name, "option name", MAX_NAME, required=True)
+    description = checked_text(description, "description", MAX_TEXT)
+    cost_unit = checked_text(cost_unit, "cost unit", MAX_UNIT)
     if annual_cost is not None and not (math.isfinite(annual_cost) and annual_cost >= 0):
         raise SetupError("The annual cost must be a number of at least 0 (blank if unknown).")
     existing = options_of(consultation)
@@ -198,7 +188,7 @@ def invite_assessor(
     consultation: Consultation, user: User | None, name: str, email: str | None = None
 ) -> tuple[Invitation, str]:
     """Invite one assessor; returns the invitation and its token (shown once)."""
-    name = _text(name, "assessor's name", MAX_NAME, required=True)
+    name = checked_text(name, "assessor's name", MAX_NAME, required=True)
     invitation, token = create_invitation(consultation, Role.ASSESSOR, name=name, email=email)
     record(consultation, user, "assessor.invited", name)
     return invitation, token
@@ -237,6 +227,42 @@ def _open_for(membership: Membership) -> OptionAppraisal:
     return appraisal
 
 
+_OTHER_MODE = {
+    AppraisalMode.PAIRWISE: "This appraisal asks for ratings, not comparisons.",
+    AppraisalMode.RATINGS: "This appraisal asks for comparisons, not ratings.",
+}
+
+
+def _appraising(membership: Membership, mode: AppraisalMode) -> set[int]:
+    """The ids of the options ``membership`` may answer on, in an open appraisal by ``mode``."""
+    if _open_for(membership).mode is not mode:
+        raise SetupError(_OTHER_MODE[mode], 409)
+    return {o.id for o in options_of(membership.consultation)}
+
+
+def _store(
+    model: type[OptionJudgment] | type[OptionRating],
+    key: tuple[str, ...],
+    membership: Membership,
+    outcome: Outcome,
+    answers: Sequence[Mapping[str, Any]],
+) -> None:
+    """Write an assessor's answers on one outcome, replacing the ones with the same ``key``."""
+    existing = {
+        tuple(getattr(row, name) for name in key): row
+        for row in db.session.scalars(
+            db.select(model).filter_by(membership_id=membership.id, outcome_id=outcome.id)
+        )
+    }
+    for answer in answers:
+        found = existing.get(tuple(answer[name] for name in key))
+        if found is None:
+            db.session.add(model(membership_id=membership.id, outcome_id=outcome.id, **answer))
+        else:
+            for name, value in answer.items():
+                setattr(found, name, value)
+
+
 @transactional
 def save_pairwise(
     membership: Membership, outcome: Outcome, values: Mapping[tuple[int, int], float]
@@ -246,66 +272,30 @@ def save_pairwise(
     Each value says how much better option_a does than option_b (1/9 … 9). Returns the
     number saved.
     """
-    appraisal = _open_for(membership)
-    if appraisal.mode is not AppraisalMode.PAIRWISE:
-        raise SetupError("This appraisal asks for ratings, not comparisons.", 409)
-    ids = {o.id for o in options_of(membership.consultation)}
-    existing = {
-        (j.option_a_id, j.option_b_id): j
-        for j in db.session.scalars(
-            db.select(OptionJudgment).filter_by(membership_id=membership.id, outcome_id=outcome.id)
-        )
-    }
+    ids = _appraising(membership, AppraisalMode.PAIRWISE)
+    answers = []
     for (a, b), value in values.items():
         if a not in ids or b not in ids or a == b:
             raise SetupError("Compare two different options of this consultation.")
         if not (math.isfinite(value) and SCALE_MIN - 1e-9 <= value <= SCALE_MAX + 1e-9):
             raise SetupError("Each comparison must be on Saaty's scale, from 1/9 to 9.")
-        key, stored = ((a, b), value) if a < b else ((b, a), 1 / value)
-        if key in existing:
-            existing[key].value = stored
-        else:
-            db.session.add(
-                OptionJudgment(
-                    membership_id=membership.id,
-                    outcome_id=outcome.id,
-                    option_a_id=key[0],
-                    option_b_id=key[1],
-                    value=stored,
-                )
-            )
+        (first, second), stored = ((a, b), value) if a < b else ((b, a), 1 / value)
+        answers.append({"option_a_id": first, "option_b_id": second, "value": stored})
+    _store(OptionJudgment, ("option_a_id", "option_b_id"), membership, outcome, answers)
     return len(values)
 
 
 @transactional
 def save_ratings(membership: Membership, outcome: Outcome, scores: Mapping[int, float]) -> int:
     """Save an assessor's 0–10 ratings of options on one outcome: ``{option_id: score}``."""
-    appraisal = _open_for(membership)
-    if appraisal.mode is not AppraisalMode.RATINGS:
-        raise SetupError("This appraisal asks for comparisons, not ratings.", 409)
-    ids = {o.id for o in options_of(membership.consultation)}
-    existing = {
-        r.option_id: r
-        for r in db.session.scalars(
-            db.select(OptionRating).filter_by(membership_id=membership.id, outcome_id=outcome.id)
-        )
-    }
+    ids = _appraising(membership, AppraisalMode.RATINGS)
     for option_id, score in scores.items():
         if option_id not in ids:
             raise SetupError("Rate the options of this consultation.")
         if not (math.isfinite(score) and RATING_MIN <= score <= RATING_MAX):
             raise SetupError("Each rating must be a number from 0 to 10.")
-        if option_id in existing:
-            existing[option_id].score = score
-        else:
-            db.session.add(
-                OptionRating(
-                    membership_id=membership.id,
-                    outcome_id=outcome.id,
-                    option_id=option_id,
-                    score=score,
-                )
-            )
+    answers = [{"option_id": option_id, "score": score} for option_id, score in scores.items()]
+    _store(OptionRating, ("option_id",), membership, outcome, answers)
     return len(scores)
 
 
@@ -471,6 +461,15 @@ def how_sure(probability: float | None) -> str:
     return "only narrowly: another option is best in many resamples"
 
 
+def money(x: float) -> str:
+    """An amount in short form: 4.2m, 350k, 90."""
+    if x >= 1e6:
+        return f"{x / 1e6:.1f}".rstrip("0").rstrip(".") + "m"
+    if x >= 1e3:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:.0f}"
+
+
 def options_view(
     report: Report | PublicView | None,
     consultation: Consultation,
@@ -542,12 +541,12 @@ def options_view(
         "flip": flip,
         "other_synthesis": block["other_synthesis"],
         "frontier": block["frontier"],
-        "chart": cost_value_chart(
-            {name: v for name, v in overall["value"].items() if v is not None},
-            {r["name"]: r["cost"] for r in rows},
-            block["frontier"],
-            unit=units.pop() if len(units) == 1 else "",
-        ),
+        "cost_value": {
+            "values": {name: v for name, v in overall["value"].items() if v is not None},
+            "costs": {r["name"]: r["cost"] for r in rows},
+            "frontier": block["frontier"],
+            "unit": units.pop() if len(units) == 1 else "",
+        },
         "assessors": block["assessors"]["count"],
         "spread": block["assessors"]["spread"],
         "spread_unit": block["assessors"]["spread_unit"],
@@ -590,16 +589,7 @@ def export_options(consultation: Consultation, members: Mapping[int, str]) -> di
         db.select(OptionRating).where(OptionRating.membership_id.in_(who)).order_by(OptionRating.id)
     )
     return {
-        "options": [
-            {
-                "name": o.name,
-                "description": o.description,
-                "annual_cost": o.annual_cost,
-                "cost_unit": o.cost_unit,
-                "position": o.position,
-            }
-            for o in options
-        ],
+        "options": [o.fields() for o in options],
         "appraisal": None
         if appraisal is None
         else {
@@ -647,14 +637,7 @@ def import_options(
     """
     options = {}
     for item in document.get("options", []):
-        options[item["name"]] = Option(
-            consultation=consultation,
-            name=item["name"],
-            description=item["description"],
-            annual_cost=item["annual_cost"],
-            cost_unit=item["cost_unit"],
-            position=item["position"],
-        )
+        options[item["name"]] = Option.copied(consultation, item)
         db.session.add(options[item["name"]])
     appraisal = document.get("appraisal")
     if appraisal is not None:

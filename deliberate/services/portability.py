@@ -100,13 +100,8 @@ def export_consultation(consultation: Consultation) -> dict[str, Any]:
             "facilitator_note": consultation.facilitator_note,
             "created_at": _time(consultation.created_at),
         },
-        "outcomes": [
-            {"name": o.name, "description": o.description, "position": o.position} for o in outcomes
-        ],
-        "groups": [
-            {"name": g.name, "description": g.description, "weight": g.weight}
-            for g in consultation.groups
-        ],
+        "outcomes": [o.fields() for o in outcomes],
+        "groups": [g.fields() for g in consultation.groups],
         "people": documents,
         "members": [
             {
@@ -185,24 +180,11 @@ def _build(document: dict[str, Any]) -> Consultation:
         created_at=_parse_time(setup["created_at"]),
     )
     db.session.add(consultation)
-    outcomes = {}
-    for item in document["outcomes"]:
-        outcomes[item["name"]] = Outcome(
-            consultation=consultation,
-            name=item["name"],
-            description=item["description"],
-            position=item["position"],
-        )
-        db.session.add(outcomes[item["name"]])
-    groups = {}
-    for item in document["groups"]:
-        groups[item["name"]] = StakeholderGroup(
-            consultation=consultation,
-            name=item["name"],
-            description=item["description"],
-            weight=item["weight"],
-        )
-        db.session.add(groups[item["name"]])
+    outcomes = {item["name"]: Outcome.copied(consultation, item) for item in document["outcomes"]}
+    groups = {
+        item["name"]: StakeholderGroup.copied(consultation, item) for item in document["groups"]
+    }
+    db.session.add_all([*outcomes.values(), *groups.values()])
     people = {item["key"]: _person(item) for item in document["people"]}
     members = {}
     for item in document["members"]:

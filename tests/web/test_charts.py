@@ -35,3 +35,31 @@ def test_names_are_escaped_inside_the_svg() -> None:
     assert "&lt;script&gt;" in chart
     ET.fromstring(chart)  # still well-formed XML
     assert not re.search(r"\son\w+=", chart)
+
+
+def _ids(chart: object) -> tuple[str | None, str | None]:
+    root = ET.fromstring(str(chart))
+    title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
+    assert title is not None and desc is not None
+    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    return title.get("id"), desc.get("id")
+
+
+def test_chart_ids_follow_from_the_chart_alone() -> None:
+    weights = {"Equity": 0.4, "Efficiency": 0.6}
+    first = _ids(priority_bars(weights, title="Overall"))
+    priority_bars({"A": 1.0}, title="Another chart drawn in between")
+    assert _ids(priority_bars(weights, title="Overall")) == first
+
+
+def test_different_charts_on_one_page_have_different_ids() -> None:
+    weights = {"Equity": 0.4, "Efficiency": 0.6}
+    charts = [
+        priority_bars(weights, title="Overall"),
+        priority_bars(weights, title="Overall", width=360, label_width=125),
+        priority_bars(weights, title="Funders"),
+        priority_bars({"Equity": 0.5, "Efficiency": 0.5}, title="Overall"),
+    ]
+    ids = [i for chart in charts for i in _ids(chart)]
+    assert len(set(ids)) == len(ids)
+    assert all(i and i.startswith("chart-") for i in ids)

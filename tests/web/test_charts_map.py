@@ -10,7 +10,6 @@ import pytest
 
 from deliberate.charts import (
     DIVERGING,
-    _hull,
     conflict_heatmap,
     diverging_colour,
     participant_map,
@@ -18,6 +17,7 @@ from deliberate.charts import (
     text_on,
     trend_lines,
 )
+from deliberate.charts.participants import _hull
 from deliberate.engine.report import _pair_sentence, between_phrase
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -172,3 +172,17 @@ def test_views_leave_the_database_to_services() -> None:
         for attribute in ("commit", "rollback", "execute", "scalar", "scalars", "get"):
             problems += [f"{name}:{line} session.{attribute}" for line in _calls(path, attribute)]
     assert not problems, problems
+
+
+def test_services_return_data_and_leave_drawing_to_the_charts() -> None:
+    """No service imports the charts package: views ask it to draw what services return."""
+
+    def draws(target: str) -> bool:
+        return target == "deliberate.charts" or target.startswith("deliberate.charts.")
+
+    found = {
+        name: sorted(filter(draws, targets))
+        for name, targets in _graph().items()
+        if name.startswith("deliberate.services")
+    }
+    assert not any(found.values()), found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from deliberate.option_charts import cost_value_chart
+from deliberate.charts import cost_value_chart
 
 
 def test_the_chart_describes_every_option_and_the_frontier_in_words() -> None:

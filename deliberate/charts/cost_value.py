@@ -10,18 +10,9 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-from .charts import GRID, INK, MUTED, PALETTE, _fmt, _short, _text, percent, svg
-
-__all__ = ["cost_value_chart", "money"]
-
-
-def money(x: float) -> str:
-    """An amount in short form: 4.2m, 350k, 90."""
-    if x >= 1e6:
-        return f"{x / 1e6:.1f}".rstrip("0").rstrip(".") + "m"
-    if x >= 1e3:
-        return f"{x / 1e3:.0f}k"
-    return f"{x:.0f}"
+from ..engine.report import percent
+from ..services.options import money
+from .svg import GRID, INK, MUTED, PALETTE, fmt, shorten, svg, svg_text
 
 
 def cost_value_chart(
@@ -64,38 +55,38 @@ def cost_value_chart(
         return top + (height - top - bottom) * (1 - (value - v_lo) / (v_hi - v_lo))
 
     parts = [
-        f'<path d="M{_fmt(left)} {_fmt(top)}V{_fmt(height - bottom)}H{_fmt(width - right)}" '
+        f'<path d="M{fmt(left)} {fmt(top)}V{fmt(height - bottom)}H{fmt(width - right)}" '
         f'stroke="{GRID}" fill="none"/>',
-        _text(left - 6, top + 10, escape(percent(v_hi)), "end", MUTED),
-        _text(left - 6, height - bottom, escape(percent(v_lo)), "end", MUTED),
-        _text(left, height - bottom + 18, "0", "middle", MUTED),
-        _text(x(c_max / 1.1), height - bottom + 18, escape(money(c_max / 1.1)), "middle", MUTED),
-        _text(
+        svg_text(left - 6, top + 10, escape(percent(v_hi)), "end", MUTED),
+        svg_text(left - 6, height - bottom, escape(percent(v_lo)), "end", MUTED),
+        svg_text(left, height - bottom + 18, "0", "middle", MUTED),
+        svg_text(x(c_max / 1.1), height - bottom + 18, escape(money(c_max / 1.1)), "middle", MUTED),
+        svg_text(
             (left + width - right) / 2,
             height - 8,
             escape(f"Annual cost{f' ({unit})' if unit else ''}"),
             "middle",
             INK,
         ),
-        _text(
+        svg_text(
             14,
             top + (height - top - bottom) / 2,
             "Value",
             "middle",
             INK,
-            transform=f"rotate(-90 14 {_fmt(top + (height - top - bottom) / 2)})",
+            transform=f"rotate(-90 14 {fmt(top + (height - top - bottom) / 2)})",
         ),
     ]
     line = [(x(costs[n]), y(values[n])) for n in frontier]
     if len(line) > 1:
-        d = "M" + "L".join(f"{_fmt(a)} {_fmt(b)}" for a, b in line)
+        d = "M" + "L".join(f"{fmt(a)} {fmt(b)}" for a, b in line)
         parts.append(f'<path d="{d}" stroke="{PALETTE[0]}" stroke-width="2" fill="none"/>')
     placed: list[tuple[float, float, float]] = []  # label boxes: left, right, baseline
     for name, cost, value in sorted(points, key=lambda p: -p[2]):
         on = name in frontier
         px, py = x(cost), y(value)
         right_side = px <= width * 0.7
-        span = 7.0 * len(_short(name, 28))
+        span = 7.0 * len(shorten(name, 28))
         box = (px + 9, px + 9 + span) if right_side else (px - 9 - span, px - 9)
         baseline = py - 9
         while any(b[0] < box[1] and box[0] < b[1] and abs(b[2] - baseline) < 15 for b in placed):
@@ -107,12 +98,12 @@ def cost_value_chart(
         fill = PALETTE[0] if on else "#fff"
         parts.append(
             f"<g><title>{escape(label)}</title>"
-            f'<circle cx="{_fmt(px)}" cy="{_fmt(py)}" r="6" fill="{fill}" '
+            f'<circle cx="{fmt(px)}" cy="{fmt(py)}" r="6" fill="{fill}" '
             f'stroke="{PALETTE[0]}" stroke-width="2"/>'
-            + _text(
+            + svg_text(
                 px + (9 if right_side else -9),
                 baseline,
-                escape(_short(name, 28)),
+                escape(shorten(name, 28)),
                 "start" if right_side else "end",
             )
             + "</g>"

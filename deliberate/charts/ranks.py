@@ -1,14 +1,14 @@
-"""Charts of the board summary, built on the shared accessible SVG helpers."""
+"""Where each group ranks each outcome, for the board summary."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..charts import GRID, INK, MUTED, group_colours, priority_bars, svg
 from ..services.summary import numeral, ordinal
+from .scales import group_colours
+from .svg import GRID, INK, MUTED, svg
 
 #: Legend text width per character at the chart's 13 px, generous for system fonts.
 _CHAR_WIDTH = 7.5
@@ -83,37 +83,3 @@ def rank_grid(
     return svg(
         width, height, title, f"Rank of each outcome by group. {description}.", "".join(parts)
     )
-
-
-#: The phone-sized version of each chart: drawn at this width, text at full size.
-NARROW: dict[str, Any] = {"width": 360.0, "label_width": 125.0}
-
-
-def summary_charts(found: Mapping[str, Any]) -> dict[str, Markup]:
-    """The summary's charts: the consensus ranking with intervals, and ranks by group.
-
-    Each comes as ``name`` (A4 and wide screens) and ``name_narrow`` (phones).
-    """
-    overall = found["view"]["overall"]
-    title = "Consensus priorities with 95% bootstrap intervals"
-    charts = {
-        "ranking": priority_bars(overall["weights"], overall.get("intervals"), title=title),
-        "ranking_narrow": priority_bars(
-            overall["weights"], overall.get("intervals"), title=title, value_width=52, **NARROW
-        ),
-    }
-    order = [row["outcome"] for row in found["ranking"]]
-    ranks = {g: {o: r[0] for o, r in s.items()} for g, s in _group_ranks(found["outcomes"]).items()}
-    if len(ranks) >= 2:
-        title = "Where each group ranks each outcome"
-        charts["groups"] = rank_grid(order, ranks, title=title)
-        charts["groups_narrow"] = rank_grid(order, ranks, title=title, **NARROW)
-    return charts
-
-
-def _group_ranks(sentences: list[dict[str, Any]]) -> dict[str, dict[str, tuple[int, bool]]]:
-    out: dict[str, dict[str, tuple[int, bool]]] = {}
-    for s in sentences:
-        for g, rank in s["ranks"].items():
-            out.setdefault(g, {})[s["outcome"]] = rank
-    return out
