@@ -35,14 +35,16 @@ def throwaway_postgres(server_url: str | URL, prefix: str) -> Iterator[URL]:
     server = make_url(server_url)
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    # A database's name cannot be a bound parameter; it is ours, and quoted by the dialect.
+    quoted = admin.dialect.identifier_preparer.quote_identifier(name)
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f"CREATE DATABASE {quoted}"))
     admin.dispose()
     try:
         yield server.set(database=name)
     finally:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
         admin.dispose()
 
 
