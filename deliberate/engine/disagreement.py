@@ -11,11 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster import _hierarchy
-from scipy.cluster.hierarchy import linkage
-from scipy.spatial.distance import cdist, pdist, squareform
 
+from .compiled import compiled
 from .inference import contested, distinctive_tests
+
+# What ``scipy.cluster.hierarchy.linkage``, ``fcluster`` and ``scipy.spatial.distance``'s
+# ``pdist`` and ``cdist`` call for Ward linkage and Euclidean distances.
+_hierarchy = compiled("scipy.cluster", "_hierarchy")
+_distances = compiled("scipy.spatial", "_distance_pybind")
+#: ``linkage``'s code of Ward's method.
+_WARD = 5
 
 __all__ = [
     "CLUSTER_REFERENCES",
@@ -249,11 +254,32 @@ def _maxclust(tree: np.ndarray, k: int) -> np.ndarray:
     return labels
 
 
+def _ward(condensed: np.ndarray, size: int) -> np.ndarray:
+    """``linkage(condensed, method="ward")`` of ``size`` points (finite distances)."""
+    if not np.isfinite(condensed).all():
+        raise ValueError("The condensed distance matrix must contain only finite values.")
+    return _hierarchy.nn_chain(condensed, size, _WARD)
+
+
+def _square(condensed: np.ndarray, size: int) -> np.ndarray:
+    """``squareform(condensed)``: the symmetric distance matrix, zeros on the diagonal."""
+    dist = np.empty((size, size))
+    start = 0
+    for i in range(size - 1):  # row by row: quicker than indexing the whole triangle
+        end = start + size - 1 - i
+        dist[i, i + 1 :] = dist[i + 1 :, i] = condensed[start:end]
+        start = end
+    np.fill_diagonal(dist, 0.0)
+    return dist
+
+
 def _best_split(sub: np.ndarray) -> tuple[float, np.ndarray] | None:
     """Ward clustering of ``sub`` with k = 2 … 8 by mean silhouette: (score, labels)."""
-    condensed = pdist(sub)  # Ward on observations computes exactly these distances first
-    tree = linkage(condensed, method="ward")
-    dist = squareform(condensed)
+    sub = np.ascontiguousarray(sub, dtype=float)
+    # Ward on observations computes exactly these distances first (``pdist(sub)``).
+    condensed = _distances.pdist_euclidean(sub)
+    tree = _ward(condensed, sub.shape[0])
+    dist = _square(condensed, sub.shape[0])
     best: tuple[float, np.ndarray] | None = None
     for k in range(2, min(MAX_CLUSTERS, sub.shape[0] - 1) + 1):
         _, labels = np.unique(_maxclust(tree, k), return_inverse=True)
@@ -352,7 +378,7 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
     k = int(labels.max() + 1)
     centroids = np.stack([sub[labels == c].mean(0) for c in range(k)])
     if K > CLUSTER_CAP:
-        full = np.argmin(cdist(points, centroids, "sqeuclidean"), axis=1)
+        full = np.argmin(_distances.cdist_sqeuclidean(points, centroids), axis=1)
         full[sample] = labels
     else:
         full = labels
