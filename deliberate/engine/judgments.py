@@ -19,12 +19,10 @@ import io
 import itertools
 import math
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from operator import methodcaller
 from typing import Any
 
 import numpy as np
@@ -365,22 +363,109 @@ def _per_cell(cells: Sequence[object], of: dict[Any, Any], dtype: type) -> np.nd
     return np.fromiter(map(of.__getitem__, cells), dtype, len(cells))
 
 
-class Coder:
-    """Codes of cells, chunk by chunk, for :class:`CodedCells`."""
+#: Bytes of lines coded at a time: bounds the temporary arrays of :func:`_coded_fields`.
+_CHUNK_BYTES = 1 << 22
+#: ``_LOW_BYTES[m]`` keeps the first ``m`` bytes (of 8) of a little-endian word.
+_LOW_BYTES = np.array([(1 << 8 * m) - 1 for m in range(9)], dtype=np.uint64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: folds a word into a field's hash
 
-    def __init__(self) -> None:
-        # A cell not seen before gets the next code as it is looked up: one pass a chunk.
-        self.index: defaultdict[object, int] = defaultdict()
-        self.index.default_factory = self.index.__len__
-        self.parts: list[np.ndarray] = []
 
-    def add(self, cells: list[object]) -> None:
-        """Code the next ``cells`` of the column."""
-        self.parts.append(np.fromiter(map(self.index.__getitem__, cells), np.int32, len(cells)))
+def _first_order(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``keys`` ``(m,)`` uint64, numbered in order of first appearance, and the
+    index where each code first appears."""
+    size = keys.size
+    heads = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))  # runs
+    at_heads = keys[heads]
+    known = np.unique(at_heads[:1024])  # most distinct keys show early; the rest below
+    for _ in range(2):
+        pos = np.minimum(np.searchsorted(known, at_heads), known.size - 1)
+        missing = known[pos] != at_heads
+        if not missing.any():
+            break
+        known = np.unique(np.concatenate((known, at_heads[missing])))
+    first = np.full(known.size, size, np.intp)
+    np.minimum.at(first, pos, heads)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return np.repeat(rank[pos], np.diff(np.append(heads, size))), first[order]
 
-    def column(self) -> CodedCells:
-        codes = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int32)
-        return CodedCells(codes, list(self.index))
+
+def _field_codes(
+    words: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`_first_order` of the fields at ``starts`` (``words``: the 8-byte word at every byte).
+
+    A field of up to 7 bytes is its own key (bytes and length in one word); a longer one
+    is hashed, and every field checked against the first with its hash: None on a clash.
+    """
+    last = words.size - 1
+    if not lengths.size or lengths.max() < 8:
+        return _first_order(words[starts] & _LOW_BYTES[lengths] | lengths.astype(np.uint64) << 56)
+    key = lengths.astype(np.uint64)
+    parts = []
+    for offset in range(0, int(lengths.max()), 8):
+        part = words[np.minimum(starts + offset, last)]
+        part &= _LOW_BYTES[np.clip(lengths - offset, 0, 8)]
+        parts.append(part)
+        key = key * _MIX + part
+    codes, firsts = _first_order(key)
+    same = firsts[codes]
+    if not all(np.array_equal(part, part[same]) for part in (lengths, *parts)):
+        return None
+    return codes, firsts
+
+
+def _coded_fields(body: bytes, width: int, delimiter: str) -> list[CodedCells] | None:
+    """The fields of ``body`` (UTF-8 lines of ``width`` fields, each ending in a newline),
+    column by column as :class:`CodedCells`; None when a line has another number of fields.
+
+    Read with numpy, a chunk of lines at a time: every field becomes a key of its bytes,
+    and only the distinct fields of a chunk are looked up (and decoded) one by one.
+    """
+    buffer = np.frombuffer(body + bytes(8), np.uint8)
+    # The little-endian 8-byte word starting at every byte (a view: no copy).
+    words = np.ndarray((buffer.size - 7,), "<u8", buffer, strides=(1,))
+    index: list[dict[bytes, int]] = [{} for _ in range(width)]
+    parts: list[list[np.ndarray]] = [[] for _ in range(width)]
+    start = 0
+    while start < len(body):
+        cut = body.rfind(b"\n", start, start + _CHUNK_BYTES) + 1
+        if cut <= start:  # a line longer than a chunk
+            cut = body.index(b"\n", start + _CHUNK_BYTES) + 1
+        chunk = buffer[start:cut]
+        ending = chunk == 10
+        ends = np.flatnonzero(ending | (chunk == ord(delimiter)))
+        if (
+            ends.size != width * np.count_nonzero(ending)
+            or not ending[ends[width - 1 :: width]].all()
+        ):
+            return None  # a blank line or a ragged row
+        starts = np.concatenate(([0], ends[:-1] + 1)) + start
+        lengths = ends + start - starts
+        for c in range(width):
+            field = starts[c::width], lengths[c::width]
+            coded = _field_codes(words, *field)
+            if coded is None:
+                return None
+            codes, firsts = coded
+            seen = index[c]
+            known = [
+                seen.setdefault(body[at : at + size], len(seen))
+                for at, size in zip(
+                    field[0][firsts].tolist(), field[1][firsts].tolist(), strict=True
+                )
+            ]
+            parts[c].append(np.array(known, np.int32)[codes])
+            del codes
+        start = cut
+    return [
+        CodedCells(
+            np.concatenate(part) if part else np.zeros(0, np.int32),
+            [cell.decode() for cell in seen],
+        )
+        for part, seen in zip(parts, index, strict=True)
+    ]
 
 
 @dataclass
@@ -730,27 +815,23 @@ _CHUNK_CHARS = 250_000  # characters a chunk: small enough to stay in the CPU's 
 def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Columns | None:
     """Columns of a long-layout file read without the csv module, or None when it cannot be.
 
-    For the common file without quotes, blank lines or ragged rows: lines are split in
-    chunks and each column kept as codes into its distinct cells (:class:`CodedCells`),
+    For the common file without quotes, blank lines or ragged rows: the lines are read
+    with numpy and each column kept as codes into its distinct cells (:class:`CodedCells`),
     so a million judgments take a few tens of megabytes once read. Anything else returns
     None (use :func:`long_columns`).
     """
     text = _text_lines(text)
     if '"' in text:
         return None
-    stream = io.StringIO(text)
-    header = _long_header(stream.readline().rstrip("\n").split(delimiter), 1)
-    width = len(header)
-    coders = [Coder() for _ in header]
-    while chunk := stream.readlines(_CHUNK_CHARS):
-        if chunk[-1][-1:] != "\n":
-            chunk[-1] += "\n"
-        if "\n" in chunk or set(map(methodcaller("count", delimiter), chunk)) != {width - 1}:
-            return None  # a blank line or a ragged row
-        flat = "".join(chunk).replace("\n", delimiter).split(delimiter)
-        for c in range(width):
-            coders[c].add(flat[c:-1:width])
-    column = dict(zip(header, (coder.column() for coder in coders), strict=True))
+    first, _, rest = text.partition("\n")
+    header = _long_header(first.split(delimiter), 1)
+    body = rest.encode()
+    if body and not body.endswith(b"\n"):
+        body += b"\n"
+    fields = _coded_fields(body, len(header), delimiter)
+    if fields is None:
+        return None
+    column = dict(zip(header, fields, strict=True))
     if any(not c.strip() for c in column["participant"].cells):
         return None
     return Columns(
