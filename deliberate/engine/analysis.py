@@ -8,7 +8,6 @@ voice-weight sensitivity (§7) of docs/METHODS.md.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,7 +38,7 @@ from .disagreement import (
     pair_stats,
     pca_2d,
 )
-from .individual import cut_off, individuals
+from .individual import cut_off, finite_floats, individuals
 from .inference import ALPHA, CONTESTED_SHARE, Sides, sides
 from .judgments import JudgmentError, JudgmentTable, components
 from .options import Appraisal, OutcomeWeights, aligned, appraise
@@ -68,11 +67,6 @@ def _f(value: Any) -> float | None:
         return None
     v = float(value)
     return v if np.isfinite(v) else None
-
-
-def _floats(values: np.ndarray) -> list[float | None]:
-    """``(K,)`` array as a list of plain floats, None for NaN/inf."""
-    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
 def _named(names: Sequence[str], values: np.ndarray) -> dict[str, float | None]:
@@ -317,7 +311,7 @@ def analyze(
         else []
     )
 
-    d_group, d_overall = _floats(dist_group), _floats(dist_overall)
+    d_group, d_overall = finite_floats(dist_group), finite_floats(dist_overall)
     # The per-participant rows read plain Python lists: indexing arrays once per row is slow.
     own_rows = own.entries(names, logs)
     group_of = [groups[g] for g in t.group_index.tolist()]
