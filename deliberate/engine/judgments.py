@@ -370,19 +370,25 @@ _LOW_BYTES = np.array([(1 << 8 * m) - 1 for m in range(9)], dtype=np.uint64)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: folds a word into a field's hash
 
 
+def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
+    """``np.unique(keys)``, by sorting (``np.unique`` alone would import ``numpy.ma``)."""
+    ordered = np.sort(keys)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
 def _first_order(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes of ``keys`` ``(m,)`` uint64, numbered in order of first appearance, and the
     index where each code first appears."""
     size = keys.size
     heads = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))  # runs
     at_heads = keys[heads]
-    known = np.unique(at_heads[:1024])  # most distinct keys show early; the rest below
+    known = _sorted_distinct(at_heads[:1024])  # most distinct keys show early; the rest below
     for _ in range(2):
         pos = np.minimum(np.searchsorted(known, at_heads), known.size - 1)
         missing = known[pos] != at_heads
         if not missing.any():
             break
-        known = np.unique(np.concatenate((known, at_heads[missing])))
+        known = _sorted_distinct(np.concatenate((known, at_heads[missing])))
     first = np.full(known.size, size, np.intp)
     np.minimum.at(first, pos, heads)
     order = np.argsort(first)
