@@ -16,9 +16,10 @@ from .compiled import compiled
 from .inference import contested, distinctive_tests
 
 # What ``scipy.cluster.hierarchy.linkage``, ``fcluster`` and ``scipy.spatial.distance``'s
-# ``pdist`` and ``cdist`` call for Ward linkage and Euclidean distances.
+# ``pdist``, ``cdist`` and ``squareform`` call for Ward linkage and Euclidean distances.
 _hierarchy = compiled("scipy.cluster", "_hierarchy")
 _distances = compiled("scipy.spatial", "_distance_pybind")
+_square_form = compiled("scipy.spatial", "_distance_wrap")
 #: ``linkage``'s code of Ward's method.
 _WARD = 5
 
@@ -263,13 +264,8 @@ def _ward(condensed: np.ndarray, size: int) -> np.ndarray:
 
 def _square(condensed: np.ndarray, size: int) -> np.ndarray:
     """``squareform(condensed)``: the symmetric distance matrix, zeros on the diagonal."""
-    dist = np.empty((size, size))
-    start = 0
-    for i in range(size - 1):  # row by row: quicker than indexing the whole triangle
-        end = start + size - 1 - i
-        dist[i, i + 1 :] = dist[i + 1 :, i] = condensed[start:end]
-        start = end
-    np.fill_diagonal(dist, 0.0)
+    dist = np.zeros((size, size))
+    _square_form.to_squareform_from_vector_wrap(dist, condensed)
     return dist
 
 
