@@ -220,7 +220,7 @@ def analyze(
             f"participant {first['id']!r}: the comparisons do not connect all outcomes; "
             f"cut off: {', '.join(first['cut_off'])} (compare them with the others)"
         )
-    t = table.subset(connected)
+    t = table if connected.all() else table.subset(connected)
     K = t.size
 
     # §2–3 individual priorities and consistency, one vectorised pass.
