@@ -368,6 +368,7 @@ _CHUNK_BYTES = 1 << 22
 #: ``_LOW_BYTES[m]`` keeps the first ``m`` bytes (of 8) of a little-endian word.
 _LOW_BYTES = np.array([(1 << 8 * m) - 1 for m in range(9)], dtype=np.uint64)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: folds a word into a field's hash
+_LONG_KEY = np.uint64(1 << 63)  # marks the key of a field longer than 7 bytes
 
 
 def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
@@ -402,23 +403,29 @@ def _field_codes(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """`_first_order` of the fields at ``starts`` (``words``: the 8-byte word at every byte).
 
-    A field of up to 7 bytes is its own key (bytes and length in one word); a longer one
-    is hashed, and every field checked against the first with its hash: None on a clash.
+    A field of up to 7 bytes is its own key (its bytes, and its length in the top byte); a
+    longer one is hashed into a key with the top bit set, and each checked against the
+    first field with its key: None on a clash.
     """
-    last = words.size - 1
-    if not lengths.size or lengths.max() < 8:
-        return _first_order(words[starts] & _LOW_BYTES[lengths] | lengths.astype(np.uint64) << 56)
-    key = lengths.astype(np.uint64)
-    parts = []
-    for offset in range(0, int(lengths.max()), 8):
-        part = words[np.minimum(starts + offset, last)]
-        part &= _LOW_BYTES[np.clip(lengths - offset, 0, 8)]
-        parts.append(part)
-        key = key * _MIX + part
+    short = np.minimum(lengths, 7)
+    key = words[starts] & _LOW_BYTES[short] | short.astype(np.uint64) << np.uint64(56)
+    longer = np.flatnonzero(lengths > 7)
+    if longer.size:
+        at, size = starts[longer], lengths[longer]
+        parts = [size]
+        hashed = size.astype(np.uint64)
+        for offset in range(0, int(size.max()), 8):
+            part = words[np.minimum(at + offset, words.size - 1)]
+            part &= _LOW_BYTES[np.clip(size - offset, 0, 8)]
+            parts.append(part)
+            hashed = hashed * _MIX + part
+        key[longer] = hashed | _LONG_KEY
     codes, firsts = _first_order(key)
-    same = firsts[codes]
-    if not all(np.array_equal(part, part[same]) for part in (lengths, *parts)):
-        return None
+    if longer.size:
+        # The first field with each key, as a position in ``longer`` (it is long too).
+        same = np.searchsorted(longer, firsts[codes[longer]])
+        if not all(np.array_equal(part, part[same]) for part in parts):
+            return None
     return codes, firsts
 
 
