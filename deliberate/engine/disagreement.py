@@ -220,15 +220,14 @@ def adjusted_rand(labels_a: np.ndarray, labels_b: np.ndarray) -> float | None:
     return (index - expected) / (maximum - expected)
 
 
-def _silhouette(dist: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette of a labelling given a full distance matrix ``(S, S)``."""
-    k = labels.max() + 1
-    onehot = np.eye(k)[labels]
-    sizes = onehot.sum(0)
-    sums = dist @ onehot
+def _silhouette(sums: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette of a labelling into ``k`` clusters, from ``sums`` ``(S, k)``: each
+    point's distances to the members of each cluster, summed."""
+    k = sums.shape[1]
+    sizes = np.bincount(labels, minlength=k).astype(float)
     own = sizes[labels] - 1
     a = np.where(own > 0, sums[np.arange(labels.size), labels] / np.maximum(own, 1), 0.0)
-    other = np.where(onehot > 0, np.inf, sums / np.maximum(sizes, 1))
+    other = np.where(labels[:, None] == np.arange(k), np.inf, sums / np.maximum(sizes, 1))
     b = other.min(1)
     s = np.where(own > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
     return float(s.mean())
@@ -275,13 +274,23 @@ def _best_split(sub: np.ndarray) -> tuple[float, np.ndarray] | None:
     # Ward on observations computes exactly these distances first (``pdist(sub)``).
     condensed = _distances.pdist_euclidean(sub)
     tree = _ward(condensed, sub.shape[0])
-    dist = _square(condensed, sub.shape[0])
+    cuts = [
+        np.unique(_maxclust(tree, k), return_inverse=True)[1]
+        for k in range(2, min(MAX_CLUSTERS, sub.shape[0] - 1) + 1)
+    ]
+    cuts = [labels for labels in cuts if labels.max() >= 1]
+    if not cuts:
+        return None
+    # Every cut's sums of distances to each cluster in one product: the distance matrix
+    # is read once, not once per cut.
+    members = np.concatenate([np.eye(labels.max() + 1)[labels] for labels in cuts], axis=1)
+    sums = _square(condensed, sub.shape[0]) @ members
     best: tuple[float, np.ndarray] | None = None
-    for k in range(2, min(MAX_CLUSTERS, sub.shape[0] - 1) + 1):
-        _, labels = np.unique(_maxclust(tree, k), return_inverse=True)
-        if labels.max() < 1:
-            continue
-        score = _silhouette(dist, labels)
+    column = 0
+    for labels in cuts:
+        k = int(labels.max()) + 1
+        score = _silhouette(sums[:, column : column + k], labels)
+        column += k
         if best is None or score > best[0] + 1e-12:
             best = (score, labels)
     return best
