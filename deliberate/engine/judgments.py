@@ -714,9 +714,12 @@ def table_from_columns(
     )
     lo, hi = np.minimum(ai, bj), np.maximum(ai, bj)
     key = (pk * n + lo) * n + hi
-    order = np.argsort(key, kind="stable")
-    repeated = np.flatnonzero(key[order][1:] == key[order][:-1])
-    if repeated.size:
+    # A pair given twice: marking each participant's pairs is quicker than sorting them.
+    given = np.zeros(K * n * n, dtype=bool)
+    given[key] = True
+    if np.count_nonzero(given) < key.size:
+        order = np.argsort(key, kind="stable")
+        repeated = np.flatnonzero(key[order][1:] == key[order][:-1])
         later = order[repeated + 1]
         at = int(np.argmin(later))
         r, earlier = int(later[at]), int(order[repeated[at]])
