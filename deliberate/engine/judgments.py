@@ -369,6 +369,8 @@ _CHUNK_BYTES = 1 << 22
 _LOW_BYTES = np.array([(1 << 8 * m) - 1 for m in range(9)], dtype=np.uint64)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: folds a word into a field's hash
 _LONG_KEY = np.uint64(1 << 63)  # marks the key of a field longer than 7 bytes
+#: ``_LENGTH_TAGS[m]``: the length ``m`` of a field of up to 7 bytes, in its key's top byte.
+_LENGTH_TAGS = np.array([m << 56 for m in range(8)], dtype=np.uint64)
 
 
 def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
@@ -408,7 +410,9 @@ def _field_codes(
     first field with its key: None on a clash.
     """
     short = np.minimum(lengths, 7)
-    key = words[starts] & _LOW_BYTES[short] | short.astype(np.uint64) << np.uint64(56)
+    key = words[starts]
+    key &= _LOW_BYTES[short]
+    key |= _LENGTH_TAGS[short]
     longer = np.flatnonzero(lengths > 7)
     if longer.size:
         at, size = starts[longer], lengths[longer]
