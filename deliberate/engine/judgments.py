@@ -477,10 +477,13 @@ def _coded_fields(body: bytes, width: int, delimiter: str) -> list[CodedCells] |
             or not ending[ends[width - 1 :: width]].all()
         ):
             return None  # a blank line or a ragged row
-        starts = np.concatenate(([0], ends[:-1] + 1)) + start
-        lengths = ends + start - starts
+        ends += start
+        line_starts = np.append(start, ends[width - 1 :: width][:-1] + 1)
         for c in range(width):
-            field = starts[c::width], lengths[c::width]
+            stops = ends[c::width]
+            # A cell starts after the previous cell's delimiter, or where its line starts.
+            starts = ends[c - 1 :: width] + 1 if c else line_starts
+            field = starts, stops - starts
             coded = _field_codes(words, *field)
             if coded is None:
                 return None
