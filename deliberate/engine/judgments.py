@@ -974,8 +974,12 @@ def components(mask: np.ndarray) -> np.ndarray:
     """
     n = mask.shape[-1]
     reach = mask | np.eye(n, dtype=bool)
+    # A complete comparison graph connects everything: only the others need the products.
+    partial = np.flatnonzero(~reach.all((-2, -1)))
+    part = reach[partial]
     steps = 1
-    while steps < n:
-        reach = np.matmul(reach.astype(np.float32), reach.astype(np.float32)) > 0
+    while steps < n and partial.size:
+        part = np.matmul(part.astype(np.float32), part.astype(np.float32)) > 0
         steps *= 2
+    reach[partial] = part
     return reach
