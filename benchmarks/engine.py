@@ -10,7 +10,10 @@ of the full analysis.
 Then, end to end as a user feels it: ``deliberate analyze FILE.csv --format json`` run as a
 subprocess on a judgments CSV of K × 9 complete answers, against a per-participant ``ahpy``
 loop computing the individual priorities of the same judgments (already parsed: the loop
-alone), with the targets beside the ratios, and the command's peak resident memory.
+alone), with the targets beside the ratios, and the command's peak resident memory. The
+package's bytecode is compiled first, as installing it does (``PYTHONDONTWRITEBYTECODE``,
+set in some environments, would otherwise have every run compile Deliberate's modules
+again); start-up and imports are timed in full all the same.
 
 Usage: ``python benchmarks/engine.py [--quick] [--bootstrap 1000] [--ahpy-sample 100]
 [--end-to-end-only]``
@@ -19,6 +22,7 @@ Usage: ``python benchmarks/engine.py [--quick] [--bootstrap 1000] [--ahpy-sample
 from __future__ import annotations
 
 import argparse
+import compileall
 import gc
 import itertools
 import os
@@ -83,11 +87,15 @@ def run_analyze(path: Path, bootstrap: int) -> tuple[float, float]:
 
 def end_to_end(repeats: int, max_k: int) -> None:
     """``deliberate analyze`` end to end beside the ahpy loop, with the targets."""
+    import deliberate
+
+    compileall.compile_dir(Path(deliberate.__file__).parent, quiet=1)
     print()
     print(
         "End to end: `deliberate analyze FILE --format json` (subprocess: start-up, reading, "
         "analysis, JSON out) on K × 9 complete answers (36 rows each), best of "
-        f"{repeats}; ahpy: the per-participant loop alone on the same judgments."
+        f"{repeats} (bytecode compiled beforehand, as on install); ahpy: the per-participant "
+        "loop alone on the same judgments."
     )
     header = (
         f"{'K':>7} {'bootstrap':>9} {'analyze s':>10} {'ahpy loop s':>12} {'ratio':>7} "

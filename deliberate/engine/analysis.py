@@ -8,7 +8,6 @@ voice-weight sensitivity (§7) of docs/METHODS.md.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +39,7 @@ from .disagreement import (
     pair_stats,
     pca_2d,
 )
-from .individual import Individuals, cut_off, individuals
+from .individual import Individuals, cut_off, finite_floats, individuals
 from .inference import ALPHA, CONTESTED_SHARE, Sides, sides
 from .judgments import JudgmentError, JudgmentTable, components
 from .options import Appraisal, OutcomeWeights, aligned, appraise
@@ -90,11 +89,6 @@ def _f(value: Any) -> float | None:
         return None
     v = float(value)
     return v if np.isfinite(v) else None
-
-
-def _floats(values: np.ndarray) -> list[float | None]:
-    """``(K,)`` array as a list of plain floats, None for NaN/inf."""
-    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
 def _named(names: Sequence[str], values: np.ndarray) -> Named:
@@ -246,7 +240,7 @@ def analyze(
             f"participant {first['id']!r}: the comparisons do not connect all outcomes; "
             f"cut off: {', '.join(first['cut_off'] or ())} (compare them with the others)"
         )
-    t = table.subset(connected)
+    t = table if connected.all() else table.subset(connected)
     names, groups = t.outcomes, t.groups
 
     # §2–3 individual priorities and consistency, one vectorised pass.
@@ -530,7 +524,7 @@ def _participants(
         for idx in agg.members:
             if idx.size:
                 dist_group[agg.inc[idx]] = distance_summary(points[agg.inc[idx]])[0]
-    d_group, d_overall = _floats(dist_group), _floats(dist_overall)
+    d_group, d_overall = finite_floats(dist_group), finite_floats(dist_overall)
     # The rows read plain Python lists: indexing arrays once per row is slow.
     own_rows = own.entries(t.outcomes, t.log_judgments)
     group_of = [t.groups[g] for g in t.group_index.tolist()]

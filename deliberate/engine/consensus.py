@@ -132,6 +132,18 @@ def clr(weights: np.ndarray) -> np.ndarray:
     return lw - lw.mean(-1, keepdims=True)
 
 
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a 1-D array, computed as numpy does (``np.median`` itself loads
+    ``numpy.ma``, slow to import, for its check of NaN)."""
+    if np.isnan(values).any():
+        return float("nan")
+    ordered = np.sort(values)
+    half = ordered.size // 2
+    if ordered.size % 2:
+        return float(ordered[half])
+    return float((ordered[half - 1] + ordered[half]) / 2)
+
+
 def distance_summary(points: np.ndarray) -> tuple[np.ndarray, Distances]:
     """Distances of clr vectors to their centre, and summary statistics in O(K).
 
@@ -153,7 +165,7 @@ def distance_summary(points: np.ndarray) -> tuple[np.ndarray, Distances]:
     d = np.linalg.norm(points - points.mean(0), axis=-1)
     summary: Distances = {
         "mean_to_centre": float(d.mean()),
-        "median_to_centre": float(np.median(d)),
+        "median_to_centre": _median(d),
         "max_to_centre": float(d.max()),
         "rms_pairwise": float(np.sqrt(2 * K / (K - 1) * np.mean(d**2))) if K > 1 else None,
     }

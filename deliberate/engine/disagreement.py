@@ -11,11 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster import _hierarchy
-from scipy.cluster.hierarchy import linkage
-from scipy.spatial.distance import cdist, pdist, squareform
 
+from .compiled import compiled
 from .inference import contested, distinctive_tests
+
+# What ``scipy.cluster.hierarchy.linkage``, ``fcluster`` and ``scipy.spatial.distance``'s
+# ``pdist``, ``cdist`` and ``squareform`` call for Ward linkage and Euclidean distances.
+_hierarchy = compiled("scipy.cluster", "_hierarchy")
+_distances = compiled("scipy.spatial", "_distance_pybind")
+_square_form = compiled("scipy.spatial", "_distance_wrap")
+#: ``linkage``'s code of Ward's method.
+_WARD = 5
 
 __all__ = [
     "CLUSTER_REFERENCES",
@@ -214,15 +220,14 @@ def adjusted_rand(labels_a: np.ndarray, labels_b: np.ndarray) -> float | None:
     return (index - expected) / (maximum - expected)
 
 
-def _silhouette(dist: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette of a labelling given a full distance matrix ``(S, S)``."""
-    k = labels.max() + 1
-    onehot = np.eye(k)[labels]
-    sizes = onehot.sum(0)
-    sums = dist @ onehot
+def _silhouette(sums: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette of a labelling into ``k`` clusters, from ``sums`` ``(S, k)``: each
+    point's distances to the members of each cluster, summed."""
+    k = sums.shape[1]
+    sizes = np.bincount(labels, minlength=k).astype(float)
     own = sizes[labels] - 1
     a = np.where(own > 0, sums[np.arange(labels.size), labels] / np.maximum(own, 1), 0.0)
-    other = np.where(onehot > 0, np.inf, sums / np.maximum(sizes, 1))
+    other = np.where(labels[:, None] == np.arange(k), np.inf, sums / np.maximum(sizes, 1))
     b = other.min(1)
     s = np.where(own > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
     return float(s.mean())
@@ -249,17 +254,43 @@ def _maxclust(tree: np.ndarray, k: int) -> np.ndarray:
     return labels
 
 
+def _ward(condensed: np.ndarray, size: int) -> np.ndarray:
+    """``linkage(condensed, method="ward")`` of ``size`` points (finite distances)."""
+    if not np.isfinite(condensed).all():
+        raise ValueError("The condensed distance matrix must contain only finite values.")
+    return _hierarchy.nn_chain(condensed, size, _WARD)
+
+
+def _square(condensed: np.ndarray, size: int) -> np.ndarray:
+    """``squareform(condensed)``: the symmetric distance matrix, zeros on the diagonal."""
+    dist = np.zeros((size, size))
+    _square_form.to_squareform_from_vector_wrap(dist, condensed)
+    return dist
+
+
 def _best_split(sub: np.ndarray) -> tuple[float, np.ndarray] | None:
     """Ward clustering of ``sub`` with k = 2 … 8 by mean silhouette: (score, labels)."""
-    condensed = pdist(sub)  # Ward on observations computes exactly these distances first
-    tree = linkage(condensed, method="ward")
-    dist = squareform(condensed)
+    sub = np.ascontiguousarray(sub, dtype=float)
+    # Ward on observations computes exactly these distances first (``pdist(sub)``).
+    condensed = _distances.pdist_euclidean(sub)
+    tree = _ward(condensed, sub.shape[0])
+    cuts = [
+        np.unique(_maxclust(tree, k), return_inverse=True)[1]
+        for k in range(2, min(MAX_CLUSTERS, sub.shape[0] - 1) + 1)
+    ]
+    cuts = [labels for labels in cuts if labels.max() >= 1]
+    if not cuts:
+        return None
+    # Every cut's sums of distances to each cluster in one product: the distance matrix
+    # is read once, not once per cut.
+    members = np.concatenate([np.eye(labels.max() + 1)[labels] for labels in cuts], axis=1)
+    sums = _square(condensed, sub.shape[0]) @ members
     best: tuple[float, np.ndarray] | None = None
-    for k in range(2, min(MAX_CLUSTERS, sub.shape[0] - 1) + 1):
-        _, labels = np.unique(_maxclust(tree, k), return_inverse=True)
-        if labels.max() < 1:
-            continue
-        score = _silhouette(dist, labels)
+    column = 0
+    for labels in cuts:
+        k = int(labels.max()) + 1
+        score = _silhouette(sums[:, column : column + k], labels)
+        column += k
         if best is None or score > best[0] + 1e-12:
             best = (score, labels)
     return best
@@ -352,7 +383,7 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
     k = int(labels.max() + 1)
     centroids = np.stack([sub[labels == c].mean(0) for c in range(k)])
     if K > CLUSTER_CAP:
-        full = np.argmin(cdist(points, centroids, "sqeuclidean"), axis=1)
+        full = np.argmin(_distances.cdist_sqeuclidean(points, centroids), axis=1)
         full[sample] = labels
     else:
         full = labels

@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import special
 
+from .compiled import compiled
+
+#: ``scipy.special``'s functions (``special.stdtr`` is ``_ufuncs.stdtr``).
+special = compiled("scipy.special", "_ufuncs")
 try:  # the Boost-based discrete distributions (scipy.special since 1.15, before that stats)
-    from scipy.special._ufuncs import _binom_sf, _hypergeom_sf
-except ImportError:  # pragma: no cover - older SciPy
-    from scipy.stats._boost import _binom_sf, _hypergeom_sf
+    _binom_sf, _hypergeom_sf = special._binom_sf, special._hypergeom_sf
+except AttributeError:  # pragma: no cover - older SciPy
+    from scipy.stats._boost import _binom_sf, _hypergeom_sf  # type: ignore[no-redef]
 
 __all__ = ["binom_sf", "chi2_sf", "hypergeom_sf", "rankdata", "t_ppf", "t_sf"]
 

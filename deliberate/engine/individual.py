@@ -19,7 +19,7 @@ from .judgments import components, exact_value
 from .priorities import eigenvector, harker_matrix, llsm
 from .types import OwnFigures
 
-__all__ = ["Individuals", "cut_off", "individuals", "own_priorities"]
+__all__ = ["Individuals", "cut_off", "finite_floats", "individuals", "own_priorities"]
 
 
 class Individuals(NamedTuple):
@@ -44,8 +44,7 @@ class Individuals(NamedTuple):
         K = self.weights.shape[0]
         weights = self.weights.tolist()
         lam, cr, al, gci_ = (
-            [_finite(v) for v in a.tolist()]
-            for a in (self.lambda_max, self.cr, self.cr_alonso_lamata, self.gci)
+            finite_floats(a) for a in (self.lambda_max, self.cr, self.cr_alonso_lamata, self.gci)
         )
         assessable, consistent, answered, complete = (
             a.tolist() for a in (self.cr_assessable, self.consistent, self.answered, self.complete)
@@ -55,6 +54,7 @@ class Individuals(NamedTuple):
         value = np.exp(
             log_judgments[at, np.maximum(self.worst[0], 0), np.maximum(self.worst[1], 0)]
         ).tolist()
+        exact = {v: exact_value(v) for v in set(value)}  # a few distinct values
         return [
             {
                 "weights": dict(zip(names, weights[k], strict=True)),
@@ -71,7 +71,7 @@ class Individuals(NamedTuple):
                 else {
                     "a": names[wi[k]],
                     "b": names[wj[k]],
-                    "value": exact_value(value[k]),
+                    "value": exact[value[k]],
                     "suggested": suggested[k],
                     "deviation": deviation[k],
                 },
@@ -80,9 +80,9 @@ class Individuals(NamedTuple):
         ]
 
 
-def _finite(value: Any) -> float | None:
-    v = float(value)
-    return v if math.isfinite(v) else None
+def finite_floats(values: np.ndarray) -> list[float | None]:
+    """``(K,)`` array as a list of plain floats, None for NaN/inf."""
+    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
 def individuals(

@@ -19,12 +19,10 @@ import io
 import itertools
 import math
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from operator import methodcaller
 from typing import Any
 
 import numpy as np
@@ -365,22 +363,148 @@ def _per_cell(cells: Sequence[object], of: dict[Any, Any], dtype: type) -> np.nd
     return np.fromiter(map(of.__getitem__, cells), dtype, len(cells))
 
 
-class Coder:
-    """Codes of cells, chunk by chunk, for :class:`CodedCells`."""
+#: Bytes of lines coded at a time: bounds the temporary arrays of :func:`_coded_fields`.
+_CHUNK_BYTES = 1 << 22
+#: ``_LOW_BYTES[m]`` keeps the first ``m`` bytes (of 8) of a little-endian word.
+_LOW_BYTES = np.array([(1 << 8 * m) - 1 for m in range(9)], dtype=np.uint64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: folds a word into a field's hash
+_LONG_KEY = np.uint64(1 << 63)  # marks the key of a field longer than 7 bytes
+#: ``_LENGTH_TAGS[m]``: the length ``m`` of a field of up to 7 bytes, in its key's top byte.
+_LENGTH_TAGS = np.array([m << 56 for m in range(8)], dtype=np.uint64)
 
-    def __init__(self) -> None:
-        # A cell not seen before gets the next code as it is looked up: one pass a chunk.
-        self.index: defaultdict[object, int] = defaultdict()
-        self.index.default_factory = self.index.__len__
-        self.parts: list[np.ndarray] = []
 
-    def add(self, cells: list[object]) -> None:
-        """Code the next ``cells`` of the column."""
-        self.parts.append(np.fromiter(map(self.index.__getitem__, cells), np.int32, len(cells)))
+def _sorted_distinct(keys: np.ndarray) -> np.ndarray:
+    """``np.unique(keys)``, by sorting (``np.unique`` alone would import ``numpy.ma``)."""
+    ordered = np.sort(keys)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
-    def column(self) -> CodedCells:
-        codes = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int32)
-        return CodedCells(codes, list(self.index))
+
+def _positions(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Where each of ``keys`` is in ``known`` (distinct uint64), by a table indexed by the
+    top bits of a multiplicative hash: quicker than a binary search per key. A key not in
+    ``known`` gets some position (the caller compares)."""
+    bits = max(4, (4 * known.size).bit_length())
+    while bits <= 22:  # a table of at most 4 M entries, else a binary search
+        shift = np.uint64(64 - bits)
+        slots = (known * _MIX) >> shift
+        table = np.full(1 << bits, -1, np.intp)
+        table[slots] = np.arange(known.size)
+        if np.count_nonzero(table >= 0) == known.size:  # no two known keys share a slot
+            return np.maximum(table[(keys * _MIX) >> shift], 0)
+        bits += 1
+    return np.minimum(np.searchsorted(known, keys), known.size - 1)
+
+
+def _first_order(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``keys`` ``(m,)`` uint64, numbered in order of first appearance, and the
+    index where each code first appears."""
+    size = keys.size
+    heads = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))  # runs
+    at_heads = keys[heads]
+    known = _sorted_distinct(at_heads[:1024])  # most distinct keys show early; the rest below
+    for _ in range(2):
+        pos = _positions(known, at_heads)
+        missing = known[pos] != at_heads
+        if not missing.any():
+            break
+        known = _sorted_distinct(np.concatenate((known, at_heads[missing])))
+    first = np.full(known.size, size, np.intp)
+    np.minimum.at(first, pos, heads)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    codes = rank[pos]
+    if heads.size < size:
+        codes = np.repeat(codes, np.diff(np.append(heads, size)))
+    return codes, first[order]
+
+
+def _field_codes(
+    words: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`_first_order` of the fields at ``starts`` (``words``: the 8-byte word at every byte).
+
+    A field of up to 7 bytes is its own key (its bytes, and its length in the top byte); a
+    longer one is hashed into a key with the top bit set, and each checked against the
+    first field with its key: None on a clash.
+    """
+    short = np.minimum(lengths, 7)
+    key = words[starts]
+    key &= _LOW_BYTES[short]
+    key |= _LENGTH_TAGS[short]
+    longer = np.flatnonzero(lengths > 7)
+    if longer.size:
+        at, size = starts[longer], lengths[longer]
+        parts = [size]
+        hashed = size.astype(np.uint64)
+        for offset in range(0, int(size.max()), 8):
+            part = words[np.minimum(at + offset, words.size - 1)]
+            part &= _LOW_BYTES[np.clip(size - offset, 0, 8)]
+            parts.append(part)
+            hashed = hashed * _MIX + part
+        key[longer] = hashed | _LONG_KEY
+    codes, firsts = _first_order(key)
+    if longer.size:
+        # The first field with each key, as a position in ``longer`` (it is long too).
+        same = np.searchsorted(longer, firsts[codes[longer]])
+        if not all(np.array_equal(part, part[same]) for part in parts):
+            return None
+    return codes, firsts
+
+
+def _coded_fields(body: bytes, width: int, delimiter: str) -> list[CodedCells] | None:
+    """The fields of ``body`` (UTF-8 lines of ``width`` fields, each ending in a newline),
+    column by column as :class:`CodedCells`; None when a line has another number of fields.
+
+    Read with numpy, a chunk of lines at a time: every field becomes a key of its bytes,
+    and only the distinct fields of a chunk are looked up (and decoded) one by one.
+    """
+    buffer = np.frombuffer(body + bytes(8), np.uint8)
+    # The little-endian 8-byte word starting at every byte (a view: no copy).
+    words = np.ndarray((buffer.size - 7,), "<u8", buffer, strides=(1,))
+    index: list[dict[bytes, int]] = [{} for _ in range(width)]
+    parts: list[list[np.ndarray]] = [[] for _ in range(width)]
+    start = 0
+    while start < len(body):
+        cut = body.rfind(b"\n", start, start + _CHUNK_BYTES) + 1
+        if cut <= start:  # a line longer than a chunk
+            cut = body.index(b"\n", start + _CHUNK_BYTES) + 1
+        chunk = buffer[start:cut]
+        ending = chunk == 10
+        ends = np.flatnonzero(ending | (chunk == ord(delimiter)))
+        if (
+            ends.size != width * np.count_nonzero(ending)
+            or not ending[ends[width - 1 :: width]].all()
+        ):
+            return None  # a blank line or a ragged row
+        ends += start
+        line_starts = np.append(start, ends[width - 1 :: width][:-1] + 1)
+        for c in range(width):
+            stops = ends[c::width]
+            # A cell starts after the previous cell's delimiter, or where its line starts.
+            starts = ends[c - 1 :: width] + 1 if c else line_starts
+            field = starts, stops - starts
+            coded = _field_codes(words, *field)
+            if coded is None:
+                return None
+            codes, firsts = coded
+            seen = index[c]
+            known = [
+                seen.setdefault(body[at : at + size], len(seen))
+                for at, size in zip(
+                    field[0][firsts].tolist(), field[1][firsts].tolist(), strict=True
+                )
+            ]
+            parts[c].append(np.array(known, np.int32)[codes])
+            del codes
+        start = cut
+    return [
+        CodedCells(
+            np.concatenate(part) if part else np.zeros(0, np.int32),
+            [cell.decode() for cell in seen],
+        )
+        for part, seen in zip(parts, index, strict=True)
+    ]
 
 
 @dataclass
@@ -616,9 +740,12 @@ def table_from_columns(
     )
     lo, hi = np.minimum(ai, bj), np.maximum(ai, bj)
     key = (pk * n + lo) * n + hi
-    order = np.argsort(key, kind="stable")
-    repeated = np.flatnonzero(key[order][1:] == key[order][:-1])
-    if repeated.size:
+    # A pair given twice: marking each participant's pairs is quicker than sorting them.
+    given = np.zeros(K * n * n, dtype=bool)
+    given[key] = True
+    if np.count_nonzero(given) < key.size:
+        order = np.argsort(key, kind="stable")
+        repeated = np.flatnonzero(key[order][1:] == key[order][:-1])
         later = order[repeated + 1]
         at = int(np.argmin(later))
         r, earlier = int(later[at]), int(order[repeated[at]])
@@ -730,27 +857,23 @@ _CHUNK_CHARS = 250_000  # characters a chunk: small enough to stay in the CPU's 
 def fast_long_columns(text: str, delimiter: str, *, decimal_comma: bool) -> Columns | None:
     """Columns of a long-layout file read without the csv module, or None when it cannot be.
 
-    For the common file without quotes, blank lines or ragged rows: lines are split in
-    chunks and each column kept as codes into its distinct cells (:class:`CodedCells`),
+    For the common file without quotes, blank lines or ragged rows: the lines are read
+    with numpy and each column kept as codes into its distinct cells (:class:`CodedCells`),
     so a million judgments take a few tens of megabytes once read. Anything else returns
     None (use :func:`long_columns`).
     """
     text = _text_lines(text)
     if '"' in text:
         return None
-    stream = io.StringIO(text)
-    header = _long_header(stream.readline().rstrip("\n").split(delimiter), 1)
-    width = len(header)
-    coders = [Coder() for _ in header]
-    while chunk := stream.readlines(_CHUNK_CHARS):
-        if chunk[-1][-1:] != "\n":
-            chunk[-1] += "\n"
-        if "\n" in chunk or set(map(methodcaller("count", delimiter), chunk)) != {width - 1}:
-            return None  # a blank line or a ragged row
-        flat = "".join(chunk).replace("\n", delimiter).split(delimiter)
-        for c in range(width):
-            coders[c].add(flat[c:-1:width])
-    column = dict(zip(header, (coder.column() for coder in coders), strict=True))
+    first, _, rest = text.partition("\n")
+    header = _long_header(first.split(delimiter), 1)
+    body = rest.encode()
+    if body and not body.endswith(b"\n"):
+        body += b"\n"
+    fields = _coded_fields(body, len(header), delimiter)
+    if fields is None:
+        return None
+    column = dict(zip(header, fields, strict=True))
     if any(not c.strip() for c in column["participant"].cells):
         return None
     return Columns(
@@ -851,8 +974,12 @@ def components(mask: np.ndarray) -> np.ndarray:
     """
     n = mask.shape[-1]
     reach = mask | np.eye(n, dtype=bool)
+    # A complete comparison graph connects everything: only the others need the products.
+    partial = np.flatnonzero(~reach.all((-2, -1)))
+    part = reach[partial]
     steps = 1
-    while steps < n:
-        reach = np.matmul(reach.astype(np.float32), reach.astype(np.float32)) > 0
+    while steps < n and partial.size:
+        part = np.matmul(part.astype(np.float32), part.astype(np.float32)) > 0
         steps *= 2
+    reach[partial] = part
     return reach

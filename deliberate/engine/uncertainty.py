@@ -128,7 +128,8 @@ def resample_weights(rng: np.random.Generator, b: int, size: int) -> np.ndarray:
 
     Each row holds how often each member was drawn, divided by ``size`` (rows sum to 1).
     """
-    draws = rng.integers(size, size=(b, size)) + size * np.arange(b)[:, None]
+    draws = rng.integers(size, size=(b, size))
+    draws += size * np.arange(b)[:, None]  # in place: the draws are the largest array here
     return np.bincount(draws.ravel(), minlength=b * size).reshape(b, size) / size
 
 

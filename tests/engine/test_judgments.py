@@ -248,3 +248,49 @@ def test_a_bad_value_in_a_coded_column_names_its_first_line() -> None:
     with pytest.raises(JudgmentError) as refused:
         read_judgments_csv(text)
     assert refused.value.line == 3 and "12" in str(refused.value)
+
+
+@pytest.mark.parametrize("chunk_bytes", [64, 1 << 22])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_the_coded_reader_reads_every_cell_as_the_csv_module_does(
+    chunk_bytes: int, delimiter: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names of every length about a word of 8 bytes, accented and beyond the BMP, long
+    reasons, values in several spellings, read in small chunks and in one."""
+    from deliberate.engine import judgments
+    from deliberate.engine.judgments import (
+        CodedCells,
+        line_numbers,
+        long_columns,
+        long_columns_of_text,
+        split_csv,
+    )
+
+    monkeypatch.setattr(judgments, "_CHUNK_BYTES", chunk_bytes)
+    rng = np.random.default_rng(len(delimiter) + chunk_bytes)
+    names = ["a", "bb", "x" * 7, "y" * 8, "z" * 9, "w" * 16, "Clean air", "Ça été", "Wasser 𝄞"]
+    values = ["3", "1/3", "0.333333", "9.0", "0.142857", "2"]
+    header = delimiter.join(["participant", "group", "outcome_a", "outcome_b", "value", "reason"])
+    lines = [header]
+    for _ in range(300):
+        value = str(rng.choice(values))
+        lines.append(
+            delimiter.join(
+                [
+                    f"p{rng.integers(0, 30)}{rng.choice(['', 'é', ' with a longer name'])}",
+                    str(rng.choice(names)),
+                    str(rng.choice(names)),
+                    str(rng.choice(names)),
+                    value.replace(".", ",") if delimiter != "," else value,
+                    "because " * int(rng.integers(0, 4)),
+                ]
+            )
+        )
+    text = "\r\n".join(lines)  # Windows line endings, no newline at the end
+    quick = long_columns_of_text(text)
+    assert isinstance(quick.participant, CodedCells)
+    rows, found = split_csv(text)
+    plain = long_columns(rows, line_numbers(text, found, len(rows)), decimal_comma=found != ",")
+    for name in ("participant", "group", "outcome_a", "outcome_b", "value", "reason"):
+        assert list(getattr(quick, name)) == list(getattr(plain, name)), name
+    assert [quick.line(i) for i in range(len(quick))] == list(range(2, len(lines) + 1))

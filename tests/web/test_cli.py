@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def test_analyze_is_part_of_the_deliberate_command(tmp_path: Path) -> None:
     assert '"cost": 0.75' in result.output
     bad = CliRunner().invoke(cli, ["analyze", str(tmp_path / "missing.csv")])
     assert bad.exit_code == 2
+    assert gc.isenabled()  # the command pauses the cycle collector only while it runs
 
 
 def _imported_by(code: str) -> set[str]:
@@ -129,6 +131,39 @@ def test_the_engine_imports_without_flask() -> None:
     loaded = _imported_by("import deliberate.engine")
     assert "numpy" in loaded and "scipy" in loaded
     assert not loaded & {"flask", "sqlalchemy", "flask_login", "werkzeug"}
+
+
+def test_an_analysis_loads_only_the_compiled_parts_of_scipy_it_calls(tmp_path: Path) -> None:
+    """Not ``scipy.special``'s or ``scipy.cluster``'s start-up (SciPy's array-API layer and
+    the parts of numpy it pulls in): a third of a command-line run once."""
+    data = tmp_path / "votes.csv"
+    rows = [
+        f"p{k},g{k % 2},{a},{b},{1 + (k + len(a)) % 5}"
+        for k in range(12)
+        for a, b in (("x", "y"), ("x", "z"), ("y", "z"))
+    ]
+    data.write_text("participant,group,outcome_a,outcome_b,value\n" + "\n".join(rows) + "\n")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from deliberate.cli import cli\n"
+            "try:\n    cli()\nexcept SystemExit:\n    print(' '.join(sys.modules))",
+            "analyze",
+            str(data),
+            "--format",
+            "json",
+            "--bootstrap",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    loaded = set(out.rsplit("}", 1)[-1].split())  # the modules, after the report
+    assert {"scipy.special._ufuncs", "scipy.cluster._hierarchy"} <= loaded
+    assert not loaded & {"scipy.special", "scipy.cluster", "scipy.spatial", "scipy.stats"}
+    assert not loaded & {"numpy.ma", "numpy.f2py", "numpy.testing"}
 
 
 def test_base_url_follows_the_address_served_on(monkeypatch: pytest.MonkeyPatch) -> None:
