@@ -107,6 +107,9 @@ def end_reads_with_commit(app: Flask) -> None:
     """
     from .extensions import db
 
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+
     @app.teardown_appcontext
     def _commit_reads(error: BaseException | None) -> None:
         if error is not None or not db.session.registry.has():
@@ -116,8 +119,7 @@ def end_reads_with_commit(app: Flask) -> None:
             return
         if session.new or session.dirty or session.deleted:
             return
-        connection = session.connection()
-        if connection.dialect.name != "postgresql" or connection.info.get(WROTE, True):
+        if session.connection().info.get(WROTE, True):
             return
         try:
             session.commit()
