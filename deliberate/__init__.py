@@ -63,11 +63,14 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, logins and CSRF protection to ``app``."""
     from . import access, models  # noqa: F401  (user loader; tables known to migrations)
-    from .database import configure_engine
+    from .database import configure_engine, end_reads_with_commit, engine_options
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .services import analysis_jobs, import_jobs, jobs, mailing, printing  # noqa: F401
 
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
     db.init_app(app)
+    end_reads_with_commit(app)  # registered after the session's removal: it runs before it
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

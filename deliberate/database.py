@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import select
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 #: SQLite's ``synchronous`` settings that keep the database consistent in WAL mode.
 SQLITE_SYNCHRONOUS = {
@@ -16,6 +20,12 @@ SQLITE_SYNCHRONOUS = {
     "FULL": "PRAGMA synchronous=FULL",
     "EXTRA": "PRAGMA synchronous=EXTRA",
 }
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLAlchemy engine options for the database at ``url``: PostgreSQL connections are
+    checked without a round trip (:func:`configure_postgresql`), others with ``SELECT 1``."""
+    return {} if url.startswith("postgresql") else {"pool_pre_ping": True}
 
 
 def ping() -> None:
@@ -49,7 +59,8 @@ def throwaway_postgres(server_url: str | URL, prefix: str) -> Iterator[URL]:
 
 
 def configure_engine(engine: Engine, synchronous: str = "NORMAL") -> None:
-    """Turn on foreign keys and write-ahead logging for SQLite connections.
+    """Set up a PostgreSQL engine (:func:`configure_postgresql`), or turn on foreign keys and
+    write-ahead logging for SQLite connections.
 
     SQLite ignores foreign keys unless asked, and WAL lets readers work while one
     writer commits, which is what several app-server workers on one file need.
@@ -57,6 +68,9 @@ def configure_engine(engine: Engine, synchronous: str = "NORMAL") -> None:
     a commit survives a crashed or killed process but not a power cut in the following
     moments; ``FULL`` flushes every commit to disk, at a few milliseconds per save.
     """
+    if engine.dialect.name == "postgresql":
+        configure_postgresql(engine)
+        return
     if engine.dialect.name != "sqlite":
         return
     if synchronous not in SQLITE_SYNCHRONOUS:
@@ -70,3 +84,70 @@ def configure_engine(engine: Engine, synchronous: str = "NORMAL") -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute(SQLITE_SYNCHRONOUS[synchronous])
         cursor.close()
+
+
+#: ``Connection.info`` key: whether the connection's transaction sent anything but a SELECT.
+WROTE = "deliberate_wrote"
+
+
+def configure_postgresql(engine: Engine) -> None:
+    """Check pooled PostgreSQL connections without a round trip, and note which transactions
+    only read (see :func:`end_reads_with_commit`).
+
+    A connection the server closed (a restart, a killed backend, an idle timeout) has
+    something to read on its socket while it sits idle in the pool: the server's goodbye or
+    the end of the stream. Such a connection is replaced at checkout, as ``pool_pre_ping``
+    would, without sending every request's ``SELECT 1`` to a live server.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _check_alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.closed or _readable(dbapi_connection.fileno()):
+            raise exc.DisconnectionError("the database server closed the connection")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.info[WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip()[:6].upper() != "SELECT":
+            connection.info[WROTE] = True
+
+
+def _readable(fd: int) -> bool:
+    """Whether the socket ``fd`` has data, an end of stream or an error waiting (never
+    blocks)."""
+    poll = select.poll()
+    poll.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poll.poll(0))
+
+
+def end_reads_with_commit(app: Flask) -> None:
+    """End a PostgreSQL transaction that only read with COMMIT rather than ROLLBACK.
+
+    Both leave the database as it was; but psycopg forgets its prepared statements after a
+    ROLLBACK, and a page's queries are then planned again on every request. Ending reads
+    with COMMIT lets each pooled connection keep them. A transaction that wrote anything,
+    or a session with unsaved changes, or a request that failed, is rolled back as before.
+    """
+    from .extensions import db
+
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+
+    @app.teardown_appcontext
+    def _commit_reads(error: BaseException | None) -> None:
+        if error is not None or not db.session.registry.has():
+            return
+        session = db.session()
+        if not session.in_transaction():
+            return
+        if session.new or session.dirty or session.deleted:
+            return
+        if session.connection().info.get(WROTE, True):
+            return
+        try:
+            session.commit()
+        except exc.DBAPIError:
+            session.rollback()

@@ -24,7 +24,7 @@ from tests.conftest import FormClient, login
 from tests.queries import QueryCounter, explain
 
 #: The most SQL statements a stakeholder's comparison page, save or summary may send.
-QUERY_BUDGET = 5
+QUERY_BUDGET = 4
 #: Targets for a page's and a save's processor time against ``/api/v1/health``.
 COMPARE_TARGET, SAVE_TARGET = 4.0, 3.0
 #: Headroom allowed over the save's target, which it meets only narrowly (3.0–3.1× on a busy
