@@ -7,7 +7,7 @@ run:
 test:
 	./scripts/test.sh
 
-# The everyday loop: engine, web and security tests on SQLite only (no browser, PostgreSQL or
+# The everyday loop: engine, web and security tests on SQLite only (no browser, PostgreSQL, timing or
 # load), in two processes.
 test-fast:
 	./scripts/test.sh --fast

@@ -3,10 +3,10 @@
 # PostgreSQL tests run when TEST_DATABASE_URL is set; browser tests need Debian's chromium,
 # which this script installs with apt when it is missing and we are root.
 #   scripts/test.sh [--fast] [pytest arguments]
-# Without arguments the suite runs in two passes (two processes, then browser and load alone);
-# with pytest arguments, one pass with them.
-# --fast runs the everyday loop: engine, web and security tests on SQLite, no browser or load,
-# spread over two processes (pytest-xdist).
+# Without arguments the suite runs in two passes (two processes, then the browser, load and
+# timing tests alone); with pytest arguments, one pass with them.
+# --fast runs the everyday loop: engine, web and security tests on SQLite, no browser, load or
+# timing, spread over two processes (pytest-xdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -37,12 +37,13 @@ echo "== pytest"
 status=0
 if [ "$fast" = 1 ]; then
   .venv/bin/python -m pytest tests/engine tests/web tests/security -n 2 \
-    -m "not postgres and not browser and not load" "$@" || status=$?
+    -m "not postgres and not browser and not load and not timing" "$@" || status=$?
 elif [ "$#" = 0 ]; then
   # The whole suite: what can share the two cores in two processes (a test file stays in
-  # one), then the browser and load tests, which time real servers, alone.
-  .venv/bin/python -m pytest -n 2 --dist loadfile -m "not browser and not load" || status=$?
-  .venv/bin/python -m pytest -m "browser or load" || status=$?
+  # one), then the browser, load and timing tests, which time real servers or requests, alone.
+  .venv/bin/python -m pytest -n 2 --dist loadfile -m "not browser and not load and not timing" \
+    || status=$?
+  .venv/bin/python -m pytest -m "browser or load or timing" || status=$?
 else
   .venv/bin/python -m pytest "$@" || status=$?
 fi

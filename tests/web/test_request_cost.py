@@ -191,6 +191,7 @@ def _cost(
     return {kind: (statistics.fmean(cpu[kind]), statistics.median(wall[kind])) for kind in cpu}
 
 
+@pytest.mark.timing
 def test_compare_and_save_cost_a_small_multiple_of_the_health_check(
     app: Flask, voter: Voter, demo: int, backend: str
 ) -> None:
