@@ -102,9 +102,11 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run tests marked ``databases`` once per backend."""
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("databases"):
-        metafunc.parametrize("backend", BACKENDS, indirect=True)
+    """Run tests marked ``databases`` once per backend, or on those the marker names
+    (``databases("postgresql")``: behaviour only a database server has)."""
+    marker = metafunc.definition.get_closest_marker("databases")
+    if "backend" in metafunc.fixturenames and marker is not None:
+        metafunc.parametrize("backend", marker.args or BACKENDS, indirect=True)
 
 
 @pytest.fixture

@@ -14,14 +14,13 @@ from deliberate.extensions import db
 from deliberate.models import User
 from tests.conftest import FormClient
 
-pytestmark = pytest.mark.databases
+#: Only a database server closes connections and keeps prepared statements.
+pytestmark = pytest.mark.databases("postgresql")
 
 
 @pytest.fixture
-def ends(app: Flask, backend: str) -> Iterator[list[str]]:
-    """How each transaction on the app's engine ended, in order (PostgreSQL only)."""
-    if backend != "postgresql":
-        pytest.skip("reads end with COMMIT on PostgreSQL only")
+def ends(app: Flask) -> Iterator[list[str]]:
+    """How each transaction on the app's engine ended, in order."""
     seen: list[str] = []
     with app.app_context():
         engine = db.engine
@@ -42,10 +41,8 @@ def _backend_pid(app: Flask) -> int:
 
 
 def test_a_connection_the_server_closed_is_replaced_at_checkout(
-    app: Flask, client: FormClient, backend: str
+    app: Flask, client: FormClient
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("only a database server closes connections")
     pid = _backend_pid(app)
     assert _backend_pid(app) == pid  # the pool hands out the same connection again
     with app.app_context():
