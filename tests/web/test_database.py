@@ -3,6 +3,7 @@ without an error, and a transaction ends with COMMIT only when it read and nothi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +50,12 @@ def test_a_connection_the_server_closed_is_replaced_at_checkout(
         admin = create_engine(db.engine.url)
     with admin.connect() as connection:
         assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # pg_terminate_backend only signals the backend; wait until it has gone.
+        gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid"
+        deadline = time.monotonic() + 10
+        while not connection.scalar(text(gone), {"pid": pid}):
+            assert time.monotonic() < deadline, "the backend did not exit"
+            time.sleep(0.01)
     admin.dispose()
     assert client.get("/api/v1/health").get_json() == {"status": "ok"}
     assert _backend_pid(app) != pid
