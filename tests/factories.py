@@ -83,3 +83,16 @@ def add_judgments(
             Judgment(membership=membership, round=round_, outcome_a_id=a, outcome_b_id=b, value=v)
         )
     db.session.commit()
+
+
+def three_pair_csv(participants: int, reason: str = "") -> str:
+    """A judgments CSV of Funders answering the three pairs of Efficiency, Equity and
+    Prevention (3, 5, 1/2), each with ``reason``."""
+    lines = ["participant,group,outcome_a,outcome_b,value,reason"]
+    for number in range(participants):
+        lines += [
+            f"P{number},Funders,Efficiency,Equity,3,{reason}",
+            f"P{number},Funders,Efficiency,Prevention,5,{reason}",
+            f"P{number},Funders,Equity,Prevention,1/2,{reason}",
+        ]
+    return "\n".join(lines) + "\n"

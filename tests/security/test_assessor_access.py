@@ -13,8 +13,8 @@ from flask import Flask
 from deliberate.extensions import db
 from deliberate.models import Membership, Role, Scope
 from deliberate.services.tokens import create_token
-from tests.security.conftest import ROLES, World, assert_protected
-from tests.security.test_authorisation_matrix import MATRIX, url_arguments, visits
+from tests.security.conftest import ROLES, World
+from tests.security.test_authorisation_matrix import MATRIX, wrong_answers
 
 #: Where an assessor is answered differently from an outsider: the home page and their
 #: (already redeemed) invitation link lead to their appraisal (302); the demo's appraisal
@@ -48,31 +48,10 @@ def test_an_assessor_reaches_their_appraisal_and_nothing_else(
     # The API lists only consultations its reader reads (roles as in the API's schema).
     listed = client.get("/api/v1/consultations", headers=api).get_json()["consultations"]
     assert world.demo_id not in [c["id"] for c in listed]
-    csrf = client.csrf_token("/login")
-    session = client.get_cookie("session")
-    with world_app.test_request_context():
-        planned = [
-            (method, rule, rule.build(url_arguments(rule, world), append_unknown=False)[1])
-            for method, rule in visits(world_app)
-        ]
-    wrong = []
-    for method, rule, url in planned:
-        client.set_cookie("session", session.value)
-        if method == "GET":
-            response = client.get(url, headers=api)
-        elif rule.rule.startswith("/api/"):
-            response = client.post(url, json={}, headers=api)
-        else:
-            response = client.post(url, data={"csrf_token": csrf})
-        text = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
-        assert_protected(url, response.headers, response.mimetype, text)
-        response.close()
-        expected = ASSESSOR.get(rule.endpoint, {}).get(
-            method, MATRIX[rule.endpoint][method][OUTSIDER]
-        )
-        assert response.status_code != 500, f"{method} {url} as assessor: 500"
-        if response.status_code != expected:
-            wrong.append(
-                f"{method} {url} ({rule.endpoint}): {response.status_code}, not {expected}"
-            )
+    wrong = wrong_answers(
+        world_app, world, client, api, "assessor",
+        lambda endpoint, method: ASSESSOR.get(endpoint, {}).get(
+            method, MATRIX[endpoint][method][OUTSIDER]
+        ),
+    )  # fmt: skip
     assert not wrong, "as assessor:\n" + "\n".join(wrong)

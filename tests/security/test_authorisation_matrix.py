@@ -9,12 +9,14 @@ validation error, never a crash. Every answer must carry the security headers to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
+from tests.conftest import FormClient
 from tests.security.conftest import (
     REGISTRATION_CODE,
     ROLES,
@@ -226,28 +228,25 @@ def unlisted(app: Flask) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_every_route_answers_each_role_as_the_matrix_says(
-    world_app: Flask, world: World, role: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Who may fetch a PDF is the question here, not Chromium's speed.
-    monkeypatch.setattr("deliberate.services.pdf.html_to_pdf", lambda html, **_: b"%PDF-1.7 test")
-    client = visitor(world_app, world, role)
-    if role == "link_holder":
-        assert client.get(f"/s/{world.share_token}").status_code == 200
-    missing = unlisted(world_app)
-    assert not missing, "\n".join(missing)
+def wrong_answers(
+    app: Flask,
+    world: World,
+    client: FormClient,
+    headers: dict[str, Any],
+    role: str,
+    expected: Callable[[str, str], int],
+) -> list[str]:
+    """Visit every route as ``client`` (each request from its signed-in session, ``headers``
+    on the API) and check each answer is protected; the routes whose status is not
+    ``expected(endpoint, method)``, one line each. A 500 fails at once."""
     csrf = client.csrf_token("/login")
     session = client.get_cookie("session")
-    headers = api_headers(world, role)
-    column = ROLES.index(role)
-
-    wrong = []
-    with world_app.test_request_context():
+    with app.test_request_context():
         planned = [
             (method, rule, rule.build(url_arguments(rule, world), append_unknown=False)[1])
-            for method, rule in visits(world_app)
+            for method, rule in visits(app)
         ]
+    wrong = []
     for method, rule, url in planned:
         # Every request starts from the signed-in session: a form that signs someone
         # else in (joining, accepting) or out must not change who makes the next one.
@@ -264,12 +263,29 @@ def test_every_route_answers_each_role_as_the_matrix_says(
         text = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
         assert_protected(url, response.headers, response.mimetype, text)
         response.close()
-        expected = MATRIX[rule.endpoint][method][column]
         assert response.status_code != 500, f"{method} {url} as {role}: 500"
-        if response.status_code != expected:
-            wrong.append(
-                f"{method} {url} ({rule.endpoint}): {response.status_code}, not {expected}"
-            )
+        want = expected(rule.endpoint, method)
+        if response.status_code != want:
+            wrong.append(f"{method} {url} ({rule.endpoint}): {response.status_code}, not {want}")
+    return wrong
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_matrix_says(
+    world_app: Flask, world: World, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Who may fetch a PDF is the question here, not Chromium's speed.
+    monkeypatch.setattr("deliberate.services.pdf.html_to_pdf", lambda html, **_: b"%PDF-1.7 test")
+    client = visitor(world_app, world, role)
+    if role == "link_holder":
+        assert client.get(f"/s/{world.share_token}").status_code == 200
+    missing = unlisted(world_app)
+    assert not missing, "\n".join(missing)
+    column = ROLES.index(role)
+    wrong = wrong_answers(
+        world_app, world, client, api_headers(world, role), role,
+        lambda endpoint, method: MATRIX[endpoint][method][column],
+    )  # fmt: skip
     assert not wrong, f"as {role}:\n" + "\n".join(wrong)
 
 

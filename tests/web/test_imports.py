@@ -15,7 +15,7 @@ from deliberate.models import Consultation, Judgment, Membership, Role, Round
 from deliberate.services.imports import ImportRejected, import_csv
 from deliberate.services.results import judgments_csv
 from tests.conftest import login
-from tests.factories import make_consultation, make_member
+from tests.factories import make_consultation, make_member, three_pair_csv
 
 #: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
 pytestmark = pytest.mark.databases
@@ -170,15 +170,7 @@ def test_only_this_consultations_facilitators_import_and_not_into_closed_rounds(
 
 def _long_workshop(participants: int) -> str:
     """Three judgments per participant, each with a reason of 1,900 characters."""
-    reason = "because " * 237
-    lines = ["participant,group,outcome_a,outcome_b,value,reason"]
-    for number in range(participants):
-        lines += [
-            f"P{number},Funders,Efficiency,Equity,3,{reason}",
-            f"P{number},Funders,Efficiency,Prevention,5,{reason}",
-            f"P{number},Funders,Equity,Prevention,1/2,{reason}",
-        ]
-    return "\n".join(lines) + "\n"
+    return three_pair_csv(participants, reason="because " * 237)
 
 
 def _post_file(client: Any, url: str, text: str) -> Any:

@@ -27,7 +27,7 @@ from deliberate.extensions import db
 from deliberate.models import Job, JobStatus, Judgment, Round
 from deliberate.services import board, jobs, pdf, printing, results
 from tests.conftest import FormClient, login, unavailable
-from tests.factories import make_consultation
+from tests.factories import make_consultation, three_pair_csv
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -299,17 +299,6 @@ def test_deliberate_worker_without_redis_says_what_to_set(
 # ------------------------------------------------------------------------------ imports
 
 
-def _judgments_csv(participants: int) -> str:
-    lines = ["participant,group,outcome_a,outcome_b,value,reason"]
-    for number in range(participants):
-        lines += [
-            f"P{number},Funders,Efficiency,Equity,3,",
-            f"P{number},Funders,Efficiency,Prevention,5,",
-            f"P{number},Funders,Equity,Prevention,1/2,",
-        ]
-    return "\n".join(lines) + "\n"
-
-
 def _import_page(app: Flask, client: FormClient) -> tuple[int, str]:
     """A consultation whose facilitator is signed in; files over 30 rows import as jobs."""
     app.config["IMPORT_JOB_ROWS"] = 30
@@ -323,7 +312,7 @@ def test_a_large_import_runs_as_a_job_and_the_page_follows_it(
     app: Flask, client: FormClient
 ) -> None:
     cid, url = _import_page(app, client)
-    upload = io.BytesIO(_judgments_csv(20).encode())
+    upload = io.BytesIO(three_pair_csv(20).encode())
     started = client.submit(url, {"file": (upload, "judgments.csv")})
     assert started.status_code == 302
     with app.app_context():
@@ -339,7 +328,7 @@ def test_a_large_import_runs_as_a_job_and_the_page_follows_it(
         job = db.session.get(Job, job_id)
         assert job.status is JobStatus.DONE and job.payload == ""
     # A small file is still imported at once.
-    small = client.submit(url, {"file": (io.BytesIO(_judgments_csv(2).encode()), "x.csv")})
+    small = client.submit(url, {"file": (io.BytesIO(three_pair_csv(2).encode()), "x.csv")})
     assert small.status_code == 302 and "job=" not in small.headers["Location"]
 
 
@@ -347,7 +336,7 @@ def test_a_large_import_with_a_bad_row_imports_nothing_and_names_the_row(
     app: Flask, client: FormClient
 ) -> None:
     _, url = _import_page(app, client)
-    text = _judgments_csv(20).replace(
+    text = three_pair_csv(20).replace(
         "P7,Funders,Efficiency,Equity,3,", "P7,Funders,Efficiency,Equity,10,"
     )
     started = client.submit(url, {"file": (io.BytesIO(text.encode()), "judgments.csv")})
