@@ -141,6 +141,7 @@ def breakdown(path: Path) -> None:
     start = time.perf_counter()
     subprocess.run(imports, check=True)
     imported = time.perf_counter() - start
+    from deliberate.analyze import usable_cpus
     from deliberate.engine import to_json_bytes
     from deliberate.intake import read_judgments
 
@@ -148,7 +149,7 @@ def breakdown(path: Path) -> None:
     table = read_judgments(path.read_bytes(), path.name).table()
     read = time.perf_counter() - start
     start = time.perf_counter()
-    report = analyze(table, bootstrap=0)
+    report = analyze(table, bootstrap=0, processes=usable_cpus())  # as the command runs it
     analysed = time.perf_counter() - start
     start = time.perf_counter()
     to_json_bytes(report)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -20,7 +22,14 @@ if TYPE_CHECKING:
 #: that ``--help`` does not load the engine).
 SYNTHESES = ("distributive", "ideal")
 
-__all__ = ["USAGE_ERROR", "analyze_command", "read_file_or_fail", "reading_options"]
+__all__ = [
+    "USAGE_ERROR",
+    "Program",
+    "analyze_command",
+    "read_file_or_fail",
+    "reading_options",
+    "usable_cpus",
+]
 
 USAGE_ERROR = 2
 
@@ -40,6 +49,41 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class Program:
+    """The context's object when Deliberate runs as the ``deliberate`` program, not under a
+    test runner: a command whose output is written may then end the process at once."""
+
+
+def _as_program() -> bool:
+    """Whether Deliberate runs as the ``deliberate`` program (see `Program`)."""
+    return click.get_current_context().find_object(Program) is not None
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
+def _processes() -> int:
+    """Processes an analysis may use: the usable CPUs when running as the program; one
+    under a test runner, whose other threads would make forking unsafe."""
+    return usable_cpus() if _as_program() else 1
+
+
+def _end_once_written() -> None:
+    """End the process as soon as the output is flushed, when running as the program.
+
+    Tearing the interpreter down module by module (numpy, SciPy, click) and freeing a
+    large report object by object take about 25 ms: a twentieth of a 10,000-participant
+    run. Nothing is left to clean up: no file is open but standard output and error.
+    """
+    if not _as_program():
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _fail(message: str) -> NoReturn:
@@ -241,6 +285,7 @@ def analyze_command(
             appraisal=appraisal,
             synthesis=synthesis,
             option_costs=option_costs or None,
+            processes=_processes(),
         )
     except AppraisalError as exc:
         _fail(f"{appraisal_path}: {exc}")
@@ -252,7 +297,8 @@ def analyze_command(
         click.echo(to_json_bytes(report) + b"\n", nl=False)
     else:
         click.echo(to_text(report), nl=False)
+    _end_once_written()
 
 
 if __name__ == "__main__":
-    analyze_command()
+    analyze_command(obj=Program())

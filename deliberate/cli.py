@@ -15,7 +15,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from .analyze import USAGE_ERROR, analyze_command, read_file_or_fail, reading_options
+from .analyze import USAGE_ERROR, Program, analyze_command, read_file_or_fail, reading_options
 
 # The engine's arrays are small (participants × outcomes): BLAS threads gain nothing on them
 # and on a busy machine spin against each other (an SVD of 10,000 × 9: 7 ms on one thread,
@@ -58,6 +58,11 @@ def cli() -> None:
 
 
 cli.add_command(analyze_command)
+
+
+def main() -> None:
+    """The ``deliberate`` program."""
+    cli(obj=Program())
 
 
 @cli.command("init")

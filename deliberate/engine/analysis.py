@@ -27,11 +27,13 @@ from .aggregate import (
     to_pairs,
     voice_weights,
 )
+from .background import in_background
 from .consensus import clr, consensus_band, distance_summary, goepel, kendall_w, ranks
 from .consistency import RI_INCOMPLETE_NAME, RI_NAME, consistency_ratio
 from .consistency import cr_threshold as default_cr_threshold
 from .disagreement import (
     CLUSTER_REFERENCES,
+    ClusterFit,
     PairStats,
     adjusted_rand,
     clusters,
@@ -182,6 +184,7 @@ def analyze(
     appraisal: Appraisal | None = None,
     synthesis: str = "distributive",
     option_costs: Mapping[str, float] | None = None,
+    processes: int = 1,
 ) -> Report:
     """Analyse a judgment table.
 
@@ -217,6 +220,10 @@ def analyze(
         How local priorities of options are normalised.
     option_costs : mapping of option to annual cost, optional
         For value for money and the efficient frontier.
+    processes : int
+        With 2 or more, the opinion clusters are computed in a forked child process while
+        this one computes the rest (the same report, sooner). Only from a single-threaded
+        program, such as the command line.
 
     Returns
     -------
@@ -249,92 +256,95 @@ def analyze(
     points = clr(own.weights)
     # §4 aggregation on the included participants.
     agg = _aggregate(t, own.weights, included, priority, aggregate, weighting, group_weights)
-    # §7 bootstrap.
-    boot: Bootstrap | None = None
-    if bootstrap and agg.have:
-        boot = run_bootstrap(
-            agg.x,
-            agg.m,
-            agg.log_w,
-            agg.members,
+    # §6 opinion clusters, in a second process meanwhile when there is one.
+    with in_background(clusters, points[agg.inc], seed, processes=processes) as found:
+        # §7 bootstrap.
+        boot: Bootstrap | None = None
+        if bootstrap and agg.have:
+            boot = run_bootstrap(
+                agg.x,
+                agg.m,
+                agg.log_w,
+                agg.members,
+                agg.totals,
+                method=priority,
+                aggregate=aggregate,
+                resamples=bootstrap,
+                seed=seed,
+                by_group=agg.by_group,
+            )
+        # §6 pairs.
+        stats = pair_stats(agg.x, agg.m, agg.alpha, agg.gi, len(groups)) if agg.have else None
+        groups_out = _groups(agg, boot, stats, names, groups)
+        overall = _overall(agg, boot, names)
+        memo: dict[tuple, np.ndarray] = {}  # outcome weights the options' sweep reuses
+        sweep_of = functools.partial(
+            sensitivity,
+            agg.gparts,
             agg.totals,
+            agg.sizes,
+            n=t.n,
             method=priority,
             aggregate=aggregate,
-            resamples=bootstrap,
             seed=seed,
             by_group=agg.by_group,
+            memo=memo,
         )
-    # §6 pairs.
-    stats = pair_stats(agg.x, agg.m, agg.alpha, agg.gi, len(groups)) if agg.have else None
-    groups_out = _groups(agg, boot, stats, names, groups)
-    overall = _overall(agg, boot, names)
-    memo: dict[tuple, np.ndarray] = {}  # outcome weights the options' sweep reuses
-    sweep_of = functools.partial(
-        sensitivity,
-        agg.gparts,
-        agg.totals,
-        agg.sizes,
-        n=t.n,
-        method=priority,
-        aggregate=aggregate,
-        seed=seed,
-        by_group=agg.by_group,
-        memo=memo,
-    )
-    report: Report = {
-        "outcomes": list(names),
-        "method": _method(
-            t,
-            agg,
-            included,
-            skipped,
-            priority=priority,
-            incomplete=int((~own.complete).sum()),
-            aggregate=aggregate,
-            weighting=weighting,
-            cr_threshold=cr_threshold,
-            threshold=own.threshold,
-            exclude_inconsistent=exclude_inconsistent,
-            bootstrap=bootstrap,
-            seed=seed,
-        ),
-        "participants": _participants(t, own, points, included, agg),
-        "groups": groups_out,
-        "overall": overall,
-        "by_outcome": _by_outcome(names, overall, groups_out),
-        "pairs": _pairs(
-            names,
-            groups,
-            stats,
-            sides(agg.x, agg.m, agg.gi, len(groups)),
-            mean_intervals(agg.x, agg.m, agg.gi, len(groups)),
-        )
-        if stats is not None
-        else [],
-        "clusters": _clusters(t, agg.inc, points, agg.gi, names, groups, seed),
-        "sensitivity": _sensitivity(sweep_of() if agg.have else None, names, groups, weighting),
-    }
-    if appraisal is not None:
-        stakeholders = OutcomeWeights(
-            overall=agg.overall_w,
-            groups=np.array(agg.group_w).reshape(len(groups), t.n),
-            group_names=tuple(groups),
-            by_weighting={
-                s: None if v is None else np.array([v[o] for o in names], dtype=float)
-                for s, v in agg.by_weighting.items()
-            },
-            boot_overall=boot.overall if boot else None,
-            boot_groups=boot.groups if boot else None,
-            sizes=agg.sizes,
-            sweep=(lambda value: sweep_of(value=value)) if agg.have else None,
-        )
-        report["options"] = appraise(
-            aligned(appraisal, names),
-            stakeholders,
-            synthesis=synthesis,
-            costs=option_costs,
-            seed=seed,
-        )
+        swept = _sensitivity(sweep_of() if agg.have else None, names, groups, weighting)
+        report: Report = {
+            "outcomes": list(names),
+            "method": _method(
+                t,
+                agg,
+                included,
+                skipped,
+                priority=priority,
+                incomplete=int((~own.complete).sum()),
+                aggregate=aggregate,
+                weighting=weighting,
+                cr_threshold=cr_threshold,
+                threshold=own.threshold,
+                exclude_inconsistent=exclude_inconsistent,
+                bootstrap=bootstrap,
+                seed=seed,
+            ),
+            "participants": _participants(t, own, points, included, agg),
+            "groups": groups_out,
+            "overall": overall,
+            "by_outcome": _by_outcome(names, overall, groups_out),
+            "pairs": _pairs(
+                names,
+                groups,
+                stats,
+                sides(agg.x, agg.m, agg.gi, len(groups)),
+                mean_intervals(agg.x, agg.m, agg.gi, len(groups)),
+            )
+            if stats is not None
+            else [],
+            "clusters": _clusters(t, agg.inc, points, found.result(), agg.gi, names, groups),
+            "sensitivity": swept,
+        }
+        if appraisal is not None:
+            stakeholders = OutcomeWeights(
+                overall=agg.overall_w,
+                groups=np.array(agg.group_w).reshape(len(groups), t.n),
+                group_names=tuple(groups),
+                by_weighting={
+                    s: None if v is None else np.array([v[o] for o in names], dtype=float)
+                    for s, v in agg.by_weighting.items()
+                },
+                boot_overall=boot.overall if boot else None,
+                boot_groups=boot.groups if boot else None,
+                sizes=agg.sizes,
+                sweep=(lambda value: sweep_of(value=value)) if agg.have else None,
+            )
+            report["options"] = appraise(
+                aligned(appraisal, names),
+                stakeholders,
+                synthesis=synthesis,
+                costs=option_costs,
+                seed=seed,
+            )
     return report
 
 
@@ -739,13 +749,12 @@ def _clusters(
     t: JudgmentTable,
     inc: np.ndarray,
     points: np.ndarray,
+    found: ClusterFit,
     gi: np.ndarray,
     names: Sequence[str],
     groups: Sequence[str],
-    seed: int,
 ) -> Clusters:
     sub = points[inc]
-    found = clusters(sub, seed)
     xy = pca_2d(sub)
     ids = [str(t.participants[k]) for k in inc.tolist()]
     profiles: list[ClusterProfile] = []

@@ -25,7 +25,7 @@ _WARD = 5
 
 __all__ = [
     "CLUSTER_REFERENCES",
-    "Clusters",
+    "ClusterFit",
     "PairStats",
     "adjusted_rand",
     "cluster_test",
@@ -220,21 +220,8 @@ def adjusted_rand(labels_a: np.ndarray, labels_b: np.ndarray) -> float | None:
     return (index - expected) / (maximum - expected)
 
 
-def _silhouette(sums: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette of a labelling into ``k`` clusters, from ``sums`` ``(S, k)``: each
-    point's distances to the members of each cluster, summed."""
-    k = sums.shape[1]
-    sizes = np.bincount(labels, minlength=k).astype(float)
-    own = sizes[labels] - 1
-    a = np.where(own > 0, sums[np.arange(labels.size), labels] / np.maximum(own, 1), 0.0)
-    other = np.where(labels[:, None] == np.arange(k), np.inf, sums / np.maximum(sizes, 1))
-    b = other.min(1)
-    s = np.where(own > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
-    return float(s.mean())
-
-
 @dataclass(frozen=True)
-class Clusters:
+class ClusterFit:
     """Opinion clusters: ``labels`` ``(K,)``, their number, silhouette and method note."""
 
     k: int
@@ -268,12 +255,42 @@ def _square(condensed: np.ndarray, size: int) -> np.ndarray:
     return dist
 
 
+def _silhouettes(condensed: np.ndarray, cuts: list[np.ndarray]) -> np.ndarray:
+    """Mean silhouette of each of the nested ``cuts`` ``(S,)`` of one tree, from its
+    ``condensed`` distances.
+
+    Each point's summed distances to the clusters of the finest cut come from one product
+    with the distance matrix; a coarser cluster's sums add up those of the finest clusters
+    it holds, so the matrix is read once for every cut.
+    """
+    size = cuts[0].size
+    finest = max(cuts, key=lambda labels: int(labels.max()))
+    leaves = int(finest.max()) + 1
+    widths = [int(labels.max()) + 1 for labels in cuts]
+    starts = np.cumsum([0, *widths[:-1]])
+    # Column ``starts[c] + j`` is cluster j of cut c; ``holds`` maps finest clusters to them.
+    own = np.stack(cuts) + starts[:, None]  # (C, S)
+    holds = np.zeros((leaves, sum(widths)))
+    holds[np.repeat(finest[None], len(cuts), 0), own] = 1.0
+    sums = (_square(condensed, size) @ np.eye(leaves)[finest] @ holds).T  # (columns, S)
+    sizes = np.bincount(own.ravel(), minlength=holds.shape[1]).astype(float)
+    at = np.arange(size)
+    others = np.maximum(sizes[own] - 1, 0)  # (C, S): the rest of each point's cluster
+    a = np.where(others > 0, sums[own, at] / np.maximum(others, 1), 0.0)
+    mean_to = sums / np.maximum(sizes, 1)[:, None]
+    mean_to[own, at] = np.inf
+    b = np.minimum.reduceat(mean_to, starts, axis=0)
+    s = np.where(others > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
+    return s.mean(1)
+
+
 def _best_split(sub: np.ndarray) -> tuple[float, np.ndarray] | None:
     """Ward clustering of ``sub`` with k = 2 … 8 by mean silhouette: (score, labels)."""
     sub = np.ascontiguousarray(sub, dtype=float)
     # Ward on observations computes exactly these distances first (``pdist(sub)``).
     condensed = _distances.pdist_euclidean(sub)
     tree = _ward(condensed, sub.shape[0])
+    # Cuts of one tree at rising heights are nested, as `_silhouettes` needs.
     cuts = [
         np.unique(_maxclust(tree, k), return_inverse=True)[1]
         for k in range(2, min(MAX_CLUSTERS, sub.shape[0] - 1) + 1)
@@ -281,16 +298,8 @@ def _best_split(sub: np.ndarray) -> tuple[float, np.ndarray] | None:
     cuts = [labels for labels in cuts if labels.max() >= 1]
     if not cuts:
         return None
-    # Every cut's sums of distances to each cluster in one product: the distance matrix
-    # is read once, not once per cut.
-    members = np.concatenate([np.eye(labels.max() + 1)[labels] for labels in cuts], axis=1)
-    sums = _square(condensed, sub.shape[0]) @ members
     best: tuple[float, np.ndarray] | None = None
-    column = 0
-    for labels in cuts:
-        k = int(labels.max()) + 1
-        score = _silhouette(sums[:, column : column + k], labels)
-        column += k
+    for score, labels in zip(_silhouettes(condensed, cuts).tolist(), cuts, strict=True):
         if best is None or score > best[0] + 1e-12:
             best = (score, labels)
     return best
@@ -329,7 +338,7 @@ def cluster_test(points: np.ndarray, seed: int) -> tuple[bool, float | None]:
     return beaten == 0, p
 
 
-def clusters(points: np.ndarray, seed: int) -> Clusters:
+def clusters(points: np.ndarray, seed: int) -> ClusterFit:
     """Opinion clusters of clr priority vectors: one, unless `cluster_test` finds more.
 
     When the test finds structure, Ward clustering with k = 2 … 8 by mean silhouette.
@@ -344,7 +353,7 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
 
     Returns
     -------
-    Clusters
+    ClusterFit
         Labels numbered by cluster size (0 largest); one cluster when K < 3, when all
         vectors coincide or when the test does not beat the one-population reference.
     """
@@ -355,13 +364,13 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
     )
     spread = np.ptp(points, axis=0).max() if K else 0.0
     if K < 4 or spread < 1e-9:
-        return Clusters(
+        return ClusterFit(
             1, np.zeros(K, dtype=int), None, method + "; one cluster (too few or identical)"
         )
     clustered, p = cluster_test(points, seed)
     if not clustered or p is None:
         note = "" if p is None else f" (p = {p:.2f})"
-        return Clusters(
+        return ClusterFit(
             1,
             np.zeros(K, dtype=int),
             None,
@@ -378,7 +387,7 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
     sub = points[sample]
     best = _best_split(sub)
     if best is None:
-        return Clusters(1, np.zeros(K, dtype=int), None, method + "; one cluster")
+        return ClusterFit(1, np.zeros(K, dtype=int), None, method + "; one cluster")
     score, labels = best
     k = int(labels.max() + 1)
     centroids = np.stack([sub[labels == c].mean(0) for c in range(k)])
@@ -390,7 +399,7 @@ def clusters(points: np.ndarray, seed: int) -> Clusters:
     order = np.argsort(-np.bincount(full, minlength=k), kind="stable")
     relabel = np.empty(k, dtype=int)
     relabel[order] = np.arange(k)
-    return Clusters(k, relabel[full], score, method + f" (p = {p:.2f})")
+    return ClusterFit(k, relabel[full], score, method + f" (p = {p:.2f})")
 
 
 def pca_2d(points: np.ndarray) -> np.ndarray:

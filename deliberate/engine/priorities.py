@@ -41,9 +41,14 @@ def llsm(log_judgments: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """
     n = log_judgments.shape[-1]
     m = mask.astype(float)
-    lap = -m + np.eye(n) * m.sum(-1)[..., None] + 1.0
     r = (log_judgments * m).sum(-1)
-    x = np.linalg.solve(lap, r[..., None])[..., 0]
+    # A complete graph's system is n·I: its solution is the row mean, the RGM.
+    x = r / n
+    partial = m.sum((-2, -1)) < n * (n - 1)
+    if partial.any():
+        some = m[partial]
+        lap = -some + np.eye(n) * some.sum(-1)[..., None] + 1.0
+        x[partial] = np.linalg.solve(lap, r[partial][..., None])[..., 0]
     return normalise_log(x)
 
 

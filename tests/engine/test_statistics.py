@@ -13,6 +13,8 @@ from itertools import product
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist, squareform
 
 from deliberate.engine import JudgmentTable, analyze, public_view, to_text
 from deliberate.engine.aggregate import combine, mix, parts, to_pairs
@@ -23,7 +25,7 @@ from deliberate.engine.consistency import (
     consistency_ratio,
     cr_threshold,
 )
-from deliberate.engine.disagreement import clusters
+from deliberate.engine.disagreement import _best_split, adjusted_rand, clusters
 from deliberate.engine.inference import adjust, contested, sign_flip
 from deliberate.engine.priorities import priorities
 from deliberate.engine.synthetic import random_lambda, synthetic_table
@@ -255,6 +257,37 @@ def test_one_population_gives_one_cluster_and_camps_two() -> None:
     camps = np.vstack([points + shift, points - shift])
     found = clusters(camps - camps.mean(1, keepdims=True), seed=0)
     assert found.k == 2
+
+
+def _silhouette_by_definition(points: np.ndarray, labels: np.ndarray) -> float:
+    """Rousseeuw's mean silhouette, point by point from the definition."""
+    dist = squareform(pdist(points))
+    values = []
+    for i, own in enumerate(labels):
+        mates = (labels == own) & (np.arange(labels.size) != i)
+        if not mates.any():
+            values.append(0.0)
+            continue
+        a = dist[i, mates].mean()
+        b = min(dist[i, labels == other].mean() for other in set(labels.tolist()) - {own})
+        values.append((b - a) / max(a, b))
+    return float(np.mean(values))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_best_split_is_scipys_ward_cut_with_the_best_silhouette(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    size = [12, 40, 150, 300, 700, 61][seed]
+    points = rng.standard_normal((size, 4)) + np.repeat(rng.normal(0, 3, (3, 4)), size, 0)[:size]
+    if seed == 5:
+        points = np.round(points)  # tied distances
+    tree = linkage(points, method="ward")
+    cuts = [fcluster(tree, k, criterion="maxclust") for k in range(2, 9)]
+    scores = [_silhouette_by_definition(points, labels) for labels in cuts]
+    score, labels = _best_split(points)
+    best = int(np.argmax(scores))
+    assert score == pytest.approx(scores[best], abs=1e-12)
+    assert adjusted_rand(labels, cuts[best]) == pytest.approx(1.0)
 
 
 def random_cr(n: int, missing: int, runs: int, seed: int, use_missing: bool) -> float:
