@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ..models import Consultation, Design
+from .lookup import outcomes_of
 
 Pair = tuple[int, int]
 
@@ -82,7 +83,8 @@ def reduced_pairs(n: int, seed: int, extra: int | None = None) -> list[Pair]:
 
 def uses_reduced_design(consultation: Consultation) -> bool:
     """True when the consultation asks each stakeholder only a subset of the pairs."""
-    return consultation.design is Design.REDUCED and len(consultation.outcomes) > FULL_DESIGN_MAX
+    reduced = consultation.design is Design.REDUCED
+    return reduced and len(outcomes_of(consultation)) > FULL_DESIGN_MAX
 
 
 def balanced_sides(pairs: Sequence[Pair], n: int) -> dict[Pair, Pair]:
@@ -147,7 +149,7 @@ def ordered(pairs: Sequence[Pair], n: int, seed: int) -> list[Pair]:
 
 def pair_sequence(consultation: Consultation, seed: int) -> list[tuple[int, int]]:
     """The (left, right) outcome ids a stakeholder compares, in the order they are shown."""
-    ids = tuple(o.id for o in consultation.outcomes)
+    ids = tuple(o.id for o in outcomes_of(consultation))
     return list(_sequence(ids, uses_reduced_design(consultation), seed))
 
 

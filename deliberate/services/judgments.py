@@ -20,6 +20,7 @@ from ..engine.judgments import SCALE_POINTS
 from ..extensions import db
 from ..models import SCALE_MAX, SCALE_MIN, Judgment, Membership, Outcome, Role, Round, utcnow
 from .errors import ServiceError, transactional
+from .lookup import outcomes_of
 
 MAX_REASON_LENGTH = 2000
 
@@ -198,7 +199,7 @@ def record_judgment(
     """Validate and save one judgment of ``membership`` in ``round_``; return what was saved."""
     check_can_judge(membership, round_)
     judgment = validate_judgment(
-        [o.id for o in membership.consultation.outcomes],
+        [o.id for o in outcomes_of(membership.consultation)],
         first_id,
         second_id,
         value,

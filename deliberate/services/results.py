@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Consultation, Judgment, Membership, Outcome, Round, StakeholderGroup, Weighting
 from .cache import LRUCache
 from .judgments import CanonicalJudgment
+from .lookup import outcomes_of
 
 DEFAULT_BOOTSTRAP = 1000
 CSV_COLUMNS = ("participant", "group", "outcome_a", "outcome_b", "value", "reason")
@@ -249,7 +250,7 @@ def participant_feedback(
     if not answers:
         return None
     consultation = membership.consultation
-    outcomes = tuple((o.id, o.name) for o in consultation.outcomes)  # in display order
+    outcomes = tuple((o.id, o.name) for o in outcomes_of(consultation))  # in display order
     threshold = consultation.consistency_threshold
     key = (membership.id, round_.id, threshold, outcomes, answers)
 

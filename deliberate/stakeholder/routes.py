@@ -41,7 +41,7 @@ from ..services.judgments import (
     withdraw_judgment,
 )
 from ..services.judgments import finish as mark_finished
-from ..services.lookup import consultation_by_code, part_of
+from ..services.lookup import consultation_by_code, outcomes_of, part_of
 from ..services.results import participant_feedback
 from ..validation import query_int
 from . import voting
@@ -229,7 +229,7 @@ def _feedback_view(
     view["chart"] = priority_bars(feedback["weights"], title="Your priorities")
     worst = feedback.get("most_inconsistent")
     if not feedback["consistent"] and worst:
-        ids = {o.name: o.id for o in membership.consultation.outcomes}
+        ids = {o.name: o.id for o in outcomes_of(membership.consultation)}
         pair = tuple(sorted((ids[worst["a"]], ids[worst["b"]])))
         number = next((s.number for s in sequence if s.canonical == pair), None)
         view["revisit"] = {
@@ -260,7 +260,7 @@ def _render_compare(
     previous = voting.previous_round(consultation, round_)
     given, before = loaded or voting.answers_in(membership, round_, previous)
     step = sequence[number - 1]
-    outcomes = {o.id: o for o in consultation.outcomes}
+    outcomes = {o.id: o for o in outcomes_of(consultation)}
     judgment = given.get(step.canonical)
     prefilled = False
     if chosen is None and judgment is not None:
@@ -382,7 +382,7 @@ def save(consultation_id: int, number: int) -> Any:
             return _refuse("This pair has an answer: confirm that it should be removed.", 409)
         return _render_compare(membership, round_, sequence, number, confirm_skip=True)
     # Read what the answer needs before the commit expires the loaded rows.
-    names = {o.id: o.name for o in membership.consultation.outcomes}
+    names = {o.id: o.name for o in outcomes_of(membership.consultation)}
     left, right = names[step.left_id], names[step.right_id]
     membership_id, round_id = membership.id, round_.id
     removed = voting.describe(left, right, step.shown(given)) if given is not None else None
@@ -476,7 +476,7 @@ def summary(consultation_id: int) -> str:
         sequence=sequence,
         answered=answered,
         results_later=later and closed is None,
-        outcomes={o.id: o for o in consultation.outcomes},
+        outcomes={o.id: o for o in outcomes_of(consultation)},
         unanswered=[s for s in sequence if s.canonical not in given],
         compared=compared,
         rows=_compared(membership, compared, then) if compared else [],

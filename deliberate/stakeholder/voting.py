@@ -6,6 +6,7 @@ Writes go through :mod:`deliberate.services.judgments` and
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from ..services.judgments import (  # noqa: F401  (answered_pairs, answers_in: f
     save_judgments,
     validate_judgment,
 )
+from ..services.lookup import outcomes_of
 
 #: Saaty's words for the intensities 1 to 9.
 SAATY_WORDS = {
@@ -119,7 +121,7 @@ class Step:
     left_id: int
     right_id: int
 
-    @property
+    @functools.cached_property
     def canonical(self) -> tuple[int, int]:
         """The pair as stored (smaller id first)."""
         return (min(self.left_id, self.right_id), max(self.left_id, self.right_id))
@@ -131,12 +133,14 @@ class Step:
 
 def steps(membership: Membership) -> list[Step]:
     """The pairs this stakeholder compares, in order (deterministic per membership)."""
-    return [
-        Step(number, left, right)
-        for number, (left, right) in enumerate(
-            pair_sequence(membership.consultation, membership.id), start=1
-        )
-    ]
+    return list(_steps(tuple(pair_sequence(membership.consultation, membership.id))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _steps(pairs: tuple[tuple[int, int], ...]) -> tuple[Step, ...]:
+    """:func:`steps` for a sequence of (left, right) pairs, memoised: every page and save of
+    a stakeholder asks for it. Steps never change, so requests share them."""
+    return tuple(Step(number, left, right) for number, (left, right) in enumerate(pairs, start=1))
 
 
 def answers(membership: Membership, round_: Round | None) -> Answers:
@@ -184,7 +188,7 @@ def copy_previous_answers(membership: Membership, round_: Round, previous: Round
     given = answers(membership, round_)
     before = answers(membership, previous)
     wanted = {s.canonical for s in steps(membership)}
-    outcome_ids = [o.id for o in membership.consultation.outcomes]
+    outcome_ids = [o.id for o in outcomes_of(membership.consultation)]
     copies = [
         validate_judgment(outcome_ids, a, b, j.value, j.reason)
         for (a, b), j in before.items()

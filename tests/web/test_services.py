@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from deliberate.extensions import db
-from deliberate.models import Invitation, Judgment, Role, utcnow
+from deliberate.models import Invitation, Judgment, Outcome, Role, utcnow
 from deliberate.services import invitations
 from deliberate.services.judgments import (
     SAATY_SCALE,
@@ -17,6 +17,7 @@ from deliberate.services.judgments import (
     validate_judgment,
     withdraw_judgment,
 )
+from deliberate.services.lookup import outcomes_of
 from tests.factories import make_consultation, make_member
 
 #: Behaviour that depends on the database engine: run on SQLite and PostgreSQL.
@@ -82,6 +83,34 @@ def test_recording_twice_keeps_one_row_with_the_last_value(app: Flask) -> None:
         assert rows[0].reason == "changed my mind"
         withdraw_judgment(member, round_, b, a)
         assert db.session.scalars(db.select(Judgment)).all() == []
+
+
+def test_outcome_rows_show_what_the_session_would_see(app: Flask) -> None:
+    with app.app_context():
+        consultation = make_consultation(("Efficiency", "Equity", "Prevention"))
+        rows = outcomes_of(consultation)
+        assert [(r.id, r.name, r.description) for r in rows] == [
+            (o.id, o.name, o.description) for o in consultation.outcomes
+        ]
+        db.session.commit()
+        assert outcomes_of(consultation) == rows
+        assert outcomes_of(consultation) is outcomes_of(consultation)  # read once
+        # Changed elsewhere: the next transaction reads the change.
+        with db.engine.begin() as connection:
+            connection.execute(
+                db.update(Outcome).where(Outcome.id == rows[1].id).values(name="Fairness")
+            )
+        db.session.commit()
+        assert [r.name for r in outcomes_of(consultation)] == [
+            "Efficiency",
+            "Fairness",
+            "Prevention",
+        ]
+        # Not yet flushed: the rows come from the relationship, which flushes first.
+        db.session.add(Outcome(consultation_id=consultation.id, name="Access", position=9))
+        assert [r.name for r in outcomes_of(consultation)][-1] == "Access"
+        db.session.rollback()
+        assert len(outcomes_of(consultation)) == 3
 
 
 def test_a_closed_round_refuses_judgments_and_keeps_what_it_has(app: Flask) -> None:
