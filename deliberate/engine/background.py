@@ -51,7 +51,7 @@ class Pending(Generic[T]):
                 payload = source.read()
             self._pipe = None
             if self._reap() == 0 and payload:
-                return pickle.loads(payload)
+                return pickle.loads(payload)  # nosec B301: our own child, through a private pipe
         return self._function(*self._args)
 
     def _reap(self) -> int:
