@@ -339,8 +339,10 @@ def interval_min_size(k: int) -> int:
 
 
 def _count_cell(people: list[Participant], k: int) -> int | None:
-    """How many of ``people`` answered consistently, or None when either side has fewer than k."""
-    consistent = sum(bool(p["consistent"]) for p in people)
+    """How many of ``people`` answered consistently (their CR assessed and within the
+    threshold: too few answers to assess is not counted as consistent), or None when
+    either side has fewer than k."""
+    consistent = sum(bool(p["cr_assessable"] and p["consistent"]) for p in people)
     return consistent if min(consistent, len(people) - consistent) >= k else None
 
 

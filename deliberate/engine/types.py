@@ -428,7 +428,8 @@ class Report(Results):
 
 
 class GroupParticipation(TypedDict):
-    """A group's size and, where k people are on each side, how many answered consistently."""
+    """A group's size and, where k people are on each side, how many answered consistently
+    (their CR assessed and within the threshold)."""
 
     size: int
     consistent: int | None

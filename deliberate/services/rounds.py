@@ -138,6 +138,7 @@ class GroupParticipation:
     analysed: int = 0
     consistent: int = 0
     inconsistent: int = 0
+    unassessed: int = 0  # too few answers (no cycle of comparisons) to assess consistency
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,9 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
                 if counts is None:
                     continue
                 counts.analysed += 1
-                if person["consistent"]:
+                if not person["cr_assessable"]:
+                    counts.unassessed += 1
+                elif person["consistent"]:
                     counts.consistent += 1
                 else:
                     counts.inconsistent += 1
@@ -288,6 +291,7 @@ def participation(consultation: Consultation, *, analyse: bool = True) -> Partic
         "analysed",
         "consistent",
         "inconsistent",
+        "unassessed",
     ):
         setattr(result.total, name, sum(getattr(g, name) for g in result.groups))
     if durations:

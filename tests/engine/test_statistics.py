@@ -332,6 +332,29 @@ def test_one_cycle_left_of_five_is_not_assessable_and_never_excluded() -> None:
     assert assessable(3, np.array([0, 1])).tolist() == [True, False]
 
 
+def test_the_board_counts_as_consistent_only_answers_whose_consistency_was_assessed() -> None:
+    # 3 answer every pair of a, b, c consistently (CR 0), 2 contradict themselves (a > b,
+    # b > c, c > a) and 3 answer a spanning path only, whose consistency nobody can tell:
+    # never flagged or left out, but not "consistent" either.
+    records = []
+    for k in range(3):
+        records += [(f"ok{k}", "g", "a", "b", 2.0), (f"ok{k}", "g", "b", "c", 2.0)]
+        records += [(f"ok{k}", "g", "a", "c", 4.0)]
+    for k in range(2):
+        records += [(f"loop{k}", "g", "a", "b", 5.0), (f"loop{k}", "g", "b", "c", 5.0)]
+        records += [(f"loop{k}", "g", "a", "c", 1 / 5)]
+    for k in range(3):
+        records += [(f"path{k}", "g", "a", "b", 3.0), (f"path{k}", "g", "b", "c", 1.0)]
+    report = analyze(table(records), bootstrap=0)
+    assessed = {p["id"]: (p["cr_assessable"], p["consistent"]) for p in report["participants"]}
+    assert assessed["ok0"] == (True, True) and assessed["loop0"] == (True, False)
+    assert assessed["path0"] == (False, True)
+    view = public_view(report, k=2)
+    assert view["participation"]["consistent"] == 3  # not 6
+    assert view["participation"]["groups"]["g"]["consistent"] == 3
+    assert public_view(report, k=6)["participation"]["consistent"] is None  # 3 apart from 5
+
+
 def test_incomplete_cr_of_a_four_cycle_by_hand() -> None:
     # n = 4 answered on the cycle a–b–c–d–a only (a–c, b–d missing), each step t = 2 in the
     # same direction (a/b = b/c = c/d = d/a = 2). Harker's matrix has diagonal 1 + 1 and is

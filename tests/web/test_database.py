@@ -47,16 +47,20 @@ def test_a_connection_the_server_closed_is_replaced_at_checkout(
     pid = _backend_pid(app)
     assert _backend_pid(app) == pid  # the pool hands out the same connection again
     with app.app_context():
-        admin = create_engine(db.engine.url)
-    with admin.connect() as connection:
-        assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        # pg_terminate_backend only signals the backend; wait until it has gone.
-        gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid"
-        deadline = time.monotonic() + 10
-        while not connection.scalar(text(gone), {"pid": pid}):
-            assert time.monotonic() < deadline, "the backend did not exit"
-            time.sleep(0.01)
-    admin.dispose()
+        # Each statement its own transaction: pg_stat_activity is a snapshot taken once per
+        # transaction, so asking again in the same one would never see the backend go.
+        admin = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # pg_terminate_backend only signals the backend; wait until it has gone.
+            gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid"
+            deadline = time.monotonic() + 10
+            while not connection.scalar(text(gone), {"pid": pid}):
+                assert time.monotonic() < deadline, "the backend did not exit"
+                time.sleep(0.01)
+    finally:
+        admin.dispose()
     assert client.get("/api/v1/health").get_json() == {"status": "ok"}
     assert _backend_pid(app) != pid
 

@@ -145,6 +145,9 @@ def test_participation_counts_per_group(app: Flask, client: FormClient) -> None:
         add_judgments(partial, round_, {("A", "B"): 2})
         said_done = make_member(consultation, group="H", name="Said done")
         make_member(consultation, group="H", name="Idle")
+        # a path A–B–C connects the outcomes, but no cycle can show a contradiction
+        path = make_member(consultation, group="H", name="Path")
+        add_judgments(path, round_, {("A", "B"): 2, ("B", "C"): 1})
         complete.joined_at = opened - timedelta(
             days=1
         )  # joined before the round: timed from opening
@@ -159,10 +162,11 @@ def test_participation_counts_per_group(app: Flask, client: FormClient) -> None:
         result = rounds.participation(db.session.get(Consultation, cid))
     by_group = {g.name: g for g in result.groups}
     assert (by_group["G"].invited, by_group["G"].joined, by_group["G"].started) == (3, 2, 2)
-    assert (by_group["H"].invited, by_group["H"].joined, by_group["H"].started) == (1, 3, 1)
+    assert (by_group["H"].invited, by_group["H"].joined, by_group["H"].started) == (1, 4, 2)
     assert (by_group["G"].finished, by_group["H"].finished) == (2, 1)
-    assert (result.total.invited, result.total.joined, result.total.finished) == (4, 5, 3)
-    assert (by_group["G"].consistent, by_group["G"].inconsistent) == (1, 1)
+    assert (result.total.invited, result.total.joined, result.total.finished) == (4, 6, 3)
+    counted = [(g.consistent, g.inconsistent, g.unassessed) for g in (by_group["G"], by_group["H"])]
+    assert counted == [(1, 1, 0), (0, 0, 1)]
     assert result.median_time == timedelta(hours=3)
     assert result.cr_threshold == pytest.approx(0.05)  # Saaty's default for three outcomes
     assert sum(count for _, count in result.cr_bands) == by_group["G"].analysed
@@ -170,9 +174,11 @@ def test_participation_counts_per_group(app: Flask, client: FormClient) -> None:
 
     login(client, "fac@example.org", "pw")
     page = client.get(f"/facilitate/{cid}/participation").get_data(as_text=True)
-    rows = re.findall(r'<th scope="row">(\w+)</th>\s*((?:<td class="num">\d+</td>\s*){4})', page)
-    assert [r[0] for r in rows] == ["G", "H"]
+    rows = re.findall(r'<th scope="row">(\w+)</th>\s*((?:<td class="num">\d+</td>\s*)+)</tr>', page)
+    assert [r[0] for r in rows] == ["G", "H", "G", "H"]  # people, then consistency
     assert re.findall(r"\d+", rows[0][1]) == ["3", "2", "2", "2"]
+    assert re.findall(r"\d+", rows[3][1]) == ["1", "0", "0", "1"]
+    assert "Too few answers to tell" in page
     assert "Median time to finish" in page
 
 
