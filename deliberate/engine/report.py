@@ -339,10 +339,14 @@ def interval_min_size(k: int) -> int:
 
 
 def _count_cell(people: list[Participant], k: int) -> int | None:
-    """How many of ``people`` answered consistently (their CR assessed and within the
-    threshold: too few answers to assess is not counted as consistent), or None when
-    either side has fewer than k."""
-    consistent = sum(bool(p["cr_assessable"] and p["consistent"]) for p in people)
+    """How many of ``people`` showed no inconsistency (a CR within the threshold, or too few
+    comparisons to assess one), or None when either side has fewer than k.
+
+    Those too few to assess are not counted apart: the view without inconsistent answers
+    keeps them, so a separate count would let its size minus this one tell how many they
+    are, however few.
+    """
+    consistent = sum(bool(p["consistent"]) for p in people)
     return consistent if min(consistent, len(people) - consistent) >= k else None
 
 

@@ -428,8 +428,8 @@ class Report(Results):
 
 
 class GroupParticipation(TypedDict):
-    """A group's size and, where k people are on each side, how many answered consistently
-    (their CR assessed and within the threshold)."""
+    """A group's size and, where k people are on each side, how many showed no inconsistency
+    (a CR within the threshold, or too few comparisons to assess one)."""
 
     size: int
     consistent: int | None

@@ -332,10 +332,9 @@ def test_one_cycle_left_of_five_is_not_assessable_and_never_excluded() -> None:
     assert assessable(3, np.array([0, 1])).tolist() == [True, False]
 
 
-def test_the_board_counts_as_consistent_only_answers_whose_consistency_was_assessed() -> None:
+def test_the_count_without_inconsistency_keeps_those_too_few_to_assess() -> None:
     # 3 answer every pair of a, b, c consistently (CR 0), 2 contradict themselves (a > b,
-    # b > c, c > a) and 3 answer a spanning path only, whose consistency nobody can tell:
-    # never flagged or left out, but not "consistent" either.
+    # b > c, c > a) and 3 answer a spanning path only, whose consistency nobody can tell.
     records = []
     for k in range(3):
         records += [(f"ok{k}", "g", "a", "b", 2.0), (f"ok{k}", "g", "b", "c", 2.0)]
@@ -350,9 +349,12 @@ def test_the_board_counts_as_consistent_only_answers_whose_consistency_was_asses
     assert assessed["ok0"] == (True, True) and assessed["loop0"] == (True, False)
     assert assessed["path0"] == (False, True)
     view = public_view(report, k=2)
-    assert view["participation"]["consistent"] == 3  # not 6
-    assert view["participation"]["groups"]["g"]["consistent"] == 3
-    assert public_view(report, k=6)["participation"]["consistent"] is None  # 3 apart from 5
+    assert view["participation"]["consistent"] == 6  # "no inconsistency": 3 + 3
+    assert public_view(report, k=3)["participation"]["consistent"] is None  # 2 on one side
+    # The view without inconsistent answers keeps the 3 who cannot be assessed: its size is
+    # the count above, so the two views together tell nothing about how many they are.
+    kept = analyze(table(records), bootstrap=0, exclude_inconsistent=True)
+    assert public_view(kept, k=2)["groups"]["g"]["size"] == 6
 
 
 def test_incomplete_cr_of_a_four_cycle_by_hand() -> None:
